@@ -1,0 +1,17 @@
+/* The only switch on process.platform for dump writers; each writer module is loaded lazily. */
+import type { DumpWriter } from './dump-writer';
+
+export async function createPlatformDumpWriter(platform: NodeJS.Platform = process.platform): Promise<DumpWriter> {
+  switch (platform) {
+    case 'linux': {
+      const { createLinuxCoreWriter } = await import('./linux/linux-core-writer');
+      return createLinuxCoreWriter();
+    }
+    case 'win32': {
+      const { createWin32MinidumpWriter } = await import('./win32/win32-minidump-writer');
+      return createWin32MinidumpWriter();
+    }
+    default:
+      throw new Error(`Procscope cannot write dumps on ${platform}.`);
+  }
+}

@@ -1,0 +1,143 @@
+/*
+ * The process row and the stream that carries it: the one data model that backends produce, the poller diffs,
+ * IPC carries and the renderer shows. Pure data, plain and cloneable, units in the field names. A process's
+ * identity is (pid, start time), never the pid alone: a recycled pid is a new process with a new key.
+ */
+
+export type ProcessState =
+  | 'running'
+  | 'sleeping'
+  | 'disk-sleep'
+  | 'stopped'
+  | 'traced'
+  | 'zombie'
+  | 'dead'
+  | 'idle'
+  | 'unknown';
+
+/** `${pid}:${startTimeMs}` — see processKey(). */
+export type ProcessKey = string;
+
+export type IntegrityLevel = 'untrusted' | 'low' | 'medium' | 'high' | 'system' | 'protected';
+
+export interface ProcessRow {
+  key: ProcessKey;
+  pid: number;
+  /** 0 when the process has no parent (init, kernel threads' kthreadd, Windows' System Idle). */
+  ppid: number;
+  name: string;
+  exePath: string | null;
+  commandLine: string | null;
+  user: string | null;
+  state: ProcessState | null;
+  threadCount: number | null;
+  /** Windows: handle count. Linux: open file descriptors; only read while the column is shown (costly). */
+  handleCount: number | null;
+  /** Milliseconds since the Unix epoch. Part of the identity. */
+  startTimeMs: number;
+  /** User + kernel CPU time consumed so far. */
+  cpuTimeMs: number | null;
+  /** Over the last interval; 100 % means every core busy, as Process Explorer shows it. Null on the first sample. */
+  cpuPercent: number | null;
+  workingSetBytes: number | null;
+  privateBytes: number | null;
+  virtualBytes: number | null;
+  /** Linux: nice value; Windows: base priority. */
+  priority: number | null;
+  /** Windows extras (null on Linux): session, elevation, integrity, bitness, version-resource strings. */
+  sessionId: number | null;
+  elevated: boolean | null;
+  integrityLevel: IntegrityLevel | null;
+  is32Bit: boolean | null;
+  description: string | null;
+  companyName: string | null;
+}
+
+/** Fields that may change between two samples of the same process. */
+export type MutableProcessFields = Omit<ProcessRow, 'key' | 'pid' | 'startTimeMs'>;
+
+export interface ProcessUpdate {
+  key: ProcessKey;
+  /** Only the fields that changed. */
+  changes: Partial<MutableProcessFields>;
+}
+
+export interface SystemTotals {
+  cpuCount: number;
+  /** Sum over processes, 100 % = all cores. Null on the first sample. */
+  cpuPercent: number | null;
+  memoryTotalBytes: number | null;
+  memoryAvailableBytes: number | null;
+  processCount: number;
+}
+
+export interface ProcessSnapshot {
+  seq: number;
+  timestampMs: number;
+  /** The interval the CPU percentages were measured over; 0 for the very first sample. */
+  intervalMs: number;
+  rows: ProcessRow[];
+  system: SystemTotals;
+}
+
+export interface ProcessDelta {
+  /** Always snapshot.seq + 1, + 2, ...: a receiver that sees a gap asks for a snapshot again. */
+  seq: number;
+  timestampMs: number;
+  intervalMs: number;
+  added: ProcessRow[];
+  updated: ProcessUpdate[];
+  removed: ProcessKey[];
+  system: SystemTotals;
+}
+
+export type ProcessStreamMessage =
+  | { kind: 'snapshot'; snapshot: ProcessSnapshot }
+  | { kind: 'delta'; delta: ProcessDelta };
+
+/** Poll intervals the UI offers; 0 = paused. */
+export const REFRESH_INTERVALS_MS = [500, 1000, 2000, 5000, 10000] as const;
+export type RefreshIntervalMs = (typeof REFRESH_INTERVALS_MS)[number];
+export const DEFAULT_REFRESH_INTERVAL_MS: RefreshIntervalMs = 1000;
+
+export function processKey(pid: number, startTimeMs: number): ProcessKey {
+  return `${pid}:${startTimeMs}`;
+}
+
+export function parseProcessKey(key: string): { pid: number; startTimeMs: number } | null {
+  const m = /^(\d+):(\d+)$/.exec(key);
+  if (!m) return null;
+  const pid = Number(m[1]);
+  const startTimeMs = Number(m[2]);
+  if (!Number.isSafeInteger(pid) || !Number.isSafeInteger(startTimeMs)) return null;
+  return { pid, startTimeMs };
+}
+
+/** A row with every optional field null: backends fill in what they can read. */
+export function emptyProcessRow(pid: number, ppid: number, name: string, startTimeMs: number): ProcessRow {
+  return {
+    key: processKey(pid, startTimeMs),
+    pid,
+    ppid,
+    name,
+    exePath: null,
+    commandLine: null,
+    user: null,
+    state: null,
+    threadCount: null,
+    handleCount: null,
+    startTimeMs,
+    cpuTimeMs: null,
+    cpuPercent: null,
+    workingSetBytes: null,
+    privateBytes: null,
+    virtualBytes: null,
+    priority: null,
+    sessionId: null,
+    elevated: null,
+    integrityLevel: null,
+    is32Bit: null,
+    description: null,
+    companyName: null,
+  };
+}
