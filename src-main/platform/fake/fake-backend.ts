@@ -1,0 +1,147 @@
+/*
+ * A scripted, deterministic ProcessBackend for UI tests and bench:ui: a seeded tree of N processes in which a fixed
+ * share changes its CPU time and memory every sample, and a scripted number spawn and exit. Same seed, same
+ * samples. It never touches the OS; it is never a stand-in for the real backend in integration tests.
+ */
+import { emptyProcessRow, processKey } from '../../../src-shared/model/process';
+import {
+  ProcessActionError,
+  type BackendSnapshot,
+  type ProcessBackend,
+  type ProcessSample,
+  type ProcessTarget,
+  type SnapshotOptions,
+} from '../backend';
+
+export interface FakeBackendOptions {
+  processCount?: number;
+  /** Share of the rows whose counters change per sample, 0..1. */
+  changingFraction?: number;
+  spawnPerSample?: number;
+  exitPerSample?: number;
+  seed?: number;
+  /** Wall-clock start of the fake machine. */
+  startTimeMs?: number;
+  /** Wall-clock and monotonic time advance per sample. */
+  sampleStepMs?: number;
+}
+
+const NAMES = ['systemd', 'bash', 'node', 'python3', 'nginx', 'postgres', 'sshd', 'chromium', 'java', 'dockerd', 'cron', 'rsyslogd'];
+const USERS = ['root', 'www-data', 'postgres', 'admin'];
+
+/** mulberry32: small, fast, good enough for scripted data. */
+function createRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBackend & { readonly sampleCount: number } {
+  const processCount = Math.max(1, options.processCount ?? 200);
+  const changingFraction = options.changingFraction ?? 0.02;
+  const spawnPerSample = options.spawnPerSample ?? 0;
+  const exitPerSample = options.exitPerSample ?? 0;
+  const stepMs = options.sampleStepMs ?? 1000;
+  const random = createRandom(options.seed ?? 1);
+  let nowMs = options.startTimeMs ?? 1_700_000_000_000;
+  let monotonicMs = 0;
+  let nextPid = 1;
+  let sampleCount = 0;
+  const rows = new Map<number, ProcessSample>();
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+
+  function spawn(ppid: number): void {
+    const pid = nextPid++;
+    const name = pid === 1 ? 'init' : pick(NAMES);
+    const row = emptyProcessRow(pid, ppid, name, nowMs - (pid === 1 ? 86_400_000 : 0));
+    row.exePath = `/usr/bin/${name}`;
+    row.commandLine = `/usr/bin/${name} --worker=${pid}`;
+    row.user = pick(USERS);
+    row.state = 'sleeping';
+    row.threadCount = 1 + Math.floor(random() * 16);
+    row.cpuTimeMs = Math.floor(random() * 100_000);
+    row.workingSetBytes = Math.floor(1 + random() * 200) * 1024 * 1024;
+    row.privateBytes = Math.floor(row.workingSetBytes * 0.6);
+    row.virtualBytes = row.workingSetBytes * 4;
+    row.priority = 0;
+    rows.set(pid, row);
+  }
+
+  spawn(0);
+  while (rows.size < processCount) {
+    // Parents among the earlier pids give a realistic mix of deep chains and wide fans.
+    const parent = 1 + Math.floor(random() ** 2 * (nextPid - 1));
+    spawn(parent);
+  }
+
+  function advance(): void {
+    nowMs += stepMs;
+    monotonicMs += stepMs;
+    const live = [...rows.values()];
+    const changing = Math.round(live.length * changingFraction);
+    for (let i = 0; i < changing; i++) {
+      const row = pick(live);
+      row.cpuTimeMs = (row.cpuTimeMs ?? 0) + Math.floor(random() * stepMs * 0.5);
+      row.workingSetBytes = Math.max(4096, (row.workingSetBytes ?? 0) + Math.floor((random() - 0.5) * 1024 * 1024));
+    }
+    for (let i = 0; i < exitPerSample && rows.size > 1; i++) {
+      const victim = pick(live.filter((r) => r.pid !== 1 && rows.has(r.pid)));
+      if (victim) rows.delete(victim.pid);
+    }
+    for (let i = 0; i < spawnPerSample; i++) spawn(pick([...rows.keys()]));
+  }
+
+  function check(target: ProcessTarget): ProcessSample {
+    const row = rows.get(target.pid);
+    if (!row) throw new ProcessActionError('process-gone', `Process ${target.pid} has exited.`);
+    if (row.startTimeMs !== target.startTimeMs) {
+      throw new ProcessActionError('pid-recycled', `PID ${target.pid} now belongs to another process.`);
+    }
+    return row;
+  }
+
+  return {
+    platform: 'fake',
+    capabilities: { handleCount: 'cheap', suspend: true, dumpFormat: 'none' },
+    get sampleCount() {
+      return sampleCount;
+    },
+    async takeSnapshot(snapshotOptions: SnapshotOptions): Promise<BackendSnapshot> {
+      if (sampleCount > 0) advance();
+      sampleCount++;
+      const sample = [...rows.values()].map((r) => ({
+        ...r,
+        key: processKey(r.pid, r.startTimeMs),
+        handleCount: snapshotOptions.includeHandleCount ? 10 + (r.pid % 90) : null,
+      }));
+      return {
+        timestampMs: nowMs,
+        monotonicMs,
+        rows: sample,
+        cpuCount: 8,
+        memoryTotalBytes: 64 * 1024 ** 3,
+        memoryAvailableBytes: 40 * 1024 ** 3,
+      };
+    },
+    readStartTimeMs(pid: number): number | null {
+      return rows.get(pid)?.startTimeMs ?? null;
+    },
+    async terminate(target: ProcessTarget): Promise<void> {
+      rows.delete(check(target).pid);
+    },
+    async suspend(target: ProcessTarget): Promise<void> {
+      check(target).state = 'stopped';
+    },
+    async resume(target: ProcessTarget): Promise<void> {
+      check(target).state = 'sleeping';
+    },
+    dispose(): void {
+      rows.clear();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+/*
+ * The renderer's one zustand store, composed of one slice per concern (processes, view, selection). A feature
+ * adds its own slice file and one line here. createAppStore() exists so tests get a fresh store each.
+ */
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { useStore } from 'zustand';
+import { createProcessesSlice, type ProcessesSlice } from './processes-slice';
+import { createSelectionSlice, type SelectionSlice } from './selection-slice';
+import { createViewSlice, type ViewSlice } from './view-slice';
+
+export type AppState = ProcessesSlice & ViewSlice & SelectionSlice;
+
+export function createAppStore(): StoreApi<AppState> {
+  return createStore<AppState>()((...a) => ({
+    ...createProcessesSlice(...a),
+    ...createViewSlice(...a),
+    ...createSelectionSlice(...a),
+  }));
+}
+
+export const appStore = createAppStore();
+
+export function useAppStore<T>(selector: (state: AppState) => T): T {
+  return useStore(appStore, selector);
+}

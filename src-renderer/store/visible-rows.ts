@@ -1,0 +1,105 @@
+/*
+ * Turns the live rows plus the view settings into the list the table draws: the process tree with siblings sorted
+ * by the chosen column (the tree itself never reorders), or a flat sorted list; the filter keeps every ancestor of
+ * a match so a match is always seen in place. Pure and DOM-free: it runs on every delta, so it stays O(n log n).
+ */
+import type { ProcessKey, ProcessRow } from '../../src-shared/model/process';
+import { buildProcessTree } from '../../src-shared/tree/process-tree';
+import { columnDef, type ColumnId } from '../format/columns';
+
+export type SortDirection = 'asc' | 'desc';
+
+export interface ViewSettings {
+  sortColumn: ColumnId | null;
+  sortDirection: SortDirection;
+  flatList: boolean;
+  filterText: string;
+  collapsed: ReadonlySet<ProcessKey>;
+}
+
+export interface VisibleRow {
+  row: ProcessRow;
+  /** 0 for roots. */
+  depth: number;
+  hasChildren: boolean;
+  expanded: boolean;
+  /** For each ancestor level 1..depth: whether a vertical tree line continues there (the branch has more rows). */
+  lineContinues: boolean[];
+  isLastChild: boolean;
+}
+
+export function compareRows(column: ColumnId | null, direction: SortDirection): (a: ProcessRow, b: ProcessRow) => number {
+  const sign = direction === 'asc' ? 1 : -1;
+  if (column === null) {
+    // Unsorted tree: creation order, as Process Explorer shows it.
+    return (a, b) => a.startTimeMs - b.startTimeMs || a.pid - b.pid;
+  }
+  const def = columnDef(column);
+  return (a, b) => {
+    const va = def.value(a);
+    const vb = def.value(b);
+    if (va === null || vb === null) {
+      // Unknown values go last in either direction.
+      if (va !== vb) return va === null ? 1 : -1;
+      return a.pid - b.pid;
+    }
+    const c =
+      typeof va === 'number' && typeof vb === 'number' ? va - vb : String(va).localeCompare(String(vb), 'en', { sensitivity: 'base' });
+    return c !== 0 ? sign * c : a.pid - b.pid;
+  };
+}
+
+export function rowMatchesFilter(row: ProcessRow, needleLower: string): boolean {
+  if (!needleLower) return true;
+  if (String(row.pid) === needleLower) return true;
+  if (row.name.toLowerCase().includes(needleLower)) return true;
+  return row.commandLine !== null && row.commandLine.toLowerCase().includes(needleLower);
+}
+
+export function computeVisibleRows(rows: Iterable<ProcessRow>, view: ViewSettings): VisibleRow[] {
+  const all = [...rows];
+  const compare = compareRows(view.sortColumn ?? (view.flatList ? 'pid' : null), view.sortDirection);
+  const needle = view.filterText.trim().toLowerCase();
+
+  if (view.flatList) {
+    const list = needle ? all.filter((r) => rowMatchesFilter(r, needle)) : all;
+    list.sort(compare);
+    return list.map((row) => ({ row, depth: 0, hasChildren: false, expanded: false, lineContinues: [], isLastChild: false }));
+  }
+
+  const tree = buildProcessTree(all);
+  let keep: Set<ProcessKey> | null = null;
+  if (needle) {
+    keep = new Set();
+    for (const row of all) {
+      if (!rowMatchesFilter(row, needle)) continue;
+      let key: ProcessKey | undefined = row.key;
+      while (key !== undefined && !keep.has(key)) {
+        keep.add(key);
+        key = tree.parentOf.get(key);
+      }
+    }
+  }
+  const visibleKids = (key: ProcessKey): ProcessRow[] => {
+    const kids = tree.children.get(key);
+    if (!kids) return [];
+    return keep ? kids.filter((k) => keep!.has(k.key)) : kids;
+  };
+
+  const out: VisibleRow[] = [];
+  // While filtering every kept row is shown, whatever was collapsed: hiding a match would defeat the filter.
+  const isCollapsed = (key: ProcessKey) => !keep && view.collapsed.has(key);
+  const walk = (siblings: ProcessRow[], depth: number, lines: boolean[]) => {
+    const sorted = siblings.length > 1 ? [...siblings].sort(compare) : siblings;
+    for (let i = 0; i < sorted.length; i++) {
+      const row = sorted[i]!;
+      const kids = visibleKids(row.key);
+      const isLastChild = i === sorted.length - 1;
+      const expanded = kids.length > 0 && !isCollapsed(row.key);
+      out.push({ row, depth, hasChildren: kids.length > 0, expanded, lineContinues: lines, isLastChild });
+      if (expanded) walk(kids, depth + 1, depth === 0 ? [] : [...lines, !isLastChild]);
+    }
+  };
+  walk(keep ? tree.roots.filter((r) => keep!.has(r.key)) : tree.roots, 0, []);
+  return out;
+}

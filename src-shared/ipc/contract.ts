@@ -1,0 +1,85 @@
+/*
+ * The one IPC contract that the Electron main process, the preload, the browser host and the renderer compile
+ * against (GitHub Desktop's channel → signature maps). Two maps: RequestMap (renderer asks, main answers once) and
+ * PushMap (main tells the renderer). Every channel carries the "procscope:" prefix and plain, cloneable data only.
+ * To add a feature, add entries here, a zod schema per request in request-schemas.ts and one handler in main.
+ */
+import type { ProcessSnapshot, ProcessStreamMessage } from '../model/process';
+
+export const IPC_PREFIX = 'procscope:';
+
+export interface PollerState {
+  /** 0 = paused. */
+  intervalMs: number;
+  /** The interval to go back to when unpausing. */
+  lastRunningIntervalMs: number;
+  includeHandleCount: boolean;
+}
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  /** Which backend reads the processes. */
+  backendPlatform: 'linux' | 'win32' | 'fake';
+  handleCount: 'cheap' | 'costly' | 'none';
+}
+
+/** Menu items that the renderer carries out (the Electron menu owns no view state). */
+export type MenuCommand = 'expand-all' | 'collapse-all' | 'toggle-flat-list' | 'focus-filter' | 'choose-columns';
+
+/** Request channel → argument object and result. One argument object per call, so it validates as one schema. */
+export interface RequestMap {
+  /** Also starts the process stream for this sender: a snapshot first, then deltas on procscope:process-stream. */
+  'procscope:subscribe-processes': { args: Record<string, never>; result: PollerState };
+  'procscope:unsubscribe-processes': { args: Record<string, never>; result: null };
+  /** A fresh full snapshot: the renderer asks for one when it sees a gap in seq. */
+  'procscope:get-snapshot': { args: Record<string, never>; result: ProcessSnapshot | null };
+  'procscope:get-poller-state': { args: Record<string, never>; result: PollerState };
+  /** 0 pauses; otherwise one of REFRESH_INTERVALS_MS. */
+  'procscope:set-refresh-interval': { args: { intervalMs: number }; result: PollerState };
+  'procscope:set-include-handle-count': { args: { include: boolean }; result: PollerState };
+  'procscope:refresh-now': { args: Record<string, never>; result: null };
+  'procscope:get-app-info': { args: Record<string, never>; result: AppInfo };
+}
+
+/** Push channel → payload, main → renderer. */
+export interface PushMap {
+  'procscope:process-stream': ProcessStreamMessage;
+  'procscope:poller-state': PollerState;
+  'procscope:menu-command': { command: MenuCommand };
+}
+
+export type RequestChannel = keyof RequestMap;
+export type PushChannel = keyof PushMap;
+export type RequestArgs<C extends RequestChannel> = RequestMap[C]['args'];
+export type RequestResult<C extends RequestChannel> = RequestMap[C]['result'];
+export type PushPayload<C extends PushChannel> = PushMap[C];
+
+/** Runtime lists (the preload's allow-lists). `satisfies` makes a missing or extra channel a compile error. */
+const REQUEST_CHANNEL_SET = {
+  'procscope:subscribe-processes': true,
+  'procscope:unsubscribe-processes': true,
+  'procscope:get-snapshot': true,
+  'procscope:get-poller-state': true,
+  'procscope:set-refresh-interval': true,
+  'procscope:set-include-handle-count': true,
+  'procscope:refresh-now': true,
+  'procscope:get-app-info': true,
+} as const satisfies Record<RequestChannel, true>;
+
+const PUSH_CHANNEL_SET = {
+  'procscope:process-stream': true,
+  'procscope:poller-state': true,
+  'procscope:menu-command': true,
+} as const satisfies Record<PushChannel, true>;
+
+export const REQUEST_CHANNELS = Object.keys(REQUEST_CHANNEL_SET) as RequestChannel[];
+export const PUSH_CHANNELS = Object.keys(PUSH_CHANNEL_SET) as PushChannel[];
+
+export function isRequestChannel(value: unknown): value is RequestChannel {
+  return typeof value === 'string' && Object.hasOwn(REQUEST_CHANNEL_SET, value);
+}
+
+export function isPushChannel(value: unknown): value is PushChannel {
+  return typeof value === 'string' && Object.hasOwn(PUSH_CHANNEL_SET, value);
+}
