@@ -1,0 +1,327 @@
+/*
+ * The one dump engine for every OS and for the CLI, in the main process: it queues dump jobs, runs them with the
+ * platform DumpWriter off the poll loop, publishes their progress and outcome, offers "Retry as administrator"
+ * when a job failed for lack of rights (through the elevated helper), and remembers the dump settings. Every
+ * failure reaches listeners as a DumpErrorInfo sentence; it never throws a stack trace at a caller, and it only
+ * ever deletes files it wrote itself.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
+import type { DumpProgress, DumpResult } from '../../src-shared/model/dump';
+import type { ProcessRow } from '../../src-shared/model/process';
+import { buildProcessTree, collectSubtree } from '../../src-shared/tree/process-tree';
+import { cancelledInfo, toDumpErrorInfo } from './dump-errors';
+import type {
+  DumpEngineEvent,
+  DumpEngineListener,
+  DumpGroupInfo,
+  DumpJobId,
+  DumpJobInfo,
+  DumpJobRequest,
+} from './dump-jobs';
+import type { DumpSettings, DumpSettingsStore } from './dump-settings';
+import { DumpError, type DumpWriter } from './dump-writer';
+import type { Elevator } from './helper/elevator';
+import { createHelperDumpWriter, type HelperCommand } from './helper/helper-dump-writer';
+
+export interface DumpElevationOptions {
+  elevator: Elevator;
+  /** How to start this app as the helper (defaultHelperCommand()). */
+  command: HelperCommand;
+  /** The requesting user's uid (process.getuid()); null on Windows. */
+  uid: number | null;
+}
+
+export interface DumpEngineOptions {
+  /** The platform writer, created on first use (createPlatformDumpWriter). */
+  writerFactory: () => Promise<DumpWriter>;
+  /** Current process rows, for Dump Process Tree (the poller's latest snapshot, or a backend snapshot). */
+  readRows: () => Promise<readonly ProcessRow[]>;
+  /** Absent: failures for lack of rights are reported but no retry is offered. */
+  elevation?: DumpElevationOptions;
+  settingsStore: DumpSettingsStore;
+  /** Jobs run one at a time by default: each one stops its target, and two dumps would only share the disk. */
+  maxConcurrentJobs?: number;
+  /** Minimum gap between two progress events of one job (phase changes always go out). */
+  progressIntervalMs?: number;
+}
+
+export interface DumpEngine {
+  /** Queues one dump. Throws DumpError('bad-request') for a malformed request; everything else arrives as events. */
+  start(request: DumpJobRequest): Promise<DumpJobInfo>;
+  /** Dump Process Tree: one job per process of the subtree. Throws DumpError('process-gone') if the root is gone. */
+  startTree(request: DumpJobRequest): Promise<DumpGroupInfo>;
+  /** False if the job is unknown or already finished. */
+  cancel(jobId: DumpJobId): boolean;
+  /** Runs a retryable failed job again through the elevated helper. Throws DumpError('bad-request') otherwise. */
+  retryElevated(jobId: DumpJobId): DumpJobInfo;
+  list(): DumpJobInfo[];
+  listGroups(): DumpGroupInfo[];
+  get(jobId: DumpJobId): DumpJobInfo | null;
+  /** Deletes the dump file of a finished job and takes the job off the list. */
+  deleteDump(jobId: DumpJobId): Promise<void>;
+  /** Takes a finished, failed or cancelled job off the list, leaving its file. */
+  dismiss(jobId: DumpJobId): boolean;
+  /** Returns the unsubscribe function. Listeners are called synchronously, in order; a throwing listener is ignored. */
+  subscribe(listener: DumpEngineListener): () => void;
+  getSettings(): Promise<DumpSettings>;
+  updateSettings(patch: Partial<DumpSettings>): Promise<DumpSettings>;
+  /** Cancels every job and waits for running ones to stop. */
+  dispose(): Promise<void>;
+}
+
+interface JobRecord {
+  info: DumpJobInfo;
+  abort: AbortController | null;
+  done: Promise<void> | null;
+}
+
+const FINISHED = new Set(['done', 'failed', 'cancelled']);
+
+export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
+  const jobs = new Map<DumpJobId, JobRecord>();
+  const groups = new Map<string, DumpGroupInfo>();
+  const listeners = new Set<DumpEngineListener>();
+  const queue: DumpJobId[] = [];
+  const maxRunning = Math.max(1, options.maxConcurrentJobs ?? 1);
+  const progressIntervalMs = options.progressIntervalMs ?? 100;
+  let running = 0;
+  let nextId = 1;
+  let writer: Promise<DumpWriter> | null = null;
+  let elevatedWriter: DumpWriter | null = null;
+
+  const snapshot = (info: DumpJobInfo): DumpJobInfo => structuredClone(info);
+  const emit = (event: DumpEngineEvent): void => {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A broken listener (a closed window) must not stop the jobs or the other listeners.
+      }
+    }
+  };
+
+  function checkRequest(request: DumpJobRequest): void {
+    const bad = (m: string): never => {
+      throw new DumpError('bad-request', m);
+    };
+    if (!Number.isSafeInteger(request.pid) || request.pid <= 0) bad(`Process id ${String(request.pid)} cannot be dumped.`);
+    if (!Number.isSafeInteger(request.startTimeMs) || request.startTimeMs < 0) bad('The process start time is missing or invalid.');
+    if (request.kind !== 'full' && request.kind !== 'mini') bad(`Unknown dump kind '${String(request.kind)}'.`);
+    if (typeof request.outDir !== 'string' || !isAbsolute(request.outDir)) bad('Choose an absolute folder for the dump.');
+  }
+
+  function addJob(request: DumpJobRequest, groupId: string | null): JobRecord {
+    const info: DumpJobInfo = {
+      id: `dump-${nextId++}`,
+      groupId,
+      pid: request.pid,
+      startTimeMs: request.startTimeMs,
+      name: request.name ?? null,
+      kind: request.kind,
+      outDir: request.outDir,
+      state: 'queued',
+      elevated: false,
+      progress: null,
+      result: null,
+      error: null,
+      retryable: false,
+      createdAtMs: Date.now(),
+    };
+    const record: JobRecord = { info, abort: null, done: null };
+    jobs.set(info.id, record);
+    queue.push(info.id);
+    emit({ type: 'job-added', job: snapshot(info) });
+    return record;
+  }
+
+  function pump(): void {
+    while (running < maxRunning && queue.length) {
+      const record = jobs.get(queue.shift()!);
+      if (!record || record.info.state !== 'queued') continue;
+      running++;
+      record.done = run(record).finally(() => {
+        running--;
+        record.done = null;
+        pump();
+      });
+    }
+  }
+
+  function getWriter(elevated: boolean): Promise<DumpWriter> {
+    writer ??= options.writerFactory();
+    if (!elevated) return writer;
+    return writer.then((w) => {
+      const elevation = options.elevation;
+      if (!elevation) throw new DumpError('unsupported', 'Procscope cannot ask for administrator rights here.');
+      elevatedWriter ??= createHelperDumpWriter({ ...elevation, format: w.format });
+      return elevatedWriter;
+    });
+  }
+
+  async function run(record: JobRecord): Promise<void> {
+    const info = record.info;
+    const abort = new AbortController();
+    record.abort = abort;
+    info.state = 'running';
+    emit({ type: 'job-started', job: snapshot(info) });
+    let lastProgressMs = 0;
+    let lastPhase: DumpProgress['phase'] | null = null;
+    const onProgress = (progress: DumpProgress): void => {
+      info.progress = progress;
+      const now = Date.now();
+      if (progress.phase === lastPhase && now - lastProgressMs < progressIntervalMs) return;
+      lastProgressMs = now;
+      lastPhase = progress.phase;
+      emit({ type: 'job-progress', jobId: info.id, progress });
+    };
+    let result: DumpResult;
+    try {
+      // Dumps hold secrets: a folder we create is for this user only.
+      if (!info.elevated) await mkdir(info.outDir, { recursive: true, mode: 0o700 });
+      const w = await getWriter(info.elevated);
+      if (abort.signal.aborted) throw new DumpError('cancelled', cancelledInfo().message);
+      const writeOptions = { signal: abort.signal, onProgress, ...(info.name !== null ? { nameHint: info.name } : {}) };
+      result = await w.write({ pid: info.pid, startTimeMs: info.startTimeMs, kind: info.kind, outDir: info.outDir }, writeOptions);
+    } catch (err) {
+      const error = abort.signal.aborted ? cancelledInfo() : toDumpErrorInfo(err);
+      info.state = error.code === 'cancelled' ? 'cancelled' : 'failed';
+      info.error = error;
+      info.retryable = !!options.elevation && (error.code === 'needs-elevation' || error.code === 'elevation-cancelled');
+      record.abort = null;
+      emit({ type: 'job-failed', jobId: info.id, error, retryable: info.retryable });
+      return;
+    }
+    record.abort = null;
+    info.state = 'done';
+    info.result = result;
+    emit({ type: 'job-done', jobId: info.id, result });
+  }
+
+  function mustGet(jobId: DumpJobId): JobRecord {
+    const record = jobs.get(jobId);
+    if (!record) throw new DumpError('bad-request', 'That dump job is not on the list any more.');
+    return record;
+  }
+
+  return {
+    async start(request) {
+      checkRequest(request);
+      const record = addJob(request, null);
+      void rememberChoice(request);
+      pump();
+      return snapshot(record.info);
+    },
+
+    async startTree(request) {
+      checkRequest(request);
+      const rows = await options.readRows();
+      const root = rows.find((r) => r.pid === request.pid && r.startTimeMs === request.startTimeMs);
+      if (!root) {
+        throw new DumpError('process-gone', `Process ${request.pid} has exited, so its tree cannot be dumped. Refresh the list and try again.`);
+      }
+      const members = collectSubtree(buildProcessTree(rows), root);
+      const group: DumpGroupInfo = {
+        id: `group-${nextId++}`,
+        rootPid: root.pid,
+        rootStartTimeMs: root.startTimeMs,
+        rootName: root.name,
+        kind: request.kind,
+        outDir: request.outDir,
+        jobIds: [],
+      };
+      groups.set(group.id, group);
+      for (const row of members) {
+        const record = addJob({ pid: row.pid, startTimeMs: row.startTimeMs, kind: request.kind, outDir: request.outDir, name: row.name }, group.id);
+        group.jobIds.push(record.info.id);
+      }
+      emit({ type: 'group-added', group: structuredClone(group) });
+      void rememberChoice(request);
+      pump();
+      return structuredClone(group);
+    },
+
+    cancel(jobId) {
+      const record = jobs.get(jobId);
+      if (!record || FINISHED.has(record.info.state)) return false;
+      if (record.info.state === 'queued') {
+        record.info.state = 'cancelled';
+        record.info.error = cancelledInfo();
+        emit({ type: 'job-failed', jobId, error: record.info.error, retryable: false });
+      } else {
+        record.abort?.abort();
+      }
+      return true;
+    },
+
+    retryElevated(jobId) {
+      const record = mustGet(jobId);
+      const info = record.info;
+      if (info.state !== 'failed' || !info.retryable) {
+        throw new DumpError('bad-request', 'Only a dump that failed for lack of rights can be retried as administrator.');
+      }
+      Object.assign(info, { state: 'queued', elevated: true, error: null, progress: null, retryable: false });
+      queue.push(info.id);
+      pump();
+      return snapshot(info);
+    },
+
+    list: () => [...jobs.values()].map((r) => snapshot(r.info)),
+    listGroups: () => [...groups.values()].map((g) => structuredClone(g)),
+    get: (jobId) => {
+      const record = jobs.get(jobId);
+      return record ? snapshot(record.info) : null;
+    },
+
+    async deleteDump(jobId) {
+      const record = mustGet(jobId);
+      const result = record.info.result;
+      if (record.info.state !== 'done' || !result) throw new DumpError('bad-request', 'Only a finished dump can be deleted.');
+      try {
+        await rm(result.path, { force: true });
+      } catch (err) {
+        const info = toDumpErrorInfo(err);
+        throw new DumpError(info.code, `The dump file could not be deleted (${info.message}) Delete ${result.path} by hand.`);
+      }
+      removeJob(jobId);
+    },
+
+    dismiss(jobId) {
+      const record = jobs.get(jobId);
+      if (!record || !FINISHED.has(record.info.state)) return false;
+      removeJob(jobId);
+      return true;
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    getSettings: () => options.settingsStore.load(),
+    updateSettings: (patch) => options.settingsStore.update(patch),
+
+    async dispose() {
+      for (const id of jobs.keys()) this.cancel(id);
+      await Promise.all([...jobs.values()].map((r) => r.done ?? Promise.resolve()));
+      listeners.clear();
+    },
+  };
+
+  function removeJob(jobId: DumpJobId): void {
+    jobs.delete(jobId);
+    for (const group of groups.values()) {
+      group.jobIds = group.jobIds.filter((id) => id !== jobId);
+      if (group.jobIds.length === 0) groups.delete(group.id);
+    }
+    emit({ type: 'job-removed', jobId });
+  }
+
+  async function rememberChoice(request: DumpJobRequest): Promise<void> {
+    try {
+      await options.settingsStore.update({ dumpDir: request.outDir, lastKind: request.kind });
+    } catch {
+      // Remembering is a convenience: a read-only config folder must not fail the dump.
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/*
+ * The helper's command line: the one job it may do, written by the app (helperJobToArgs) and read back by the
+ * helper (parseHelperArgs). The helper runs elevated and anyone can start it, so parsing trusts nothing: every
+ * flag exactly once, each value checked for shape, anything unknown refused with a sentence. Checks that need the
+ * OS (is the pid alive, is the folder safe) live in helper-validate.ts.
+ */
+import { isAbsolute as isAbsolutePosix } from 'node:path/posix';
+import { isAbsolute as isAbsoluteWin32 } from 'node:path/win32';
+import type { DumpKind } from '../../../src-shared/model/dump';
+
+export interface HelperJob {
+  pid: number;
+  startTimeMs: number;
+  kind: DumpKind;
+  /** Absolute folder the dump is created in; the writer names the file. */
+  outDir: string;
+  /** The requesting user's uid: the folder must belong to it. Null on Windows (no uids). */
+  uid: number | null;
+  /** Process name for the file name, as the app showed it. */
+  nameHint: string | null;
+  /** Socket path (Linux) or pipe name (Windows) of the app's channel. */
+  channel: string;
+  secret: string;
+}
+
+export type ParsedHelperArgs = { ok: true; job: HelperJob } | { ok: false; error: string };
+
+const FLAGS = ['--pid', '--start-time-ms', '--kind', '--out-dir', '--uid', '--name', '--channel', '--secret'] as const;
+type Flag = (typeof FLAGS)[number];
+const OPTIONAL: readonly Flag[] = ['--name', '--uid'];
+
+export function helperJobToArgs(job: HelperJob): string[] {
+  const args = ['--pid', String(job.pid), '--start-time-ms', String(job.startTimeMs), '--kind', job.kind];
+  args.push('--out-dir', job.outDir);
+  if (job.uid !== null) args.push('--uid', String(job.uid));
+  if (job.nameHint !== null) args.push('--name', job.nameHint);
+  args.push('--channel', job.channel, '--secret', job.secret);
+  return args;
+}
+
+function parseInteger(flag: string, text: string, min: number, max: number): number | string {
+  if (!/^\d{1,16}$/.test(text)) return `${flag} must be a whole number, not '${text.slice(0, 40)}'.`;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < min || n > max) return `${flag} must be between ${min} and ${max}, not ${text}.`;
+  return n;
+}
+
+function checkChannel(channel: string, platform: NodeJS.Platform): string | null {
+  if (platform === 'win32') {
+    return /^\\\\\.\\pipe\\procscope-helper-[0-9a-f]{32}$/.test(channel) ? null : '--channel must be a Procscope helper pipe name.';
+  }
+  // sockaddr_un.sun_path holds 108 bytes including the NUL (unix(7)).
+  if (!isAbsolutePosix(channel) || Buffer.byteLength(channel) > 107 || !channel.endsWith('/channel.sock')) {
+    return '--channel must be the absolute path of a Procscope helper socket.';
+  }
+  return null;
+}
+
+export function parseHelperArgs(args: readonly string[], platform: NodeJS.Platform = process.platform): ParsedHelperArgs {
+  const values = new Map<Flag, string>();
+  for (let i = 0; i < args.length; i += 2) {
+    const flag = args[i]!;
+    if (!(FLAGS as readonly string[]).includes(flag)) return { ok: false, error: `Unknown argument '${flag.slice(0, 40)}'.` };
+    const value = args[i + 1];
+    if (value === undefined) return { ok: false, error: `${flag} needs a value.` };
+    if (values.has(flag as Flag)) return { ok: false, error: `${flag} is given twice.` };
+    if (value.includes('\0')) return { ok: false, error: `${flag} contains a NUL character.` };
+    values.set(flag as Flag, value);
+  }
+  for (const flag of FLAGS) {
+    if (!values.has(flag) && !OPTIONAL.includes(flag)) return { ok: false, error: `${flag} is missing.` };
+  }
+  if (platform !== 'win32' && !values.has('--uid')) return { ok: false, error: '--uid is missing.' };
+
+  // pid 0 is the kernel's idle task (Linux) or the System Idle Process (Windows): never a dump target.
+  const pid = parseInteger('--pid', values.get('--pid')!, 1, 0xffffffff);
+  if (typeof pid === 'string') return { ok: false, error: pid };
+  const startTimeMs = parseInteger('--start-time-ms', values.get('--start-time-ms')!, 1, Number.MAX_SAFE_INTEGER);
+  if (typeof startTimeMs === 'string') return { ok: false, error: startTimeMs };
+  const kind = values.get('--kind')!;
+  if (kind !== 'full' && kind !== 'mini') return { ok: false, error: `--kind must be 'full' or 'mini', not '${kind.slice(0, 20)}'.` };
+  let uid: number | null = null;
+  if (values.has('--uid')) {
+    const parsed = parseInteger('--uid', values.get('--uid')!, 0, 0xfffffffe);
+    if (typeof parsed === 'string') return { ok: false, error: parsed };
+    uid = parsed;
+  }
+  const outDir = values.get('--out-dir')!;
+  const absolute = platform === 'win32' ? isAbsoluteWin32(outDir) : isAbsolutePosix(outDir);
+  if (!absolute) return { ok: false, error: `--out-dir must be an absolute folder path, not '${outDir.slice(0, 200)}'.` };
+  if (outDir.length > 4000) return { ok: false, error: '--out-dir is too long.' };
+  const nameHint = values.get('--name') ?? null;
+  if (nameHint !== null && (nameHint.length === 0 || nameHint.length > 255)) {
+    return { ok: false, error: '--name must be 1 to 255 characters.' };
+  }
+  const channel = values.get('--channel')!;
+  const channelError = checkChannel(channel, platform);
+  if (channelError) return { ok: false, error: channelError };
+  const secret = values.get('--secret')!;
+  if (!/^[0-9a-f]{64}$/.test(secret)) return { ok: false, error: '--secret must be 64 lowercase hex digits.' };
+  return { ok: true, job: { pid, startTimeMs, kind, outDir, uid, nameHint, channel, secret } };
+}

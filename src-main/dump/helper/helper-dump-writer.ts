@@ -1,0 +1,124 @@
+/*
+ * The app's side of an elevated dump (main process / CLI): a DumpWriter that does its one dump by starting the
+ * app's own executable as the helper through an Elevator, and speaking to it over a fresh one-time channel. To
+ * the dump engine it looks like any other writer (progress, abort, DumpResult or DumpError), so a retry as
+ * administrator reuses the engine's whole job machinery. It never passes the helper anything but the one job.
+ */
+import { DumpError, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
+import type { DumpRequest, DumpResult } from '../../../src-shared/model/dump';
+import { toDumpErrorInfo } from '../dump-errors';
+import type { Elevator } from './elevator';
+import { helperJobToArgs } from './helper-args';
+import { openHelperChannel, type ProvenHelperMessage } from './helper-channel';
+import { dispatch, HELPER_PROTOCOL_VERSION, type Handlers } from './helper-protocol';
+
+/** The executable and the leading arguments that make it the helper; the job's arguments follow them. */
+export interface HelperCommand {
+  executable: string;
+  args: readonly string[];
+}
+
+/**
+ * Electron: the app binary with --procscope-helper (the Electron host routes that flag to runHelper). Plain
+ * Node: node with the built CLI bundle and its `helper` sub-command.
+ */
+export function defaultHelperCommand(runtime: { execPath: string; isElectron: boolean; cliScriptPath: string }): HelperCommand {
+  return runtime.isElectron
+    ? { executable: runtime.execPath, args: ['--procscope-helper'] }
+    : { executable: runtime.execPath, args: [runtime.cliScriptPath, 'helper'] };
+}
+
+export interface HelperDumpWriterOptions {
+  elevator: Elevator;
+  command: HelperCommand;
+  /** The requesting user's uid (process.getuid()); null on Windows. */
+  uid: number | null;
+  format: DumpWriter['format'];
+  platform?: NodeJS.Platform;
+}
+
+/** After the helper exits, how long to wait for its last messages, which may arrive just after the exit. */
+const EXIT_GRACE_MS = 1000;
+
+export function createHelperDumpWriter(options: HelperDumpWriterOptions): DumpWriter {
+  return {
+    format: options.format,
+    write: (request, writeOptions) => runElevated(options, request, writeOptions ?? {}),
+  };
+}
+
+async function runElevated(options: HelperDumpWriterOptions, request: DumpRequest, writeOptions: DumpWriteOptions): Promise<DumpResult> {
+  const { signal, onProgress } = writeOptions;
+  if (signal?.aborted) throw new DumpError('cancelled', 'The dump was cancelled before the helper started.');
+  let settle!: { resolve: (r: DumpResult) => void; reject: (e: DumpError) => void };
+  const outcome = new Promise<DumpResult>((resolve, reject) => (settle = { resolve, reject }));
+  let settled = false;
+  let channelClosed = false;
+  const resolve = (r: DumpResult): void => {
+    if (settled) return;
+    settled = true;
+    settle.resolve(r);
+  };
+  const reject = (e: DumpError): void => {
+    if (settled) return;
+    settled = true;
+    settle.reject(e);
+  };
+  let onChannelClosed: () => void = () => {};
+
+  const handlers: Handlers<ProvenHelperMessage> = {
+    progress: (m) => onProgress?.(m.progress),
+    result: (m) => resolve(m.result),
+    error: (m) => reject(new DumpError(m.error.code, m.error.message)),
+  };
+  const channel = await openHelperChannel(
+    {
+      onMessage: (m) => dispatch(handlers, m),
+      onFailure: (e) => reject(new DumpError(e.code, e.message)),
+      onClose: () => {
+        channelClosed = true;
+        onChannelClosed();
+      },
+    },
+    options.platform,
+  );
+  const onAbort = (): void => {
+    if (channel.isConnected()) channel.send({ v: HELPER_PROTOCOL_VERSION, kind: 'cancel' });
+    // Still at the prompt (or never connected): the helper will find the channel gone and exit without dumping.
+    else reject(new DumpError('cancelled', 'The dump was cancelled before the helper started.'));
+  };
+  signal?.addEventListener('abort', onAbort);
+  try {
+    const args = [
+      ...options.command.args,
+      ...helperJobToArgs({
+        pid: request.pid,
+        startTimeMs: request.startTimeMs,
+        kind: request.kind,
+        outDir: request.outDir,
+        uid: options.uid,
+        nameHint: writeOptions.nameHint ?? null,
+        channel: channel.address,
+        secret: channel.secret,
+      }),
+    ];
+    options.elevator.run(options.command.executable, args).then(
+      (exitCode) => {
+        const afterExit = (): void =>
+          reject(new DumpError('io-error', `The helper stopped (exit code ${exitCode}) without reporting a result. Try again; if it fails again, dump from a terminal with \`procscope dump\` as root.`));
+        if (settled) return;
+        if (channelClosed) return afterExit();
+        onChannelClosed = afterExit;
+        setTimeout(afterExit, EXIT_GRACE_MS);
+      },
+      (err: unknown) => {
+        const info = toDumpErrorInfo(err);
+        reject(new DumpError(info.code, info.message));
+      },
+    );
+    return await outcome;
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    await channel.close();
+  }
+}

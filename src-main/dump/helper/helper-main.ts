@@ -1,0 +1,180 @@
+/*
+ * The elevated dump helper's life, in its own process (`procscope helper …`, started by an Elevator): read the
+ * one job from the command line, connect back to the app's channel and prove the secret, re-validate the job,
+ * write the dump with the same DumpWriter the app uses, stream progress and the result, and exit. It never does
+ * a second job, never writes before the job is validated, and leaves no partial file behind on any failure.
+ */
+import { chown, lstat, rm } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import type { DumpErrorInfo, DumpProgress } from '../../../src-shared/model/dump';
+import { cancelledInfo, toDumpErrorInfo } from '../dump-errors';
+import type { DumpWriter } from '../dump-writer';
+import { parseHelperArgs, type HelperJob } from './helper-args';
+import {
+  createLineSplitter,
+  decodeAppMessage,
+  dispatch,
+  encodeMessage,
+  HELPER_PROTOCOL_VERSION,
+  type AppMessage,
+  type Handlers,
+  type HelperMessage,
+} from './helper-protocol';
+import { validateHelperJob } from './helper-validate';
+
+export interface HelperDeps {
+  createWriter(): Promise<DumpWriter>;
+  readStartTimeMs(pid: number): number | null;
+  platform: NodeJS.Platform;
+  env: NodeJS.ProcessEnv;
+  stderr(text: string): void;
+  /** The helper's own uid (null on Windows): a root helper hands the dump file to the requesting user. */
+  ownUid: number | null;
+}
+
+/** How long the helper waits for the app to accept its hello. */
+const WELCOME_TIMEOUT_MS = 15_000;
+const PROGRESS_INTERVAL_MS = 100;
+
+/** Resolves to the exit code: 0 dumped, 1 refused or failed (reported on the channel when it could be), 2 bad arguments. */
+export async function runHelper(args: readonly string[], deps: HelperDeps): Promise<number> {
+  const parsed = parseHelperArgs(args, deps.platform);
+  if (!parsed.ok) {
+    deps.stderr(`procscope helper: ${parsed.error}\n`);
+    return 2;
+  }
+  const job = parsed.job;
+  let socket: Socket;
+  try {
+    socket = await openSocket(job.channel);
+  } catch {
+    deps.stderr('procscope helper: cannot reach the app on its channel; the job was not done.\n');
+    return 1;
+  }
+  const abort = new AbortController();
+  const send = (message: HelperMessage): void => {
+    if (!socket.destroyed) socket.write(encodeMessage(message));
+  };
+  const finish = async (error: DumpErrorInfo | null): Promise<number> => {
+    if (error) {
+      send({ v: HELPER_PROTOCOL_VERSION, kind: 'error', error });
+      deps.stderr(`procscope helper: ${error.message}\n`);
+    }
+    await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.end(resolve)));
+    return error ? 1 : 0;
+  };
+
+  let welcomed: () => void = () => {};
+  let refusedByApp: (error: DumpErrorInfo) => void = () => {};
+  const welcome = new Promise<void>((resolve, reject) => {
+    welcomed = resolve;
+    refusedByApp = reject;
+  });
+  const handlers: Handlers<AppMessage> = {
+    welcome: () => welcomed(),
+    cancel: () => abort.abort(),
+  };
+  const splitter = createLineSplitter(
+    (line) => {
+      const decoded = decodeAppMessage(line);
+      if (!decoded.ok) {
+        splitter.stop();
+        const error: DumpErrorInfo = { code: 'bad-request', message: `${decoded.error} The helper stopped without dumping.` };
+        refusedByApp(error);
+        abort.abort(error);
+        return;
+      }
+      dispatch(handlers, decoded.message);
+    },
+    () => {
+      const error: DumpErrorInfo = { code: 'bad-request', message: 'The app sent an oversized message. The helper stopped without dumping.' };
+      refusedByApp(error);
+      abort.abort(error);
+    },
+  );
+  socket.on('data', (chunk: Buffer) => splitter.push(chunk));
+  socket.on('error', () => {});
+  socket.on('close', () => {
+    // Nobody is waiting for the dump any more: stop, and let the writer remove its partial file.
+    refusedByApp({ code: 'cancelled', message: 'The app closed the channel before the job started.' });
+    abort.abort();
+  });
+
+  send({ v: HELPER_PROTOCOL_VERSION, kind: 'hello', secret: job.secret });
+  const timer = setTimeout(
+    () => refusedByApp({ code: 'bad-request', message: 'The app did not accept the helper within 15 s.' }),
+    WELCOME_TIMEOUT_MS,
+  );
+  try {
+    await welcome;
+  } catch (err) {
+    return finish(err as DumpErrorInfo);
+  } finally {
+    clearTimeout(timer);
+  }
+
+  const invalid = await validateHelperJob(job, { readStartTimeMs: deps.readStartTimeMs, platform: deps.platform, env: deps.env });
+  if (invalid) return finish(invalid);
+  if (abort.signal.aborted) return finish(abortReason(abort.signal));
+  return finish(await writeDump(job, deps, abort.signal, send));
+}
+
+async function writeDump(
+  job: HelperJob,
+  deps: HelperDeps,
+  signal: AbortSignal,
+  send: (message: HelperMessage) => void,
+): Promise<DumpErrorInfo | null> {
+  let lastSentMs = 0;
+  let lastPhase: DumpProgress['phase'] | null = null;
+  const onProgress = (progress: DumpProgress): void => {
+    const now = Date.now();
+    // Phase changes always go out; within a phase, at most one message per interval.
+    if (progress.phase === lastPhase && now - lastSentMs < PROGRESS_INTERVAL_MS) return;
+    lastSentMs = now;
+    lastPhase = progress.phase;
+    send({ v: HELPER_PROTOCOL_VERSION, kind: 'progress', progress });
+  };
+  try {
+    const writer = await deps.createWriter();
+    const result = await writer.write(
+      { pid: job.pid, startTimeMs: job.startTimeMs, kind: job.kind, outDir: job.outDir },
+      { signal, onProgress, ...(job.nameHint !== null ? { nameHint: job.nameHint } : {}) },
+    );
+    if (deps.ownUid === 0 && job.uid !== null && job.uid !== 0) {
+      // Written as root: hand the file to the person who asked, so they can open, move and delete it.
+      try {
+        const folder = await lstat(job.outDir);
+        await chown(result.path, job.uid, folder.gid);
+      } catch (err) {
+        await rm(result.path, { force: true });
+        throw err;
+      }
+    }
+    send({ v: HELPER_PROTOCOL_VERSION, kind: 'result', result });
+    return null;
+  } catch (err) {
+    if (signal.aborted) return abortReason(signal);
+    return toDumpErrorInfo(err);
+  }
+}
+
+function abortReason(signal: AbortSignal): DumpErrorInfo {
+  const reason: unknown = signal.reason;
+  // A DOMException also has code and message, but a numeric code: only our own DumpErrorInfo has a string one.
+  if (typeof reason === 'object' && reason !== null && 'code' in reason && typeof reason.code === 'string' && 'message' in reason) {
+    return reason as DumpErrorInfo;
+  }
+  return cancelledInfo();
+}
+
+function openSocket(address: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(address);
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}

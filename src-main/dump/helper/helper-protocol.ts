@@ -1,0 +1,155 @@
+/*
+ * The wire protocol between the app and its elevated dump helper: newline-delimited JSON over a local channel,
+ * each message a versioned discriminated union checked with zod on receipt. Both sides dispatch through a
+ * Record<Kind, Handler> table, so adding a message kind without a handler does not compile (System Informer's
+ * phsvc does the same with numbered operations). Nothing here trusts the other side: an unknown, oversized or
+ * malformed line is refused with a sentence, never parsed leniently.
+ */
+import { z } from 'zod';
+import type { DumpErrorInfo, DumpProgress, DumpResult } from '../../../src-shared/model/dump';
+
+export const HELPER_PROTOCOL_VERSION = 1;
+/** A line longer than this is refused before JSON.parse sees it: no message of ours comes near it. */
+export const MAX_LINE_BYTES = 64 * 1024;
+
+const v = z.literal(HELPER_PROTOCOL_VERSION);
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+export const secretSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a 64-digit lowercase hex secret');
+
+const errorCodeSchema = z.enum([
+  'needs-elevation',
+  'process-gone',
+  'pid-recycled',
+  'already-traced',
+  'disk-full',
+  'file-exists',
+  'folder-unwritable',
+  'bad-request',
+  'cancelled',
+  'elevation-cancelled',
+  'unsupported',
+  'io-error',
+]);
+
+export const dumpErrorInfoSchema = z.strictObject({ code: errorCodeSchema, message: z.string().min(1).max(2000) });
+
+const progressSchema = z.strictObject({
+  bytesWritten: count,
+  estimatedTotalBytes: count.nullable(),
+  elapsedMs: count,
+  phase: z.enum(['attaching', 'writing', 'finishing']),
+});
+
+const resultSchema = z.strictObject({
+  path: z.string().min(1).max(4096),
+  kind: z.enum(['full', 'mini']),
+  pid: count,
+  bytesOnDisk: count,
+  fileBytes: count,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  durationMs: count,
+  targetPauseMs: count,
+  unreadableBytes: count,
+  method: z.enum(['live', 'snapshot']),
+  format: z.enum(['elf-core', 'minidump']),
+});
+
+/** Helper → app. `hello` must be the first line and carries the one-time secret. */
+export const helperMessageSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ v, kind: z.literal('hello'), secret: secretSchema }),
+  z.strictObject({ v, kind: z.literal('progress'), progress: progressSchema }),
+  z.strictObject({ v, kind: z.literal('result'), result: resultSchema }),
+  z.strictObject({ v, kind: z.literal('error'), error: dumpErrorInfoSchema }),
+]);
+
+/** App → helper. `welcome` accepts the hello; `cancel` asks the helper to stop and remove its partial file. */
+export const appMessageSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ v, kind: z.literal('welcome') }),
+  z.strictObject({ v, kind: z.literal('cancel') }),
+]);
+
+export type HelperMessage = z.infer<typeof helperMessageSchema>;
+export type AppMessage = z.infer<typeof appMessageSchema>;
+
+// The schemas must describe exactly the shared model types, or the app would hand the UI something else.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _progressMatches: Same<z.infer<typeof progressSchema>, DumpProgress> = true;
+const _resultMatches: Same<z.infer<typeof resultSchema>, DumpResult> = true;
+const _errorMatches: Same<z.infer<typeof dumpErrorInfoSchema>, DumpErrorInfo> = true;
+void [_progressMatches, _resultMatches, _errorMatches];
+
+/** One handler per kind; a kind without a handler is a compile error. */
+export type Handlers<M extends { kind: string }> = { [K in M['kind']]: (message: Extract<M, { kind: K }>) => void };
+
+export function dispatch<M extends { kind: string }>(handlers: Handlers<M>, message: M): void {
+  (handlers[message.kind as M['kind']] as (m: M) => void)(message);
+}
+
+export type Decoded<M> = { ok: true; message: M } | { ok: false; error: string };
+
+function decodeWith<M>(schema: z.ZodType<M>, line: string, from: string): Decoded<M> {
+  if (Buffer.byteLength(line) > MAX_LINE_BYTES) return { ok: false, error: `${from} sent a message longer than ${MAX_LINE_BYTES} bytes.` };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return { ok: false, error: `${from} sent a line that is not JSON.` };
+  }
+  if (typeof raw === 'object' && raw !== null && 'v' in raw && raw.v !== HELPER_PROTOCOL_VERSION) {
+    return { ok: false, error: `${from} speaks protocol version ${String(raw.v)}; this build speaks ${HELPER_PROTOCOL_VERSION}.` };
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length ? ` at ${issue.path.join('.')}` : '';
+    return { ok: false, error: `${from} sent a malformed message${where}: ${issue?.message ?? 'invalid'}.` };
+  }
+  return { ok: true, message: parsed.data };
+}
+
+export function decodeHelperMessage(line: string): Decoded<HelperMessage> {
+  return decodeWith(helperMessageSchema, line, 'The helper');
+}
+
+export function decodeAppMessage(line: string): Decoded<AppMessage> {
+  return decodeWith(appMessageSchema, line, 'The app');
+}
+
+export function encodeMessage(message: HelperMessage | AppMessage): string {
+  return JSON.stringify(message) + '\n';
+}
+
+export interface LineSplitter {
+  push(chunk: Buffer): void;
+  /** Ignore everything after this (the connection is being dropped). */
+  stop(): void;
+}
+
+/**
+ * Splits a byte stream into lines. Calls onLine per complete line and onOverflow once if a line grows beyond
+ * MAX_LINE_BYTES without a newline (the caller then drops the connection).
+ */
+export function createLineSplitter(onLine: (line: string) => void, onOverflow: () => void): LineSplitter {
+  let pending = '';
+  let stopped = false;
+  return {
+    push(chunk) {
+      if (stopped) return;
+      pending += chunk.toString('utf8');
+      let nl: number;
+      while (!stopped && (nl = pending.indexOf('\n')) >= 0) {
+        const line = pending.slice(0, nl);
+        pending = pending.slice(nl + 1);
+        if (line.length) onLine(line);
+      }
+      if (!stopped && Buffer.byteLength(pending) > MAX_LINE_BYTES) {
+        stopped = true;
+        onOverflow();
+      }
+    },
+    stop() {
+      stopped = true;
+      pending = '';
+    },
+  };
+}
