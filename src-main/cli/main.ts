@@ -4,9 +4,10 @@
  * stderr and exit code 2, never a stack trace.
  */
 import { CliUsageError, type CliCommand, type CliIo } from './cli-command';
+import { helperCommand } from './commands/helper';
 import { listCommand } from './commands/list';
 
-const COMMANDS: readonly CliCommand[] = [listCommand];
+const COMMANDS: readonly CliCommand[] = [listCommand, helperCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
