@@ -1,0 +1,63 @@
+/*
+ * The window: toolbar, process treegrid, status bar. Wires the process stream into the store, Space to pause (as
+ * in Process Explorer, except while typing) and the Electron menu's commands. Transport-agnostic: it only sees
+ * the ProcscopeApi from the context.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { useApi } from '../api/api-context';
+import { connectProcessStream } from '../api/process-stream';
+import { markDeltaReceived } from '../api/frame-timing';
+import { appStore } from '../store/app-store';
+import { ProcessTable } from './process-table';
+import { StatusBar } from './status-bar';
+import { Toolbar } from './toolbar';
+import { collapseAllRows, expandAllRows, togglePause } from './tree-actions';
+
+function isTypingTarget(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA', 'BUTTON'].includes(target.tagName));
+}
+
+export function App() {
+  const api = useApi();
+  const filterRef = useRef<HTMLInputElement>(null);
+  const [columnChooserOpen, setColumnChooserOpen] = useState(false);
+  const [disconnected, setDisconnected] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.onDisconnect(setDisconnected);
+    const disconnect = connectProcessStream(api, appStore, { onDeltaReceived: markDeltaReceived, onError: setDisconnected });
+    const offMenu = api.on('procscope:menu-command', ({ command }) => {
+      if (command === 'expand-all') expandAllRows();
+      else if (command === 'collapse-all') collapseAllRows();
+      else if (command === 'toggle-flat-list') appStore.getState().setFlatList(!appStore.getState().flatList);
+      else if (command === 'focus-filter') filterRef.current?.focus();
+      else if (command === 'choose-columns') setColumnChooserOpen(true);
+    });
+    return () => {
+      disconnect();
+      offMenu();
+    };
+  }, [api]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === ' ' && !e.ctrlKey && !e.altKey && !e.metaKey && !isTypingTarget(e.target)) {
+        e.preventDefault();
+        void togglePause(api);
+      } else if (e.key === 'f' && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        filterRef.current?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [api]);
+
+  return (
+    <div className="app">
+      <Toolbar ref={filterRef} columnChooserOpen={columnChooserOpen} setColumnChooserOpen={setColumnChooserOpen} />
+      <ProcessTable />
+      <StatusBar disconnected={disconnected} />
+    </div>
+  );
+}

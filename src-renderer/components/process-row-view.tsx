@@ -1,0 +1,95 @@
+/*
+ * One row of the tree: tree lines, the expand/collapse twisty, and the cells of the visible columns. The row's
+ * accessible name is "<name>, PID <pid>" so screen readers and tests find a process as a person would.
+ */
+import type { CSSProperties, MouseEvent } from 'react';
+import { columnDef, type ColumnId } from '../format/columns';
+import type { RowStatus } from '../store/processes-slice';
+import type { VisibleRow } from '../store/visible-rows';
+
+export interface ProcessRowViewProps {
+  entry: VisibleRow;
+  columns: ColumnId[];
+  rowIndex: number;
+  selected: boolean;
+  status: RowStatus | undefined;
+  style: CSSProperties;
+  onSelect(entry: VisibleRow): void;
+  onToggle(entry: VisibleRow): void;
+  onContextMenu(entry: VisibleRow, event: MouseEvent): void;
+}
+
+export function rowDomId(key: string): string {
+  return `process-row-${key.replace(':', '-')}`;
+}
+
+function TreeGuides({ entry, onToggle }: { entry: VisibleRow; onToggle(entry: VisibleRow): void }) {
+  return (
+    <>
+      {entry.lineContinues.map((continues, i) => (
+        <span key={i} className={continues ? 'guide guide-line' : 'guide'} aria-hidden="true" />
+      ))}
+      {entry.depth > 0 && <span className={entry.isLastChild ? 'guide elbow-last' : 'guide elbow-mid'} aria-hidden="true" />}
+      {entry.hasChildren ? (
+        <button
+          type="button"
+          tabIndex={-1}
+          className="twisty"
+          aria-label={`${entry.expanded ? 'Collapse' : 'Expand'} ${entry.row.name}, PID ${entry.row.pid}`}
+          onClick={(e) => {
+            e.stopPropagation();
+            onToggle(entry);
+          }}
+        >
+          {entry.expanded ? '▾' : '▸'}
+        </button>
+      ) : (
+        <span className="twisty" aria-hidden="true" />
+      )}
+    </>
+  );
+}
+
+export function ProcessRowView(props: ProcessRowViewProps) {
+  const { entry, columns, rowIndex, selected, status } = props;
+  const { row } = entry;
+  const classes = ['grid-row', 'process-row'];
+  if (selected) classes.push('selected');
+  if (status) classes.push(`row-${status}`);
+  return (
+    <div
+      role="row"
+      id={rowDomId(row.key)}
+      aria-rowindex={rowIndex + 2}
+      aria-level={entry.depth + 1}
+      aria-expanded={entry.hasChildren ? entry.expanded : undefined}
+      aria-selected={selected}
+      aria-label={`${row.name}, PID ${row.pid}`}
+      data-status={status ?? 'steady'}
+      className={classes.join(' ')}
+      style={props.style}
+      onClick={() => props.onSelect(entry)}
+      onDoubleClick={() => entry.hasChildren && props.onToggle(entry)}
+      onContextMenu={(e) => props.onContextMenu(entry, e)}
+    >
+      {columns.map((c) => {
+        const def = columnDef(c);
+        if (c === 'name') {
+          return (
+            <div key={c} role="gridcell" className="cell name-cell">
+              <span className="tree-prefix">
+                <TreeGuides entry={entry} onToggle={props.onToggle} />
+              </span>
+              <span className="name-text">{row.name}</span>
+            </div>
+          );
+        }
+        return (
+          <div key={c} role="gridcell" className={`cell align-${def.align}`} title={c === 'commandLine' ? (row.commandLine ?? '') : undefined}>
+            {def.format(row)}
+          </div>
+        );
+      })}
+    </div>
+  );
+}

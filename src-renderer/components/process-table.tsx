@@ -1,0 +1,130 @@
+/*
+ * The process treegrid: header, virtualised rows (@tanstack/react-virtual, so 5,000 processes cost only the rows
+ * on screen), keyboard navigation as in Process Explorer (↑/↓ select, ← collapse or go to parent, → expand or go
+ * to the first child) and the row context menu. Selection is by process key and survives every update.
+ */
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type MouseEvent } from 'react';
+import type { ProcessRow } from '../../src-shared/model/process';
+import { appStore, useAppStore } from '../store/app-store';
+import type { VisibleRow } from '../store/visible-rows';
+import { ColumnHeaderRow } from './column-header';
+import { ProcessRowView, rowDomId } from './process-row-view';
+import { RowContextMenu } from './row-context-menu';
+import { useVisibleRows } from './use-visible-rows';
+
+export const ROW_HEIGHT_PX = 20;
+const HEADER_HEIGHT_PX = 24;
+
+export function ProcessTable() {
+  const rows = useVisibleRows();
+  const columns = useAppStore((s) => s.visibleColumns);
+  const widths = useAppStore((s) => s.columnWidthsPx);
+  const selectedKey = useAppStore((s) => s.selectedKey);
+  const rowStatus = useAppStore((s) => s.rowStatus);
+  useAppStore((s) => s.version); // rowStatus is mutated in place
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [menu, setMenu] = useState<{ row: ProcessRow; x: number; y: number } | null>(null);
+
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_HEIGHT_PX,
+    overscan: 12,
+    scrollMargin: HEADER_HEIGHT_PX,
+  });
+
+  const indexByKey = useMemo(() => new Map(rows.map((r, i) => [r.row.key, i])), [rows]);
+  const selectedIndex = selectedKey === null ? -1 : (indexByKey.get(selectedKey) ?? -1);
+  const template = columns.map((c) => `${widths[c]}px`).join(' ');
+  const totalWidth = columns.reduce((sum, c) => sum + widths[c], 0);
+
+  const selectIndex = useCallback(
+    (index: number) => {
+      const entry = rows[Math.max(0, Math.min(rows.length - 1, index))];
+      if (!entry) return;
+      appStore.getState().select(entry.row.key);
+      virtualizer.scrollToIndex(rows.indexOf(entry), { align: 'auto' });
+    },
+    [rows, virtualizer],
+  );
+  const toggle = useCallback((entry: VisibleRow) => appStore.getState().setCollapsed(entry.row.key, entry.expanded), []);
+
+  useEffect(() => {
+    // Keep a keyboard-selected row in view when rows above it come and go.
+    if (selectedIndex >= 0 && document.activeElement === scrollRef.current) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedIndex, virtualizer]);
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const current = rows[selectedIndex];
+    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT_PX) - 1);
+    const moves: Record<string, () => void> = {
+      ArrowDown: () => selectIndex(selectedIndex + 1),
+      ArrowUp: () => selectIndex(selectedIndex <= 0 ? 0 : selectedIndex - 1),
+      PageDown: () => selectIndex(selectedIndex + page),
+      PageUp: () => selectIndex(selectedIndex - page),
+      Home: () => selectIndex(0),
+      End: () => selectIndex(rows.length - 1),
+      ArrowRight: () => {
+        if (!current?.hasChildren) return;
+        if (!current.expanded) toggle(current);
+        else selectIndex(selectedIndex + 1);
+      },
+      ArrowLeft: () => {
+        if (!current) return;
+        if (current.expanded) return toggle(current);
+        for (let i = selectedIndex - 1; i >= 0; i--) if (rows[i]!.depth < current.depth) return selectIndex(i);
+      },
+      Enter: () => current && current.hasChildren && toggle(current),
+    };
+    const move = moves[e.key];
+    if (!move) return;
+    e.preventDefault();
+    move();
+  };
+
+  const gridStyle = { '--grid-columns': template, '--grid-width': `${totalWidth}px` } as CSSProperties;
+  return (
+    <>
+    <div
+      ref={scrollRef}
+      role="treegrid"
+      aria-label="Processes"
+      aria-rowcount={rows.length + 1}
+      aria-colcount={columns.length}
+      aria-activedescendant={selectedIndex >= 0 ? rowDomId(rows[selectedIndex]!.row.key) : undefined}
+      tabIndex={0}
+      className="process-grid"
+      style={gridStyle}
+      onKeyDown={onKeyDown}
+    >
+      <ColumnHeaderRow />
+      <div role="rowgroup" className="grid-body" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualizer.getVirtualItems().map((item) => {
+          const entry = rows[item.index]!;
+          return (
+            <ProcessRowView
+              key={entry.row.key}
+              entry={entry}
+              columns={columns}
+              rowIndex={item.index}
+              selected={entry.row.key === selectedKey}
+              status={rowStatus.get(entry.row.key)}
+              style={{ transform: `translateY(${item.start - HEADER_HEIGHT_PX}px)` }}
+              onSelect={(en) => appStore.getState().select(en.row.key)}
+              onToggle={toggle}
+              onContextMenu={(en, ev: MouseEvent) => {
+                ev.preventDefault();
+                appStore.getState().select(en.row.key);
+                setMenu({ row: en.row, x: ev.clientX, y: ev.clientY });
+              }}
+            />
+          );
+        })}
+      </div>
+      {rows.length === 0 && <div className="empty-note">{appStore.getState().seq === null ? 'Reading processes…' : 'No process matches the filter.'}</div>}
+    </div>
+    {menu && <RowContextMenu row={menu.row} x={menu.x} y={menu.y} onClose={() => setMenu(null)} />}
+    </>
+  );
+}
