@@ -1,0 +1,103 @@
+/*
+ * koffi declarations for the libc calls the Linux core writer needs: ptrace, waitpid and process_vm_readv. Loaded
+ * lazily in whichever Node process writes the dump (main, CLI or helper). ptrace requests must be issued from the
+ * thread that attached (the kernel checks the tracer task), so callers keep every ptrace call on one thread and
+ * never use koffi's .async variants for it. Nothing outside src-main/dump/linux may import this file.
+ */
+import koffi, { type LibraryHandle } from 'koffi';
+
+let lib: LibraryHandle | null = null;
+function libc(): LibraryHandle {
+  lib ??= koffi.load('libc.so.6');
+  return lib;
+}
+
+// <sys/ptrace.h>, linux/ptrace.h (uapi): request numbers.
+export const PTRACE_DETACH = 17;
+export const PTRACE_GETSIGINFO = 0x4202;
+export const PTRACE_GETREGSET = 0x4204;
+export const PTRACE_SEIZE = 0x4206;
+export const PTRACE_INTERRUPT = 0x4207;
+/** status >> 16 of a stop caused by PTRACE_INTERRUPT or a group-stop under PTRACE_SEIZE (linux/ptrace.h). */
+export const PTRACE_EVENT_STOP = 128;
+
+// linux/elf.h (uapi): regset note types, used both for PTRACE_GETREGSET and as ELF note types.
+export const NT_PRSTATUS = 1;
+export const NT_PRFPREG = 2;
+export const NT_X86_XSTATE = 0x202;
+
+// <sys/wait.h>, linux/wait.h: wait for clones (threads) as well as children.
+export const WNOHANG = 1;
+export const WALL = 0x40000000;
+
+// asm-generic/errno-base.h
+export const EPERM = 1;
+export const ESRCH = 3;
+export const EINTR = 4;
+export const ECHILD = 10;
+export const EFAULT = 14;
+
+type PtraceFn = (request: number, ...args: unknown[]) => number | bigint;
+type WaitpidFn = (pid: number, status: Int32Array, options: number) => number;
+type ProcessVmReadvFn = (
+  pid: number,
+  localIov: Buffer,
+  localCount: number,
+  remoteIov: Buffer,
+  remoteCount: number,
+  flags: number,
+) => number | bigint;
+
+let ptraceFn: PtraceFn | null = null;
+let waitpidFn: WaitpidFn | null = null;
+let readvFn: ProcessVmReadvFn | null = null;
+
+export interface SyscallResult {
+  value: number;
+  errno: number;
+}
+
+/**
+ * ptrace(2): glibc declares `long ptrace(enum __ptrace_request request, ...)` and reads pid, addr, data as
+ * pid_t, void*, void*. addr and data are passed as pointer-sized integers (a Buffer address or a plain value).
+ */
+export function ptraceSync(request: number, tid: number, addr: bigint, data: bigint): SyscallResult {
+  ptraceFn ??= libc().func('long ptrace(int request, ...)') as PtraceFn;
+  koffi.errno(0);
+  const value = Number(ptraceFn(request, 'int', tid, 'uintptr_t', addr, 'uintptr_t', data));
+  return { value, errno: value === -1 ? koffi.errno() : 0 };
+}
+
+/** waitpid(2): `pid_t waitpid(pid_t pid, int *wstatus, int options)`; status lands in status[0]. */
+export function waitpidSync(pid: number, status: Int32Array, options: number): SyscallResult {
+  waitpidFn ??= libc().func('int waitpid(int pid, _Out_ int *status, int options)') as WaitpidFn;
+  koffi.errno(0);
+  const value = waitpidFn(pid, status, options);
+  return { value, errno: value === -1 ? koffi.errno() : 0 };
+}
+
+/**
+ * process_vm_readv(2): `ssize_t process_vm_readv(pid_t, const struct iovec *local, unsigned long liovcnt,
+ * const struct iovec *remote, unsigned long riovcnt, unsigned long flags)`. Both iovec arrays are raw buffers of
+ * {u64 base, u64 len} (struct iovec, <bits/types/struct_iovec.h>); at most IOV_MAX (1024) entries each. Returns a
+ * short count at the first remote page that cannot be read.
+ */
+export function processVmReadvSync(
+  pid: number,
+  localIov: Buffer,
+  localCount: number,
+  remoteIov: Buffer,
+  remoteCount: number,
+): SyscallResult {
+  readvFn ??= libc().func(
+    'long process_vm_readv(int pid, void *local, unsigned long liovcnt, void *remote, unsigned long riovcnt, unsigned long flags)',
+  ) as ProcessVmReadvFn;
+  koffi.errno(0);
+  const value = Number(readvFn(pid, localIov, localCount, remoteIov, remoteCount, 0));
+  return { value, errno: value === -1 ? koffi.errno() : 0 };
+}
+
+/** The address of a Buffer's memory (it must stay referenced while the kernel uses the address). */
+export function bufferAddress(buffer: Buffer): bigint {
+  return koffi.address(buffer);
+}

@@ -1,0 +1,197 @@
+/*
+ * The Linux DumpWriter: an ELF core of a live process, written by us through ptrace and process_vm_readv (no gdb).
+ * Runs in the Node process that asked (main, CLI or helper); every ptrace call stays on its JS thread. Order:
+ * checks and the plan's estimate before the target stops; then stop all threads, read registers, mappings and
+ * memory; let the threads go as soon as the last byte is read; finish the file. The target is detached on every
+ * path, and the partial file is removed on any failure or cancel.
+ */
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { dumpFileName, type DumpProgress, type DumpRequest, type DumpResult } from '../../../src-shared/model/dump';
+import { clockTicksPerSecond, pageSizeBytes } from '../../platform/linux/ffi/libc';
+import { DumpError, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
+import { checkFreeSpaceSync, createCoreFileSync, toFileError } from './core-file';
+import { buildCoreNotes, readProcessIdentitySync } from './core-notes';
+import { encodeHeaders, encodeNotes, layoutCore } from './elf-core-layout';
+import { EPERM, ESRCH } from './ffi/libc-ptrace';
+import { planSegments, type ThreadPointers } from './mapping-plan';
+import { buildPieces, copyMemory } from './memory-copier';
+import { openPagemapSync } from './pagemap';
+import { createSha256Stream } from './sha256-worker';
+import { parseMaps, parseSmaps } from './proc-maps';
+import {
+  AttachError,
+  attachAllThreadsSync,
+  detachAllSync,
+  readThreadRegistersSync,
+  registerValues,
+  stackPointer,
+  type AttachedProcess,
+  type ThreadRegisters,
+} from './ptrace-threads';
+import { checkIdentitySync, checkNotTracedSync, permissionError, processName } from './target-checks';
+
+const PROGRESS_INTERVAL_MS = 100;
+
+export function createLinuxCoreWriter(): DumpWriter {
+  return { format: 'elf-core', write: writeLinuxCore };
+}
+
+function validateRequest(r: DumpRequest): void {
+  const bad = (why: string): never => {
+    throw new DumpError('bad-request', `Invalid dump request: ${why}.`);
+  };
+  if (typeof r !== 'object' || r === null) bad('not an object');
+  if (!Number.isSafeInteger(r.pid) || r.pid <= 0) bad('pid must be a positive integer');
+  if (typeof r.startTimeMs !== 'number' || !Number.isFinite(r.startTimeMs)) bad('startTimeMs must be a number');
+  if (r.kind !== 'full' && r.kind !== 'mini') bad("kind must be 'full' or 'mini'");
+  if (typeof r.outDir !== 'string' || !isAbsolute(r.outDir) || r.outDir.includes('\0')) bad('outDir must be an absolute path');
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new DumpError('unsupported', 'ELF core dumps are written on x86-64 Linux only.');
+  }
+}
+
+function errnoCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException | null)?.code ?? '';
+}
+
+function goneError(pid: number): DumpError {
+  return new DumpError('process-gone', `Process ${pid} has exited; there is nothing to dump. Refresh the list and pick a running process.`);
+}
+
+/** /proc/PID/smaps needs the same permission as ptrace (PTRACE_MODE_READ), so it doubles as the permission probe. */
+function readSmapsSync(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/smaps`, 'latin1');
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EACCES' || code === 'EPERM') throw permissionError(pid);
+    throw goneError(pid);
+  }
+}
+
+function attachSync(pid: number): AttachedProcess {
+  try {
+    return attachAllThreadsSync(pid);
+  } catch (err) {
+    if (err instanceof AttachError && err.errno === EPERM) throw permissionError(pid);
+    if (err instanceof AttachError && err.errno === ESRCH) throw goneError(pid);
+    throw new DumpError('io-error', `Procscope could not stop process ${pid}: ${(err as Error).message}.`);
+  }
+}
+
+function pointersOf(regs: ThreadRegisters): ThreadPointers {
+  return { stackPointer: stackPointer(regs), registerValues: registerValues(regs) };
+}
+
+async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = {}): Promise<DumpResult> {
+  validateRequest(request);
+  const { pid, kind } = request;
+  const startedMs = performance.now();
+  const pageBytes = pageSizeBytes();
+  let lastProgressMs = 0;
+  const progress = (phase: DumpProgress['phase'], bytesWritten: number, estimatedTotalBytes: number | null, force = false): void => {
+    const now = performance.now();
+    if (!options.onProgress || (!force && now - lastProgressMs < PROGRESS_INTERVAL_MS)) return;
+    lastProgressMs = now;
+    options.onProgress({ bytesWritten, estimatedTotalBytes, elapsedMs: Math.round(now - startedMs), phase });
+  };
+  const cancelled = (): DumpError => new DumpError('cancelled', 'The dump was cancelled; the partial file was removed.');
+  progress('attaching', 0, null, true);
+
+  // Before the target stops: identity, tracer, permission, the estimate, free space, and the file itself.
+  checkIdentitySync(pid, request.startTimeMs);
+  checkNotTracedSync(pid);
+  const smapsText = readSmapsSync(pid);
+  const smaps = parseSmaps(smapsText);
+  const estimate = planSegments(kind, parseMaps(smapsText), smaps, [], pageBytes).estimatedDiskBytes;
+  checkFreeSpaceSync(request.outDir, estimate);
+  const name = options.nameHint ?? processName(pid);
+  const file = createCoreFileSync(join(request.outDir, dumpFileName(name, pid, kind, 'core', new Date())));
+  if (options.signal?.aborted) {
+    file.discardSync();
+    throw cancelled();
+  }
+
+  const hash = createSha256Stream();
+  let attached: AttachedProcess | null = null;
+  let pauseEndMs = 0;
+  const release = (): void => {
+    if (attached && pauseEndMs === 0) {
+      detachAllSync(attached.threads);
+      pauseEndMs = performance.now();
+    }
+  };
+  let headerWrite: Promise<void> = Promise.resolve();
+  try {
+    attached = attachSync(pid);
+    // Attached threads cannot exit unnoticed, so the pid cannot be recycled from here on.
+    checkIdentitySync(pid, request.startTimeMs);
+    const maps = parseMaps(readFileSync(`/proc/${pid}/maps`, 'latin1'));
+    const regs = attached.threads.map(readThreadRegistersSync).filter((r): r is ThreadRegisters => r !== null);
+    if (regs.length === 0) throw goneError(pid);
+    const notes = encodeNotes(
+      buildCoreNotes({
+        pid,
+        threads: regs,
+        identity: readProcessIdentitySync(pid),
+        auxv: readFileSync(`/proc/${pid}/auxv`),
+        mappings: maps,
+        pageBytes,
+        ticksPerSecond: clockTicksPerSecond(),
+      }),
+    );
+    const plan = planSegments(kind, maps, smaps, regs.map(pointersOf), pageBytes);
+    const layout = layoutCore(notes.length, plan.segments, pageBytes);
+    const headers = encodeHeaders(notes, plan.segments, layout);
+    const pagemap = openPagemapSync(pid, pageBytes);
+    const pieces = buildPieces(plan.segments, pagemap);
+    pagemap?.closeSync();
+
+    hash.updateCopy(headers);
+    hash.updateZeros(layout.dataOffset - layout.headerBytes);
+    headerWrite = file.writeAt(headers, 0);
+    headerWrite.catch(() => undefined); // awaited below; marks a rejection as handled meanwhile
+    progress('writing', layout.dataOffset, layout.fileLength, true);
+    const { unreadableBytes } = await copyMemory({
+      pid,
+      pieces,
+      file,
+      hash,
+      pageBytes,
+      signal: options.signal,
+      onBatch: (done) => progress('writing', layout.dataOffset + done, layout.fileLength),
+      onReadsDone: release,
+    });
+    release();
+    await headerWrite;
+    if (options.signal?.aborted) throw cancelled();
+    progress('finishing', layout.fileLength, layout.fileLength, true);
+    const sha256 = await hash.digest();
+    const bytesOnDisk = file.finishSync(layout.fileLength);
+    return {
+      path: file.path,
+      kind,
+      pid,
+      bytesOnDisk,
+      fileBytes: layout.fileLength,
+      sha256,
+      durationMs: Math.round(performance.now() - startedMs),
+      targetPauseMs: Math.round((pauseEndMs - attached.pauseStartMs) * 10) / 10,
+      unreadableBytes,
+      method: 'live',
+      format: 'elf-core',
+    };
+  } catch (err) {
+    release();
+    await Promise.allSettled([headerWrite]);
+    file.discardSync();
+    if (err instanceof DumpError) throw err;
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ESRCH') throw goneError(pid);
+    throw toFileError(err, file.path);
+  } finally {
+    release();
+    hash.dispose();
+  }
+}

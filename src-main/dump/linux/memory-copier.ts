@@ -1,0 +1,216 @@
+/*
+ * Copies the target's memory into the core's segment data: process_vm_readv in batches of up to 1024 iovecs and
+ * 8 MiB, into a small pool of shared buffers. Each filled buffer is handed to the hash worker and written with
+ * positional writes that skip all-zero pages (holes), while the next batch is read. Unreadable pages become zeros
+ * and are counted. Runs on the JS thread of the dump (reads may come from any thread; this keeps it simple) and
+ * yields between batches so cancel and progress get through. Never writes outside the planned file ranges.
+ */
+import { DumpError } from '../dump-writer';
+import type { CoreFile } from './core-file';
+import { ESRCH, bufferAddress, processVmReadvSync } from './ffi/libc-ptrace';
+import type { PlannedSegment } from './mapping-plan';
+import type { PagemapReader } from './pagemap';
+import type { Sha256Stream } from './sha256-worker';
+
+export const CHUNK_BYTES = 8 * 1024 * 1024;
+const POOL_SIZE = 4;
+const MAX_IOV = 1024;
+/** A gap of untouched pages longer than this ends a batch instead of being zero-filled inside it. */
+const INLINE_GAP_BYTES = 64 * 1024;
+
+/** A stretch of the file: read from vaddr, or known to be zeros (untouched anonymous pages). */
+export interface Piece {
+  fileOffset: number;
+  vaddr: number;
+  length: number;
+  read: boolean;
+}
+
+export function buildPieces(segments: readonly PlannedSegment[], pagemap: PagemapReader | null): Piece[] {
+  const pieces: Piece[] = [];
+  for (const s of segments) {
+    if (s.fileBytes === 0) continue;
+    const end = s.vaddr + s.fileBytes;
+    if (!s.anonymousPrivate || !pagemap) {
+      pieces.push({ fileOffset: s.fileOffset, vaddr: s.vaddr, length: s.fileBytes, read: true });
+      continue;
+    }
+    let at = s.vaddr;
+    const piece = (lo: number, hi: number, read: boolean): void => {
+      if (hi > lo) pieces.push({ fileOffset: s.fileOffset + (lo - s.vaddr), vaddr: lo, length: hi - lo, read });
+    };
+    for (const [lo, hi] of pagemap.residentRuns(s.vaddr, end)) {
+      piece(at, lo, false);
+      piece(lo, hi, true);
+      at = hi;
+    }
+    piece(at, end, false);
+  }
+  return pieces;
+}
+
+interface Slot {
+  shared: SharedArrayBuffer;
+  buf: Buffer;
+  words: Uint32Array;
+  baseAddr: bigint;
+  busy: Promise<unknown>;
+}
+
+interface ReadItem {
+  pos: number;
+  vaddr: number;
+  length: number;
+}
+
+export interface CopyOptions {
+  pid: number;
+  pieces: readonly Piece[];
+  file: CoreFile;
+  hash: Sha256Stream;
+  pageBytes: number;
+  signal?: AbortSignal;
+  /** Called after each batch with the bytes of segment data done so far. */
+  onBatch: (doneBytes: number) => void;
+  /** Called once every byte has been read from the target (the writes may still be in flight). */
+  onReadsDone: () => void;
+}
+
+export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: number }> {
+  const slots: Slot[] = [];
+  for (let i = 0; i < POOL_SIZE; i++) {
+    const shared = new SharedArrayBuffer(CHUNK_BYTES);
+    const buf = Buffer.from(shared);
+    slots.push({ shared, buf, words: new Uint32Array(shared), baseAddr: bufferAddress(buf), busy: Promise.resolve() });
+  }
+  const localIov = Buffer.alloc(MAX_IOV * 16);
+  const remoteIov = Buffer.alloc(MAX_IOV * 16);
+  const zeroPage = Buffer.alloc(o.pageBytes);
+  let unreadableBytes = 0;
+  let doneBytes = 0;
+
+  const readBatch = (slot: Slot, items: ReadItem[]): void => {
+    let first = 0;
+    let skip = 0;
+    while (first < items.length) {
+      let count = 0;
+      let expected = 0;
+      for (let i = first; i < items.length; i++, count++) {
+        const it = items[i]!;
+        const off = i === first ? skip : 0;
+        localIov.writeBigUInt64LE(slot.baseAddr + BigInt(it.pos + off), count * 16);
+        localIov.writeBigUInt64LE(BigInt(it.length - off), count * 16 + 8);
+        remoteIov.writeBigUInt64LE(BigInt(it.vaddr + off), count * 16);
+        remoteIov.writeBigUInt64LE(BigInt(it.length - off), count * 16 + 8);
+        expected += it.length - off;
+      }
+      const r = processVmReadvSync(o.pid, localIov, count, remoteIov, count);
+      if (r.value === -1 && r.errno === ESRCH) {
+        throw new DumpError('process-gone', `Process ${o.pid} ended during the dump. Nothing was kept.`);
+      }
+      const got = Math.max(0, r.value);
+      if (got >= expected) return;
+      // The read stopped at an unreadable page: zero it, count it, and go on after it.
+      let left = got;
+      for (let i = first; i < items.length; i++) {
+        const it = items[i]!;
+        const off = i === first ? skip : 0;
+        const avail = it.length - off;
+        if (left >= avail) {
+          left -= avail;
+          continue;
+        }
+        const at = off + left;
+        const bad = Math.min(o.pageBytes, it.length - at);
+        slot.buf.fill(0, it.pos + at, it.pos + at + bad);
+        unreadableBytes += bad;
+        first = i;
+        skip = at + bad;
+        if (skip >= it.length) {
+          first = i + 1;
+          skip = 0;
+        }
+        break;
+      }
+    }
+  };
+
+  const writeNonZero = (slot: Slot, length: number, fileOffset: number): Promise<unknown>[] => {
+    const writes: Promise<unknown>[] = [];
+    const wordsPerPage = o.pageBytes / 4;
+    let runStart = -1;
+    for (let at = 0; at <= length; at += o.pageBytes) {
+      let nonZero = false;
+      if (at < length) {
+        const w = at / 4;
+        nonZero =
+          slot.words[w] !== 0 ||
+          slot.words[w + wordsPerPage - 1] !== 0 ||
+          slot.buf.compare(zeroPage, 0, o.pageBytes, at, at + o.pageBytes) !== 0;
+      }
+      if (nonZero && runStart < 0) runStart = at;
+      else if (!nonZero && runStart >= 0) {
+        writes.push(o.file.writeAt(slot.buf.subarray(runStart, at), fileOffset + runStart));
+        runStart = -1;
+      }
+    }
+    return writes;
+  };
+
+  try {
+    await copyLoop();
+  } catch (err) {
+    // Never return (and let the file be closed) while a write into it is still in flight.
+    await Promise.allSettled(slots.map((s) => s.busy));
+    throw err;
+  }
+  o.onReadsDone();
+  await Promise.all(slots.map((s) => s.busy));
+  return { unreadableBytes };
+
+  async function copyLoop(): Promise<void> {
+    let idx = 0;
+    let offInPiece = 0;
+    let slotIndex = 0;
+    const pieces = o.pieces;
+    while (idx < pieces.length) {
+      if (o.signal?.aborted) throw new DumpError('cancelled', 'The dump was cancelled; the partial file was removed.');
+      const head = pieces[idx]!;
+      if (!head.read) {
+        const n = head.length - offInPiece;
+        o.hash.updateZeros(n);
+        doneBytes += n;
+        idx++;
+        offInPiece = 0;
+        continue;
+      }
+      const slot = slots[slotIndex]!;
+      slotIndex = (slotIndex + 1) % POOL_SIZE;
+      await slot.busy;
+      const fileStart = head.fileOffset + offInPiece;
+      const items: ReadItem[] = [];
+      let pos = 0;
+      while (pos < CHUNK_BYTES && idx < pieces.length && items.length < MAX_IOV) {
+        const p = pieces[idx]!;
+        const take = Math.min(p.length - offInPiece, CHUNK_BYTES - pos);
+        if (!p.read && p.length - offInPiece > INLINE_GAP_BYTES) break;
+        if (p.read) items.push({ pos, vaddr: p.vaddr + offInPiece, length: take });
+        else slot.buf.fill(0, pos, pos + take);
+        pos += take;
+        offInPiece += take;
+        if (offInPiece === p.length) {
+          idx++;
+          offInPiece = 0;
+        }
+      }
+      readBatch(slot, items);
+      const hashed = o.hash.updateShared(slot.shared, 0, pos);
+      const busy = Promise.all([hashed, ...writeNonZero(slot, pos, fileStart)]);
+      busy.catch(() => undefined); // awaited later; this only marks the rejection as handled meanwhile
+      slot.busy = busy;
+      doneBytes += pos;
+      o.onBatch(doneBytes);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+}
