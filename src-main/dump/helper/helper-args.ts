@@ -23,7 +23,10 @@ export interface HelperJob {
   secret: string;
 }
 
-export type ParsedHelperArgs = { ok: true; job: HelperJob } | { ok: false; error: string };
+/** On failure, `replyTo` is set when the channel and secret themselves were valid, so the refusal can be reported there. */
+export type ParsedHelperArgs =
+  | { ok: true; job: HelperJob }
+  | { ok: false; error: string; replyTo: { channel: string; secret: string } | null };
 
 const FLAGS = ['--pid', '--start-time-ms', '--kind', '--out-dir', '--uid', '--name', '--channel', '--secret'] as const;
 type Flag = (typeof FLAGS)[number];
@@ -57,46 +60,66 @@ function checkChannel(channel: string, platform: NodeJS.Platform): string | null
 }
 
 export function parseHelperArgs(args: readonly string[], platform: NodeJS.Platform = process.platform): ParsedHelperArgs {
+  const parsed = parseJob(args, platform);
+  if (typeof parsed !== 'string') return { ok: true, job: parsed };
+  return { ok: false, error: parsed, replyTo: replyAddress(args, platform) };
+}
+
+function replyAddress(args: readonly string[], platform: NodeJS.Platform): { channel: string; secret: string } | null {
+  const at = (flag: string): string | undefined => {
+    const i = args.indexOf(flag);
+    // Only a value in a value position (odd index) counts, and only if the flag appears once.
+    return i >= 0 && i % 2 === 0 && args.lastIndexOf(flag) === i ? args[i + 1] : undefined;
+  };
+  const channel = at('--channel');
+  const secret = at('--secret');
+  if (channel === undefined || secret === undefined || checkChannel(channel, platform) || !/^[0-9a-f]{64}$/.test(secret)) return null;
+  return { channel, secret };
+}
+
+/** The job, or the first thing wrong with the arguments as a sentence. */
+function parseJob(args: readonly string[], platform: NodeJS.Platform): HelperJob | string {
   const values = new Map<Flag, string>();
   for (let i = 0; i < args.length; i += 2) {
     const flag = args[i]!;
-    if (!(FLAGS as readonly string[]).includes(flag)) return { ok: false, error: `Unknown argument '${flag.slice(0, 40)}'.` };
+    if (!(FLAGS as readonly string[]).includes(flag)) return `Unknown argument '${flag.slice(0, 40)}'.`;
     const value = args[i + 1];
-    if (value === undefined) return { ok: false, error: `${flag} needs a value.` };
-    if (values.has(flag as Flag)) return { ok: false, error: `${flag} is given twice.` };
-    if (value.includes('\0')) return { ok: false, error: `${flag} contains a NUL character.` };
+    if (value === undefined) return `${flag} needs a value.`;
+    if (values.has(flag as Flag)) return `${flag} is given twice.`;
+    if (value.includes('\0')) return `${flag} contains a NUL character.`;
     values.set(flag as Flag, value);
   }
   for (const flag of FLAGS) {
-    if (!values.has(flag) && !OPTIONAL.includes(flag)) return { ok: false, error: `${flag} is missing.` };
+    if (!values.has(flag) && !OPTIONAL.includes(flag)) return `${flag} is missing.`;
   }
-  if (platform !== 'win32' && !values.has('--uid')) return { ok: false, error: '--uid is missing.' };
+  if (platform !== 'win32' && !values.has('--uid')) return '--uid is missing.';
 
   // pid 0 is the kernel's idle task (Linux) or the System Idle Process (Windows): never a dump target.
   const pid = parseInteger('--pid', values.get('--pid')!, 1, 0xffffffff);
-  if (typeof pid === 'string') return { ok: false, error: pid };
+  if (typeof pid === 'string') return pid;
   const startTimeMs = parseInteger('--start-time-ms', values.get('--start-time-ms')!, 1, Number.MAX_SAFE_INTEGER);
-  if (typeof startTimeMs === 'string') return { ok: false, error: startTimeMs };
+  if (typeof startTimeMs === 'string') return startTimeMs;
   const kind = values.get('--kind')!;
-  if (kind !== 'full' && kind !== 'mini') return { ok: false, error: `--kind must be 'full' or 'mini', not '${kind.slice(0, 20)}'.` };
+  if (kind !== 'full' && kind !== 'mini') return `--kind must be 'full' or 'mini', not '${kind.slice(0, 20)}'.`;
   let uid: number | null = null;
   if (values.has('--uid')) {
     const parsed = parseInteger('--uid', values.get('--uid')!, 0, 0xfffffffe);
-    if (typeof parsed === 'string') return { ok: false, error: parsed };
+    if (typeof parsed === 'string') return parsed;
     uid = parsed;
   }
   const outDir = values.get('--out-dir')!;
-  const absolute = platform === 'win32' ? isAbsoluteWin32(outDir) : isAbsolutePosix(outDir);
-  if (!absolute) return { ok: false, error: `--out-dir must be an absolute folder path, not '${outDir.slice(0, 200)}'.` };
-  if (outDir.length > 4000) return { ok: false, error: '--out-dir is too long.' };
+  // On Windows only a drive path (C:\...): no UNC share, no device path, no drive-relative '\\dir'.
+  const absolute = platform === 'win32' ? /^[A-Za-z]:\\/.test(outDir) && isAbsoluteWin32(outDir) : isAbsolutePosix(outDir);
+  if (!absolute) return `--out-dir must be an absolute folder path, not '${outDir.slice(0, 200)}'.`;
+  if (outDir.length > 4000) return '--out-dir is too long.';
   const nameHint = values.get('--name') ?? null;
   if (nameHint !== null && (nameHint.length === 0 || nameHint.length > 255)) {
-    return { ok: false, error: '--name must be 1 to 255 characters.' };
+    return '--name must be 1 to 255 characters.';
   }
   const channel = values.get('--channel')!;
   const channelError = checkChannel(channel, platform);
-  if (channelError) return { ok: false, error: channelError };
+  if (channelError) return channelError;
   const secret = values.get('--secret')!;
-  if (!/^[0-9a-f]{64}$/.test(secret)) return { ok: false, error: '--secret must be 64 lowercase hex digits.' };
-  return { ok: true, job: { pid, startTimeMs, kind, outDir, uid, nameHint, channel, secret } };
+  if (!/^[0-9a-f]{64}$/.test(secret)) return '--secret must be 64 lowercase hex digits.';
+  return { pid, startTimeMs, kind, outDir, uid, nameHint, channel, secret };
 }

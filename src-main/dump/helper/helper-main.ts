@@ -36,40 +36,66 @@ export interface HelperDeps {
 const WELCOME_TIMEOUT_MS = 15_000;
 const PROGRESS_INTERVAL_MS = 100;
 
-/** Resolves to the exit code: 0 dumped, 1 refused or failed (reported on the channel when it could be), 2 bad arguments. */
+/** Resolves to the exit code: 0 dumped, 1 refused or failed, 2 bad arguments. Refusals go to the channel when it can be reached. */
 export async function runHelper(args: readonly string[], deps: HelperDeps): Promise<number> {
   const parsed = parseHelperArgs(args, deps.platform);
+  const replyTo = parsed.ok ? parsed.job : parsed.replyTo;
+  if (!replyTo) {
+    deps.stderr(`procscope helper: ${parsed.ok ? '' : parsed.error}\n`);
+    return 2;
+  }
+  const session = await openSession(replyTo.channel, replyTo.secret, deps);
+  if (!session) return 1;
+  try {
+    await session.welcomed;
+  } catch (err) {
+    return session.finish(err as DumpErrorInfo);
+  }
   if (!parsed.ok) {
-    deps.stderr(`procscope helper: ${parsed.error}\n`);
+    await session.finish({ code: 'bad-request', message: `The helper refused its job: ${parsed.error}` });
     return 2;
   }
   const job = parsed.job;
+  const invalid = await validateHelperJob(job, { readStartTimeMs: deps.readStartTimeMs, platform: deps.platform, env: deps.env });
+  if (invalid) return session.finish(invalid);
+  if (session.signal.aborted) return session.finish(abortReason(session.signal));
+  return session.finish(await writeDump(job, deps, session.signal, session.send));
+}
+
+interface HelperSession {
+  /** Resolves when the app accepted the hello; rejects with the reason it did not. */
+  welcomed: Promise<void>;
+  /** Aborted when the app cancels, misbehaves or goes away. */
+  signal: AbortSignal;
+  send(message: HelperMessage): void;
+  /** Reports the error (if any), closes the channel and returns the exit code. */
+  finish(error: DumpErrorInfo | null): Promise<number>;
+}
+
+async function openSession(channel: string, secret: string, deps: HelperDeps): Promise<HelperSession | null> {
   let socket: Socket;
   try {
-    socket = await openSocket(job.channel);
+    socket = await openSocket(channel);
   } catch {
     deps.stderr('procscope helper: cannot reach the app on its channel; the job was not done.\n');
-    return 1;
+    return null;
   }
   const abort = new AbortController();
   const send = (message: HelperMessage): void => {
     if (!socket.destroyed) socket.write(encodeMessage(message));
   };
-  const finish = async (error: DumpErrorInfo | null): Promise<number> => {
-    if (error) {
-      send({ v: HELPER_PROTOCOL_VERSION, kind: 'error', error });
-      deps.stderr(`procscope helper: ${error.message}\n`);
-    }
-    await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.end(resolve)));
-    return error ? 1 : 0;
-  };
-
   let welcomed: () => void = () => {};
-  let refusedByApp: (error: DumpErrorInfo) => void = () => {};
+  let refused: (error: DumpErrorInfo) => void = () => {};
   const welcome = new Promise<void>((resolve, reject) => {
     welcomed = resolve;
-    refusedByApp = reject;
+    refused = reject;
   });
+  // Settled by a timer or a refusal only if nobody awaits yet: never an unhandled rejection.
+  welcome.catch(() => {});
+  const stop = (error: DumpErrorInfo): void => {
+    refused(error);
+    abort.abort(error);
+  };
   const handlers: Handlers<AppMessage> = {
     welcome: () => welcomed(),
     cancel: () => abort.abort(),
@@ -79,44 +105,33 @@ export async function runHelper(args: readonly string[], deps: HelperDeps): Prom
       const decoded = decodeAppMessage(line);
       if (!decoded.ok) {
         splitter.stop();
-        const error: DumpErrorInfo = { code: 'bad-request', message: `${decoded.error} The helper stopped without dumping.` };
-        refusedByApp(error);
-        abort.abort(error);
+        stop({ code: 'bad-request', message: `${decoded.error} The helper stopped without dumping.` });
         return;
       }
       dispatch(handlers, decoded.message);
     },
-    () => {
-      const error: DumpErrorInfo = { code: 'bad-request', message: 'The app sent an oversized message. The helper stopped without dumping.' };
-      refusedByApp(error);
-      abort.abort(error);
-    },
+    () => stop({ code: 'bad-request', message: 'The app sent an oversized message. The helper stopped without dumping.' }),
   );
   socket.on('data', (chunk: Buffer) => splitter.push(chunk));
   socket.on('error', () => {});
-  socket.on('close', () => {
-    // Nobody is waiting for the dump any more: stop, and let the writer remove its partial file.
-    refusedByApp({ code: 'cancelled', message: 'The app closed the channel before the job started.' });
-    abort.abort();
-  });
-
-  send({ v: HELPER_PROTOCOL_VERSION, kind: 'hello', secret: job.secret });
-  const timer = setTimeout(
-    () => refusedByApp({ code: 'bad-request', message: 'The app did not accept the helper within 15 s.' }),
-    WELCOME_TIMEOUT_MS,
-  );
-  try {
-    await welcome;
-  } catch (err) {
-    return finish(err as DumpErrorInfo);
-  } finally {
-    clearTimeout(timer);
-  }
-
-  const invalid = await validateHelperJob(job, { readStartTimeMs: deps.readStartTimeMs, platform: deps.platform, env: deps.env });
-  if (invalid) return finish(invalid);
-  if (abort.signal.aborted) return finish(abortReason(abort.signal));
-  return finish(await writeDump(job, deps, abort.signal, send));
+  // Nobody is waiting for the dump any more: stop, and let the writer remove its partial file.
+  socket.on('close', () => stop({ code: 'cancelled', message: 'The app closed the channel, so the helper stopped.' }));
+  send({ v: HELPER_PROTOCOL_VERSION, kind: 'hello', secret });
+  const timer = setTimeout(() => stop({ code: 'bad-request', message: 'The app did not accept the helper within 15 s.' }), WELCOME_TIMEOUT_MS);
+  void welcome.finally(() => clearTimeout(timer)).catch(() => {});
+  return {
+    welcomed: welcome,
+    signal: abort.signal,
+    send,
+    async finish(error) {
+      if (error) {
+        send({ v: HELPER_PROTOCOL_VERSION, kind: 'error', error });
+        deps.stderr(`procscope helper: ${error.message}\n`);
+      }
+      await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.end(resolve)));
+      return error ? 1 : 0;
+    },
+  };
 }
 
 async function writeDump(

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { helperJobToArgs, parseHelperArgs, type HelperJob } from './helper-args';
+
+const job: HelperJob = {
+  pid: 4242, startTimeMs: 1764160000123, kind: 'full', outDir: '/home/ann/dumps', uid: 1000, nameHint: 'my app',
+  channel: '/tmp/procscope-helper-Ab12/channel.sock', secret: 'f'.repeat(64),
+};
+const args = helperJobToArgs(job);
+const withArg = (flag: string, value: string) => {
+  const copy = [...args];
+  copy[copy.indexOf(flag) + 1] = value;
+  return copy;
+};
+const errorOf = (a: string[], platform: NodeJS.Platform = 'linux') => {
+  const r = parseHelperArgs(a, platform);
+  return r.ok ? null : r.error;
+};
+
+describe('helper arguments', () => {
+  it('round-trips a job', () => {
+    expect(parseHelperArgs(args, 'linux')).toEqual({ ok: true, job });
+    const win = { ...job, uid: null, outDir: 'C:\\Users\\ann\\Dumps', channel: `\\\\.\\pipe\\procscope-helper-${'0'.repeat(32)}` };
+    expect(parseHelperArgs(helperJobToArgs(win), 'win32')).toEqual({ ok: true, job: win });
+  });
+
+  it('refuses each bad value with its own sentence', () => {
+    expect(errorOf(withArg('--pid', '0'))).toBe('--pid must be between 1 and 4294967295, not 0.');
+    expect(errorOf(withArg('--pid', '-3'))).toBe("--pid must be a whole number, not '-3'.");
+    expect(errorOf(withArg('--pid', '1e3'))).toBe("--pid must be a whole number, not '1e3'.");
+    expect(errorOf(withArg('--start-time-ms', 'soon'))).toBe("--start-time-ms must be a whole number, not 'soon'.");
+    expect(errorOf(withArg('--kind', 'everything'))).toBe("--kind must be 'full' or 'mini', not 'everything'.");
+    expect(errorOf(withArg('--out-dir', 'dumps'))).toBe("--out-dir must be an absolute folder path, not 'dumps'.");
+    expect(errorOf(withArg('--out-dir', '/a\0b'))).toBe('--out-dir contains a NUL character.');
+    expect(errorOf(withArg('--uid', 'root'))).toBe("--uid must be a whole number, not 'root'.");
+    expect(errorOf(withArg('--channel', 'tcp://evil:80'))).toBe('--channel must be the absolute path of a Procscope helper socket.');
+    expect(errorOf(withArg('--secret', 'F'.repeat(64)))).toBe('--secret must be 64 lowercase hex digits.');
+    expect(errorOf(withArg('--name', ''))).toBe('--name must be 1 to 255 characters.');
+    expect(errorOf(['--pid', '1', '--pid', '2'])).toBe('--pid is given twice.');
+    expect(errorOf([...args, '--exec', '/bin/sh'])).toBe("Unknown argument '--exec'.");
+    expect(errorOf([...args, '--pid'])).toBe('--pid needs a value.');
+    expect(errorOf(args.slice(2))).toBe('--pid is missing.');
+    const noUid = [...args];
+    noUid.splice(noUid.indexOf('--uid'), 2);
+    expect(errorOf(noUid)).toBe('--uid is missing.');
+    const win = helperJobToArgs({ ...job, uid: null, outDir: 'C:\\Dumps', channel: `\\\\.\\pipe\\procscope-helper-${'0'.repeat(32)}` });
+    expect(errorOf(win, 'win32')).toBeNull();
+    const winWith = (flag: string, value: string) => win.map((a, i) => (win[i - 1] === flag ? value : a));
+    expect(errorOf(winWith('--channel', '/tmp/x/channel.sock'), 'win32')).toBe('--channel must be a Procscope helper pipe name.');
+    expect(errorOf(winWith('--out-dir', '\\\\server\\share'), 'win32')).toMatch(/absolute folder path/);
+    expect(errorOf(winWith('--out-dir', '\\Dumps'), 'win32')).toMatch(/absolute folder path/);
+  });
+});

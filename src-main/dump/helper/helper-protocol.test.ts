@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createLineSplitter,
+  decodeAppMessage,
+  decodeHelperMessage,
+  dispatch,
+  encodeMessage,
+  MAX_LINE_BYTES,
+  type Handlers,
+  type HelperMessage,
+} from './helper-protocol';
+
+const result = {
+  path: '/home/a/x.core', kind: 'full', pid: 5, bytesOnDisk: 4096, fileBytes: 5000, sha256: 'c'.repeat(64),
+  durationMs: 3, targetPauseMs: 1, unreadableBytes: 0, method: 'live', format: 'elf-core',
+} as const;
+
+describe('helper protocol', () => {
+  it('round-trips every helper message kind through one dispatch table', () => {
+    const seen: string[] = [];
+    const handlers: Handlers<HelperMessage> = {
+      hello: (m) => seen.push(`hello ${m.secret.length}`),
+      progress: (m) => seen.push(`progress ${m.progress.bytesWritten}`),
+      result: (m) => seen.push(`result ${m.result.path}`),
+      error: (m) => seen.push(`error ${m.error.code}`),
+    };
+    const messages: HelperMessage[] = [
+      { v: 1, kind: 'hello', secret: 'a'.repeat(64) },
+      { v: 1, kind: 'progress', progress: { bytesWritten: 10, estimatedTotalBytes: null, elapsedMs: 2, phase: 'writing' } },
+      { v: 1, kind: 'result', result },
+      { v: 1, kind: 'error', error: { code: 'process-gone', message: 'Gone.' } },
+    ];
+    for (const m of messages) {
+      const line = encodeMessage(m);
+      expect(line.endsWith('\n')).toBe(true);
+      const d = decodeHelperMessage(line.trimEnd());
+      if (!d.ok) throw new Error(d.error);
+      dispatch(handlers, d.message);
+    }
+    expect(seen).toEqual(['hello 64', 'progress 10', 'result /home/a/x.core', 'error process-gone']);
+  });
+
+  it('refuses malformed messages with a sentence naming what is wrong', () => {
+    expect(decodeHelperMessage('not json')).toEqual({ ok: false, error: 'The helper sent a line that is not JSON.' });
+    expect(decodeHelperMessage('{"v":2,"kind":"hello","secret":"x"}')).toEqual({
+      ok: false,
+      error: 'The helper speaks protocol version 2; this build speaks 1.',
+    });
+    const unknownKind = decodeHelperMessage('{"v":1,"kind":"shell","command":"rm -rf /"}');
+    expect(unknownKind.ok).toBe(false);
+    expect(!unknownKind.ok && unknownKind.error).toMatch(/^The helper sent a malformed message at kind/);
+    const negative = decodeHelperMessage(JSON.stringify({ v: 1, kind: 'progress', progress: { bytesWritten: -1, estimatedTotalBytes: null, elapsedMs: 0, phase: 'writing' } }));
+    expect(!negative.ok && negative.error).toMatch(/at progress\.bytesWritten/);
+    const extra = decodeHelperMessage(JSON.stringify({ v: 1, kind: 'result', result: { ...result, sha256: 'zz' } }));
+    expect(!extra.ok && extra.error).toMatch(/at result\.sha256/);
+    const badCode = decodeHelperMessage(JSON.stringify({ v: 1, kind: 'error', error: { code: 'pwned', message: 'x' } }));
+    expect(badCode.ok).toBe(false);
+    expect(decodeAppMessage('{"v":1,"kind":"welcome"}')).toEqual({ ok: true, message: { v: 1, kind: 'welcome' } });
+    expect(decodeAppMessage('{"v":1,"kind":"cancel","now":true}').ok).toBe(false);
+    expect(decodeHelperMessage('x'.repeat(MAX_LINE_BYTES + 1))).toMatchObject({ ok: false, error: expect.stringMatching(/longer than/) });
+  });
+
+  it('splits a byte stream into lines across chunk boundaries and stops at an oversized line', () => {
+    const lines: string[] = [];
+    let overflowed = 0;
+    const s = createLineSplitter((l) => lines.push(l), () => overflowed++);
+    s.push(Buffer.from('{"a":1}\n{"b"'));
+    s.push(Buffer.from(':2}\n\n{"c":3}'));
+    expect(lines).toEqual(['{"a":1}', '{"b":2}']);
+    s.push(Buffer.from('\n'));
+    expect(lines).toHaveLength(3);
+    s.push(Buffer.alloc(MAX_LINE_BYTES + 10, 0x61));
+    expect(overflowed).toBe(1);
+    s.push(Buffer.from('\n{"d":4}\n'));
+    expect(lines).toHaveLength(3);
+  });
+});
