@@ -1,0 +1,65 @@
+/*
+ * One handler per request channel of src-shared/ipc, shared by the Electron and the browser transports, and the
+ * dispatcher that validates every call first. The handler table is a Record over RequestChannel, so a channel
+ * without a handler does not compile; dispatchRequest() never throws: bad input and failures become typed errors.
+ */
+import type { RequestArgs, RequestChannel, RequestResult } from '../../src-shared/ipc/contract';
+import { isRequestChannel } from '../../src-shared/ipc/contract';
+import { ipcFail, ipcOk, type IpcEnvelope } from '../../src-shared/ipc/ipc-result';
+import { describeSchemaError, REQUEST_SCHEMAS } from '../../src-shared/ipc/request-schemas';
+import { ProcessActionError } from '../platform/backend';
+import type { AppServices, HostSender } from './app-services';
+
+export interface RequestContext {
+  sender: HostSender;
+}
+
+export type RequestHandlers = {
+  [C in RequestChannel]: (args: RequestArgs<C>, context: RequestContext) => Promise<RequestResult<C>>;
+};
+
+export function createRequestHandlers(services: AppServices): RequestHandlers {
+  return {
+    'procscope:subscribe-processes': async (_args, { sender }) => {
+      services.subscribeProcesses(sender);
+      return services.getPollerState();
+    },
+    'procscope:unsubscribe-processes': async (_args, { sender }) => {
+      services.unsubscribeProcesses(sender.id);
+      return null;
+    },
+    'procscope:get-snapshot': async () => {
+      if (!services.poller.getSnapshot()) await services.poller.refreshNow();
+      return services.poller.getSnapshot();
+    },
+    'procscope:get-poller-state': async () => services.getPollerState(),
+    'procscope:set-refresh-interval': async ({ intervalMs }) => services.setRefreshInterval(intervalMs),
+    'procscope:set-include-handle-count': async ({ include }) => services.setIncludeHandleCount(include),
+    'procscope:refresh-now': async () => {
+      await services.poller.refreshNow();
+      return null;
+    },
+    'procscope:get-app-info': async () => services.appInfo,
+  };
+}
+
+/** Validate the channel and the argument, run the one handler, and answer with an envelope. */
+export async function dispatchRequest(
+  handlers: RequestHandlers,
+  channel: unknown,
+  rawArgs: unknown,
+  context: RequestContext,
+): Promise<IpcEnvelope<unknown>> {
+  if (!isRequestChannel(channel)) return ipcFail('unknown-channel', `There is no request channel ${String(channel).slice(0, 80)}.`);
+  const parsed = REQUEST_SCHEMAS[channel].safeParse(rawArgs);
+  if (!parsed.success) {
+    return ipcFail('invalid-argument', `${channel}: ${describeSchemaError(parsed.error)}`);
+  }
+  const handler = handlers[channel] as (args: unknown, context: RequestContext) => Promise<unknown>;
+  try {
+    return ipcOk(await handler(parsed.data, context));
+  } catch (err) {
+    if (err instanceof ProcessActionError) return ipcFail(err.code === 'failed' ? 'internal' : err.code, err.message);
+    return ipcFail('internal', `${channel} failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
