@@ -9,6 +9,8 @@ import type { Elevator } from './elevator';
 export interface DirectElevatorOptions {
   /** Receives the helper's stderr (its refusal sentences); ignored when absent. */
   onStderr?: (text: string) => void;
+  /** Environment of the helper; the caller's own by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 export function createDirectElevator(options: DirectElevatorOptions = {}): Elevator {
@@ -16,7 +18,7 @@ export function createDirectElevator(options: DirectElevatorOptions = {}): Eleva
     kind: 'direct',
     run(executable, args) {
       return new Promise((resolve, reject) => {
-        const child = spawn(executable, [...args], { stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true });
+        const child = spawn(executable, [...args], { stdio: ['ignore', 'ignore', 'pipe'], windowsHide: true, env: options.env ?? process.env });
         child.stderr.on('data', (chunk: Buffer) => options.onStderr?.(chunk.toString('utf8')));
         child.once('error', reject);
         child.once('close', (code, signal) => resolve(code ?? (signal ? 128 : 1)));

@@ -14,6 +14,8 @@ export const MAX_LINE_BYTES = 64 * 1024;
 
 const v = z.literal(HELPER_PROTOCOL_VERSION);
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+/** Durations may be fractional (performance.now() based). */
+const ms = z.number().nonnegative().max(Number.MAX_SAFE_INTEGER);
 export const secretSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a 64-digit lowercase hex secret');
 
 const errorCodeSchema = z.enum([
@@ -36,7 +38,7 @@ export const dumpErrorInfoSchema = z.strictObject({ code: errorCodeSchema, messa
 const progressSchema = z.strictObject({
   bytesWritten: count,
   estimatedTotalBytes: count.nullable(),
-  elapsedMs: count,
+  elapsedMs: ms,
   phase: z.enum(['attaching', 'writing', 'finishing']),
 });
 
@@ -47,8 +49,8 @@ const resultSchema = z.strictObject({
   bytesOnDisk: count,
   fileBytes: count,
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  durationMs: count,
-  targetPauseMs: count,
+  durationMs: ms,
+  targetPauseMs: ms,
   unreadableBytes: count,
   method: z.enum(['live', 'snapshot']),
   format: z.enum(['elf-core', 'minidump']),
