@@ -11,7 +11,7 @@ export function useVisibleRows(): VisibleRow[] {
   const sortDirection = useAppStore((s) => s.sortDirection);
   const flatList = useAppStore((s) => s.flatList);
   const filterText = useAppStore((s) => s.filterText);
-  const collapsed = useAppStore((s) => s.collapsed);
+  const collapsed = useAppStore((s) => (s.filterText.trim() ? s.filterCollapsed : s.collapsed));
   return useMemo(
     () => computeVisibleRows(appStore.getState().rows.values(), { sortColumn, sortDirection, flatList, filterText, collapsed }),
     // version stands for the in-place mutated rows map.

@@ -16,7 +16,10 @@ export interface ViewSlice {
   sortDirection: SortDirection;
   flatList: boolean;
   filterText: string;
+  /** Branches collapsed in the unfiltered tree. */
   collapsed: Set<ProcessKey>;
+  /** Branches collapsed while a filter is typed; starts empty with every new filter so matches are seen. */
+  filterCollapsed: Set<ProcessKey>;
   visibleColumns: ColumnId[];
   columnWidthsPx: Record<ColumnId, number>;
   pollerState: PollerState | null;
@@ -38,6 +41,7 @@ export const createViewSlice: StateCreator<ViewSlice, [], [], ViewSlice> = (set,
   flatList: false,
   filterText: '',
   collapsed: new Set(),
+  filterCollapsed: new Set(),
   visibleColumns: [...DEFAULT_VISIBLE_COLUMNS],
   columnWidthsPx: Object.fromEntries(COLUMNS.map((c) => [c.id, c.defaultWidthPx])) as Record<ColumnId, number>,
   pollerState: null,
@@ -48,15 +52,16 @@ export const createViewSlice: StateCreator<ViewSlice, [], [], ViewSlice> = (set,
     else set({ sortColumn: null, sortDirection: 'asc' });
   },
   setFlatList: (flatList) => set({ flatList }),
-  setFilterText: (filterText) => set({ filterText }),
+  setFilterText: (filterText) => set({ filterText, filterCollapsed: new Set() }),
   setCollapsed(key, collapsed) {
-    const next = new Set(get().collapsed);
+    const field = get().filterText.trim() ? 'filterCollapsed' : 'collapsed';
+    const next = new Set(get()[field]);
     if (collapsed) next.add(key);
     else next.delete(key);
-    set({ collapsed: next });
+    set({ [field]: next });
   },
-  collapseAll: (keys) => set({ collapsed: new Set(keys) }),
-  expandAll: () => set({ collapsed: new Set() }),
+  collapseAll: (keys) => set({ [get().filterText.trim() ? 'filterCollapsed' : 'collapsed']: new Set(keys) }),
+  expandAll: () => set({ [get().filterText.trim() ? 'filterCollapsed' : 'collapsed']: new Set() }),
   setColumnVisible(column, visible) {
     if (column === 'name') return; // The tree column is always there.
     const current = get().visibleColumns.filter((c) => c !== column);

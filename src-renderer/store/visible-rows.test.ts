@@ -54,8 +54,9 @@ describe('visible rows', () => {
     expect(out[3]!.hasChildren).toBe(true);
   });
 
-  it('filters by name, command line and PID while keeping ancestors, even under a collapsed branch', () => {
-    expect(pids({ filterText: 'MARKER-xyz', collapsed: new Set(['20:1020']) })).toEqual([1, 20, 30, 31]);
+  it('filters by name, command line and PID while keeping ancestors', () => {
+    expect(pids({ filterText: 'MARKER-xyz' })).toEqual([1, 20, 30, 31]);
+    expect(pids({ filterText: 'MARKER-xyz', collapsed: new Set(['30:1030']) })).toEqual([1, 20, 30]);
     expect(pids({ filterText: 'cron' })).toEqual([1, 10]);
     expect(pids({ filterText: '30' })).toEqual([1, 20, 30]);
     expect(pids({ filterText: 'sshd -D' })).toEqual([1, 20]);

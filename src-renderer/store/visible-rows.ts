@@ -14,6 +14,7 @@ export interface ViewSettings {
   sortDirection: SortDirection;
   flatList: boolean;
   filterText: string;
+  /** While filtering, the view passes the filter's own collapsed set (see view-slice), so matches start open. */
   collapsed: ReadonlySet<ProcessKey>;
 }
 
@@ -87,8 +88,7 @@ export function computeVisibleRows(rows: Iterable<ProcessRow>, view: ViewSetting
   };
 
   const out: VisibleRow[] = [];
-  // While filtering every kept row is shown, whatever was collapsed: hiding a match would defeat the filter.
-  const isCollapsed = (key: ProcessKey) => !keep && view.collapsed.has(key);
+  const isCollapsed = (key: ProcessKey) => view.collapsed.has(key);
   const walk = (siblings: ProcessRow[], depth: number, lines: boolean[]) => {
     const sorted = siblings.length > 1 ? [...siblings].sort(compare) : siblings;
     for (let i = 0; i < sorted.length; i++) {

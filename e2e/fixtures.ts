@@ -1,0 +1,93 @@
+/*
+ * Shared e2e fixtures: one real `procscope serve` (the built out/main/cli.js, real Linux backend) per worker, and
+ * per test a real 3-level process tree whose command lines carry a unique marker. Each tree level is a bash
+ * running tree.sh; SIGUSR1 makes a level spawn one more child, so a test can watch a process arrive.
+ */
+import { test as base, expect, type Page } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '..');
+const TREE_SCRIPT = join(__dirname, 'tree.sh');
+
+export interface ServeHost {
+  url: string;
+  origin: string;
+  pid: number;
+}
+
+export interface TestTree {
+  marker: string;
+  /** pid per level: 1 = root (child of this test worker), 2, 3. */
+  pids: Record<number, number>;
+  /** Ask a level to spawn one more child; resolves with its pid. */
+  spawnChild(level: 1 | 2 | 3): Promise<number>;
+}
+
+export const test = base.extend<{ tree: TestTree }, { serveHost: ServeHost }>({
+  serveHost: [
+    async ({}, use) => {
+      const child = spawn(process.execPath, [join(ROOT, 'out', 'main', 'cli.js'), 'serve', '--port', '0', '--interval', '1000'], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
+          if (m) resolve(m[0]);
+        });
+        child.once('exit', (code) => reject(new Error(`procscope serve exited (${code}) before printing its URL: ${out}`)));
+      });
+      await use({ url, origin: new URL(url).origin, pid: child.pid! });
+      child.kill('SIGTERM');
+    },
+    { scope: 'worker' },
+  ],
+  tree: async ({}, use) => {
+    const marker = `psmark${randomBytes(4).toString('hex')}`;
+    const root: ChildProcess = spawn('bash', [TREE_SCRIPT, marker, '1'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const pids: Record<number, number> = {};
+    const waiters: ((pid: number) => void)[] = [];
+    let buffered = '';
+    root.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const [, level, pid] = /^pid (\d+) (\d+)$/.exec(buffered.slice(0, nl)) ?? [];
+        buffered = buffered.slice(nl + 1);
+        if (level === '9') waiters.shift()?.(Number(pid));
+        else if (level) pids[Number(level)] = Number(pid);
+      }
+    });
+    await expect.poll(() => Object.keys(pids).length, { timeout: 10_000 }).toBe(3);
+    await use({
+      marker,
+      pids,
+      spawnChild: (level) =>
+        new Promise<number>((resolve) => {
+          waiters.push(resolve);
+          process.kill(pids[level]!, 'SIGUSR1');
+        }),
+    });
+    try {
+      process.kill(-root.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  },
+});
+
+export { expect };
+
+/** The tree's row for a pid, found as a person (or a screen reader) would: by role and name. */
+export function processRow(page: Page, name: string, pid: number) {
+  return page.getByRole('row', { name: `${name}, PID ${pid}`, exact: true });
+}
+
+export async function openAndFilter(page: Page, serveHost: ServeHost, text: string): Promise<void> {
+  await page.goto(serveHost.url);
+  await expect(page.getByRole('treegrid', { name: 'Processes' })).toBeVisible();
+  await page.getByRole('searchbox', { name: 'Filter by name, PID or command line' }).fill(text);
+}
