@@ -27,6 +27,7 @@ export interface TestTree {
 
 export const test = base.extend<{ tree: TestTree }, { serveHost: ServeHost }>({
   serveHost: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from the pattern
     async ({}, use) => {
       const child = spawn(process.execPath, [join(ROOT, 'out', 'main', 'cli.js'), 'serve', '--port', '0', '--interval', '1000'], {
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -45,6 +46,7 @@ export const test = base.extend<{ tree: TestTree }, { serveHost: ServeHost }>({
     },
     { scope: 'worker' },
   ],
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from the pattern
   tree: async ({}, use) => {
     const marker = `psmark${randomBytes(4).toString('hex')}`;
     const root: ChildProcess = spawn('bash', [TREE_SCRIPT, marker, '1'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
