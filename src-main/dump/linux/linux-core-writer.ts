@@ -15,7 +15,7 @@ import { buildCoreNotes, readProcessIdentitySync } from './core-notes';
 import { encodeHeaders, encodeNotes, layoutCore } from './elf-core-layout';
 import { EPERM, ESRCH } from './ffi/libc-ptrace';
 import { planSegments, type ThreadPointers } from './mapping-plan';
-import { buildPieces, copyMemory } from './memory-copier';
+import { acquireStagingPoolSync, buildPieces, copyMemory, releaseStagingPool } from './memory-copier';
 import { openPagemapSync } from './pagemap';
 import { createSha256Stream } from './sha256-worker';
 import { parseMaps, parseSmaps } from './proc-maps';
@@ -113,6 +113,7 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
     throw cancelled();
   }
 
+  const pool = acquireStagingPoolSync();
   const hash = createSha256Stream();
   let attached: AttachedProcess | null = null;
   let pauseEndMs = 0;
@@ -155,6 +156,7 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
     progress('writing', layout.dataOffset, layout.fileLength, true);
     const { unreadableBytes } = await copyMemory({
       pid,
+      pool,
       pieces,
       file,
       hash,
@@ -193,5 +195,6 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
   } finally {
     release();
     hash.dispose();
+    releaseStagingPool(pool);
   }
 }

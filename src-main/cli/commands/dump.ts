@@ -1,0 +1,106 @@
+/*
+ * `procscope dump <pid> [--full | --mini] [--out DIR] [--json]`: writes one dump of a running process with the
+ * platform's writer and prints its path (or, with --json, the DumpResult figures). Runs in the CLI process; Ctrl-C
+ * cancels cleanly (the writer lets the target go and removes its partial file). Bad arguments exit 2, dump
+ * failures exit 1 with the writer's sentence.
+ */
+import { resolve } from 'node:path';
+import { DUMP_SECRETS_WARNING, type DumpKind } from '../../../src-shared/model/dump';
+import { DumpError } from '../../dump/dump-writer';
+import { createPlatformDumpWriter } from '../../dump/select-writer';
+import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import { CliUsageError, type CliCommand, type CliIo } from '../cli-command';
+
+const USAGE = [
+  'Usage: procscope dump <pid> [--full | --mini] [--out DIR] [--json]',
+  '',
+  '  <pid>       the process to dump (it keeps running)',
+  '  --full      all readable memory (default)',
+  '  --mini      threads, registers, stacks and module headers only: enough for backtraces',
+  '  --out DIR   folder for the file (default: the current folder)',
+  '  --json      print path, bytesOnDisk, sha256, durationMs, targetPauseMs, unreadableBytes as JSON',
+].join('\n');
+
+export interface DumpArgs {
+  pid: number;
+  kind: DumpKind;
+  outDir: string;
+  json: boolean;
+}
+
+export function parseDumpArgs(args: readonly string[], cwd: string): DumpArgs {
+  let pid: number | null = null;
+  let kind: DumpKind | null = null;
+  let outDir: string | null = null;
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--full' || a === '--mini') {
+      const k: DumpKind = a === '--full' ? 'full' : 'mini';
+      if (kind && kind !== k) throw new CliUsageError('choose one of --full and --mini.');
+      kind = k;
+    } else if (a === '--json') {
+      json = true;
+    } else if (a === '--out' || a.startsWith('--out=')) {
+      const v = a === '--out' ? args[++i] : a.slice('--out='.length);
+      if (!v) throw new CliUsageError('--out needs a folder.');
+      if (outDir !== null) throw new CliUsageError('--out given twice.');
+      outDir = resolve(cwd, v);
+    } else if (a.startsWith('-')) {
+      throw new CliUsageError(`unknown option '${a}'.`);
+    } else {
+      if (pid !== null) throw new CliUsageError(`one pid only (got '${pid}' and '${a}').`);
+      if (!/^\d{1,10}$/.test(a) || Number(a) <= 0 || Number(a) > 2 ** 31 - 1) {
+        throw new CliUsageError(`'${a}' is not a process id (a positive whole number).`);
+      }
+      pid = Number(a);
+    }
+  }
+  if (pid === null) throw new CliUsageError('which process? Give its pid.');
+  return { pid, kind: kind ?? 'full', outDir: outDir ?? cwd, json };
+}
+
+function startTimeOf(pid: number): number | null {
+  if (process.platform === 'linux') return readProcessStartTimeMs(pid);
+  throw new DumpError('unsupported', 'procscope dump runs on Linux for now; on Windows use the app.');
+}
+
+async function runDump(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseDumpArgs(args, process.cwd());
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const startTimeMs = startTimeOf(parsed.pid);
+    if (startTimeMs === null) {
+      throw new DumpError('process-gone', `There is no process ${parsed.pid}. Check the pid with \`procscope list\`.`);
+    }
+    const writer = await createPlatformDumpWriter();
+    const result = await writer.write(
+      { pid: parsed.pid, startTimeMs, kind: parsed.kind, outDir: parsed.outDir },
+      { signal: abort.signal },
+    );
+    if (parsed.json) {
+      const { path, kind, pid, bytesOnDisk, fileBytes, sha256, durationMs, targetPauseMs, unreadableBytes } = result;
+      io.stdout(`${JSON.stringify({ path, kind, pid, bytesOnDisk, fileBytes, sha256, durationMs, targetPauseMs, unreadableBytes })}\n`);
+    } else {
+      io.stdout(`${result.path}\n`);
+      io.stderr(`${DUMP_SECRETS_WARNING}\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (!(err instanceof DumpError)) throw err;
+    if (parsed.json) io.stdout(`${JSON.stringify({ error: { code: err.code, message: err.message } })}\n`);
+    io.stderr(`procscope dump: ${err.message}\n`);
+    return err.code === 'bad-request' ? 2 : 1;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+export const dumpCommand: CliCommand = {
+  name: 'dump',
+  summary: 'Write a full or mini dump of a running process',
+  usage: USAGE,
+  run: runDump,
+};

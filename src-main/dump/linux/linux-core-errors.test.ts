@@ -1,0 +1,101 @@
+// The Linux core writer's refusals, against real processes: each gives its code and sentence, leaves no file, and
+// leaves the target running. (Another user's process and an unwritable folder run as `nobody`: see the CLI's
+// dump.test.ts.)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dumpFileName, type DumpErrorCode, type DumpRequest } from '../../../src-shared/model/dump';
+import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import { DumpError, type DumpWriteOptions } from '../dump-writer';
+import { compileDumpTargetSync, startDumpTarget, type RunningTarget } from './__fixtures__/dump-target';
+import { createLinuxCoreWriter } from './linux-core-writer';
+
+async function expectDumpError(request: DumpRequest, code: DumpErrorCode, options?: DumpWriteOptions): Promise<DumpError> {
+  try {
+    await createLinuxCoreWriter().write(request, options);
+  } catch (err) {
+    expect(err).toBeInstanceOf(DumpError);
+    expect((err as DumpError).code).toBe(code);
+    return err as DumpError;
+  }
+  throw new Error(`expected a '${code}' DumpError, but the dump succeeded`);
+}
+
+describe('Linux ELF core writer refusals', () => {
+  let exe: string;
+  let outDir: string;
+  let target: RunningTarget;
+  let startTimeMs: number;
+
+  beforeAll(async () => {
+    exe = compileDumpTargetSync();
+    outDir = mkdtempSync(join(tmpdir(), 'procscope-dump-errors-'));
+    target = await startDumpTarget(exe);
+    startTimeMs = readProcessStartTimeMs(target.pid)!;
+  });
+  afterAll(() => {
+    target?.stop();
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('refuses a pid that has exited', async () => {
+    const child = spawn('true');
+    const pid = child.pid!;
+    await new Promise((r) => child.on('exit', r));
+    const err = await expectDumpError({ pid, startTimeMs: Date.now(), kind: 'full', outDir }, 'process-gone');
+    expect(err.message).toMatch(/has exited/);
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  it('refuses a recycled pid (the start time does not match)', async () => {
+    const err = await expectDumpError({ pid: target.pid, startTimeMs: startTimeMs - 10_000, kind: 'full', outDir }, 'pid-recycled');
+    expect(err.message).toMatch(/pid now belongs to a newer process/);
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  it('never overwrites an existing file', async () => {
+    // The name carries the second it was made: occupy this second and the next few.
+    const names = [0, 1, 2, 3].map((s) => dumpFileName('occupied', target.pid, 'mini', 'core', new Date(Date.now() + s * 1000)));
+    for (const n of names) writeFileSync(join(outDir, n), 'keep me');
+    try {
+      const err = await expectDumpError({ pid: target.pid, startTimeMs, kind: 'mini', outDir }, 'file-exists', { nameHint: 'occupied' });
+      expect(err.message).toMatch(/already exists.*never overwrites/);
+      for (const n of names) expect(readFileSync(join(outDir, n), 'utf8')).toBe('keep me');
+      expect(readdirSync(outDir).sort()).toEqual([...new Set(names)].sort());
+    } finally {
+      for (const n of names) rmSync(join(outDir, n), { force: true });
+    }
+  });
+
+  it('refuses a folder it cannot create the file in', async () => {
+    const missing = join(outDir, 'no-such-folder');
+    const err = await expectDumpError({ pid: target.pid, startTimeMs, kind: 'mini', outDir: missing }, 'folder-unwritable');
+    expect(err.message).toMatch(/Choose a folder you can write to/);
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  it('refuses bad requests with a sentence', async () => {
+    await expectDumpError({ pid: -4, startTimeMs, kind: 'full', outDir }, 'bad-request');
+    await expectDumpError({ pid: target.pid, startTimeMs, kind: 'huge' as 'full', outDir }, 'bad-request');
+    await expectDumpError({ pid: target.pid, startTimeMs, kind: 'full', outDir: 'relative/dir' }, 'bad-request');
+  });
+
+  it('names the debugger that already traces the process, and leaves it alone', async () => {
+    const gdb = spawn('gdb', ['-batch', '-nx', '-p', String(target.pid), '-ex', 'shell sleep 4'], { stdio: 'ignore' });
+    try {
+      const deadline = Date.now() + 20_000;
+      const tracer = (): number => Number(/^TracerPid:\s+(\d+)/m.exec(readFileSync(`/proc/${target.pid}/status`, 'latin1'))?.[1]);
+      while (tracer() === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(tracer()).toBeGreaterThan(0);
+      const err = await expectDumpError({ pid: target.pid, startTimeMs, kind: 'mini', outDir }, 'already-traced');
+      expect(err.message).toMatch(/already being debugged by gdb \(pid \d+\)/);
+      expect(readdirSync(outDir)).toEqual([]);
+    } finally {
+      await new Promise((r) => (gdb.exitCode === null ? gdb.on('exit', r) : r(null)));
+    }
+    // gdb detached: the target runs on and answers.
+    expect(await target.command('ticks')).toMatch(/^ticks \d+$/);
+  });
+});
