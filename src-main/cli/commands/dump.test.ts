@@ -1,0 +1,150 @@
+// `procscope dump` end to end: the CLI is bundled into a temp folder (vite, ~0.5 s) and run as a real process —
+// as root for the JSON figures, and as `nobody` for the refusals an unprivileged user meets: another user's
+// process, and a folder it cannot write to. Argument parsing is checked in-process.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileDumpTargetSync, startDumpTarget, type RunningTarget } from '../../dump/linux/__fixtures__/dump-target';
+import { CliUsageError } from '../cli-command';
+import { parseDumpArgs } from './dump';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const AS_NOBODY = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+const NOBODY_UID = 65534;
+
+describe('procscope dump arguments', () => {
+  it('parses pid, kind, folder and --json', () => {
+    expect(parseDumpArgs(['42'], '/home/x')).toEqual({ pid: 42, kind: 'full', outDir: '/home/x', json: false });
+    expect(parseDumpArgs(['--mini', '42', '--out', 'dumps', '--json'], '/home/x')).toEqual({
+      pid: 42,
+      kind: 'mini',
+      outDir: '/home/x/dumps',
+      json: true,
+    });
+    expect(parseDumpArgs(['--out=/tmp', '7', '--full'], '/').outDir).toBe('/tmp');
+  });
+
+  it.each([
+    [[], /which process/],
+    [['abc'], /not a process id/],
+    [['0'], /not a process id/],
+    [['1', '2'], /one pid only/],
+    [['1', '--full', '--mini'], /one of --full and --mini/],
+    [['1', '--out'], /--out needs a folder/],
+    [['1', '--bogus'], /unknown option '--bogus'/],
+  ])('rejects %j', (args, message) => {
+    expect(() => parseDumpArgs(args, '/')).toThrow(CliUsageError);
+    expect(() => parseDumpArgs(args, '/')).toThrow(message);
+  });
+});
+
+describe('procscope dump as a process', () => {
+  let cliDir: string;
+  let exe: string;
+  let target: RunningTarget;
+
+  const runCli = (args: string[], wrapper: string[] = []): { status: number | null; stdout: string; stderr: string } => {
+    const argv = [...wrapper, process.execPath, join(cliDir, 'cli.js'), 'dump', ...args];
+    const r = spawnSync(argv[0]!, argv.slice(1), {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  beforeAll(async () => {
+    cliDir = mkdtempSync(join(tmpdir(), 'procscope-cli-'));
+    chmodSync(cliDir, 0o755);
+    await build({
+      configFile: false,
+      logLevel: 'error',
+      root,
+      build: {
+        ssr: join(root, 'src-main/cli/cli-entry.ts'),
+        outDir: cliDir,
+        emptyOutDir: false,
+        minify: false,
+        target: 'node20',
+        rolldownOptions: { external: ['koffi', 'ws', 'zod', 'electron'], output: { format: 'cjs', entryFileNames: 'cli.js' } },
+      },
+    });
+    spawnSync('chmod', ['-R', 'a+rX', cliDir]);
+    exe = compileDumpTargetSync();
+    target = await startDumpTarget(exe);
+  });
+  afterAll(() => {
+    target?.stop();
+    rmSync(cliDir, { recursive: true, force: true });
+  });
+
+  it('bad input exits 2 with the usage', () => {
+    const r = runCli(['not-a-pid']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/'not-a-pid' is not a process id/);
+    expect(r.stderr).toMatch(/Usage: procscope dump <pid>/);
+  });
+
+  it('--json prints the figures of the file it wrote', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'procscope-cli-out-'));
+    try {
+      const r = runCli([String(target.pid), '--mini', '--out', dir, '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const j = JSON.parse(r.stdout) as Record<string, unknown>;
+      expect(Object.keys(j).sort()).toEqual(
+        ['bytesOnDisk', 'durationMs', 'fileBytes', 'kind', 'path', 'pid', 'sha256', 'targetPauseMs', 'unreadableBytes'].sort(),
+      );
+      expect(readdirSync(dir)).toEqual([(j.path as string).slice(dir.length + 1)]);
+      expect(j.sha256).toBe(createHash('sha256').update(readFileSync(j.path as string)).digest('hex'));
+      expect(j.kind).toBe('mini');
+      expect(j.targetPauseMs as number).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("as nobody: another user's process needs elevation, and no file is left", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'procscope-cli-nobody-'));
+    chownSync(dir, NOBODY_UID, NOBODY_UID);
+    try {
+      const r = runCli([String(target.pid), '--out', dir, '--json'], AS_NOBODY);
+      expect(r.status).toBe(1);
+      const j = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+      expect(j.error.code).toBe('needs-elevation');
+      expect(j.error.message).toMatch(/belongs to another user \(uid 0\); you are uid 65534\. Dump it elevated/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('as nobody: its own process dumps, but not into a folder it cannot write', async () => {
+    const own = await startDumpTarget(exe, 0, AS_NOBODY);
+    const dir = mkdtempSync(join(tmpdir(), 'procscope-cli-rootdir-'));
+    chmodSync(dir, 0o755);
+    const writable = mkdtempSync(join(tmpdir(), 'procscope-cli-nobodydir-'));
+    chownSync(writable, NOBODY_UID, NOBODY_UID);
+    try {
+      const refused = runCli([String(own.pid), '--mini', '--out', dir, '--json'], AS_NOBODY);
+      expect(refused.status).toBe(1);
+      expect(JSON.parse(refused.stdout).error.code).toBe('folder-unwritable');
+      expect(refused.stderr).toMatch(/cannot create a file in that folder \(EACCES\)/);
+      expect(readdirSync(dir)).toEqual([]);
+
+      const ok = runCli([String(own.pid), '--mini', '--out', writable], AS_NOBODY);
+      expect(ok.status).toBe(0);
+      expect(ok.stdout.trim()).toMatch(new RegExp(`^${writable}/dump-target_${own.pid}_\\d{8}_\\d{6}_mini\\.core$`));
+      expect(ok.stderr).toMatch(/passwords, tokens, keys/);
+      expect(await own.command('ticks')).toMatch(/^ticks \d+$/);
+    } finally {
+      own.stop();
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(writable, { recursive: true, force: true });
+    }
+  });
+});
