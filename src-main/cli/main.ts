@@ -4,10 +4,11 @@
  * stderr and exit code 2, never a stack trace.
  */
 import { CliUsageError, type CliCommand, type CliIo } from './cli-command';
+import { dumpCommand } from './commands/dump';
 import { helperCommand } from './commands/helper';
 import { listCommand } from './commands/list';
 
-const COMMANDS: readonly CliCommand[] = [listCommand, helperCommand];
+const COMMANDS: readonly CliCommand[] = [listCommand, dumpCommand, helperCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
