@@ -7,6 +7,7 @@
 import { DumpError, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
 import type { DumpRequest, DumpResult } from '../../../src-shared/model/dump';
 import { toDumpErrorInfo } from '../dump-errors';
+import { createDirectElevator } from './direct-elevator';
 import type { Elevator } from './elevator';
 import { helperJobToArgs } from './helper-args';
 import { openHelperChannel, type ProvenHelperMessage } from './helper-channel';
@@ -35,6 +36,16 @@ export interface HelperDumpWriterOptions {
   uid: number | null;
   format: DumpWriter['format'];
   platform?: NodeJS.Platform;
+}
+
+/**
+ * The same helper started directly with the app's own rights: the engine's way to run a dump off the main
+ * process. The Linux writer holds the JS thread for up to about a second at a time (ptrace and memory reads stay
+ * on the thread that attached), which would freeze the poll loop and IPC if it ran in the main process.
+ */
+export function createChildProcessDumpWriter(options: Omit<HelperDumpWriterOptions, 'elevator'> & { env?: NodeJS.ProcessEnv }): DumpWriter {
+  const { env, ...rest } = options;
+  return createHelperDumpWriter({ ...rest, elevator: createDirectElevator(env ? { env } : {}) });
 }
 
 /** After the helper exits, how long to wait for its last messages, which may arrive just after the exit. */

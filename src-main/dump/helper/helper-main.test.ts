@@ -43,7 +43,11 @@ interface Outcome {
   stderr: string;
 }
 
-async function runAgainstChannel(edit: (job: HelperJob, channel: HelperChannel) => string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+async function runAgainstChannel(
+  edit: (job: HelperJob, channel: HelperChannel) => string[],
+  env: NodeJS.ProcessEnv = {},
+  ownUid: number = uid,
+): Promise<Outcome> {
   const messages: ProvenHelperMessage[] = [];
   let failure: DumpErrorInfo | null = null;
   const channel = await openHelperChannel({ onMessage: (m) => messages.push(m), onFailure: (e) => (failure = e), onClose: () => {} });
@@ -65,7 +69,7 @@ async function runAgainstChannel(edit: (job: HelperJob, channel: HelperChannel) 
       platform: 'linux',
       env,
       stderr: (t) => (stderr += t),
-      ownUid: uid,
+      ownUid,
     });
     await new Promise((r) => setTimeout(r, 20));
     return { exitCode, messages, failure, stderr };
@@ -122,6 +126,15 @@ describe('helper, in-process', () => {
     const mid = await runAgainstChannel((job) => helperJobToArgs({ ...job, outDir: join(dir, 'link', 'deeper') }));
     expect(errorOf(mid)!.message).toMatch(/is a symbolic link/);
     expect(await readdir(join(outDir, 'deeper'))).toEqual([]);
+  });
+
+  it('lets a non-root helper that is the requester use its own links, but holds any other helper to the strict checks', async () => {
+    await symlink(outDir, join(dir, 'link'));
+    const asRequester = await runAgainstChannel((job) => helperJobToArgs({ ...job, uid: 1000, outDir: join(dir, 'link') }), {}, 1000);
+    expect(asRequester.exitCode).toBe(0);
+    expect(await readdir(outDir)).toHaveLength(1);
+    const forOther = await runAgainstChannel((job) => helperJobToArgs({ ...job, uid: 1001, outDir: join(dir, 'link') }), {}, 1000);
+    expect(errorOf(forOther)!.message).toMatch(/is a symbolic link/);
   });
 
   it('refuses an existing file (the dump is never written over anything)', async () => {

@@ -56,7 +56,7 @@ export async function runHelper(args: readonly string[], deps: HelperDeps): Prom
     return 2;
   }
   const job = parsed.job;
-  const invalid = await validateHelperJob(job, { readStartTimeMs: deps.readStartTimeMs, platform: deps.platform, env: deps.env });
+  const invalid = await validateHelperJob(job, { readStartTimeMs: deps.readStartTimeMs, platform: deps.platform, env: deps.env, ownUid: deps.ownUid });
   if (invalid) return session.finish(invalid);
   if (session.signal.aborted) return session.finish(abortReason(session.signal));
   return session.finish(await writeDump(job, deps, session.signal, session.send));

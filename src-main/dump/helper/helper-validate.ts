@@ -18,6 +18,8 @@ export interface HelperValidationDeps {
   platform: NodeJS.Platform;
   /** pkexec puts the caller's real uid in PKEXEC_UID; it must agree with the job's uid. */
   env: NodeJS.ProcessEnv;
+  /** The helper's own uid (null on Windows). */
+  ownUid: number | null;
 }
 
 const bad = (message: string): DumpErrorInfo => ({ code: 'bad-request', message });
@@ -38,7 +40,15 @@ export async function validateHelperJob(job: HelperJob, deps: HelperValidationDe
       message: `Process ${job.pid} is no longer the process you chose: the id now belongs to a newer process. Refresh the list and try again.`,
     };
   }
-  return deps.platform === 'win32' ? checkFolderWin32(job.outDir) : checkFolderPosix(job.outDir, job.uid);
+  if (deps.platform === 'win32') return checkFolderWin32(job.outDir);
+  // A helper that is not root and is the requester (the engine's unelevated child process) has no rights to
+  // lend: the kernel already holds it to what the person may do, so links and shared folders are theirs to use.
+  if (deps.ownUid !== null && deps.ownUid !== 0 && deps.ownUid === job.uid) return checkPlainPath(job.outDir);
+  return checkFolderPosix(job.outDir, job.uid);
+}
+
+function checkPlainPath(outDir: string): DumpErrorInfo | null {
+  return outDir.startsWith('/') ? null : bad(`The folder '${outDir}' is not an absolute path.`);
 }
 
 async function lstatOrNull(path: string): Promise<Stats | null> {

@@ -1,14 +1,14 @@
 /*
  * Test fixture: the app's dump engine in a process of its own, meant to run as an unprivileged user. It asks for
- * one dump; when the job fails with a retry offered, it retries as administrator through a relay Elevator that
- * asks the test (over stdout/stdin) to start the helper — the test plays the elevator, since no prompt can be
- * answered in CI. Every engine event goes to stdout as one JSON line.
+ * one dump, run unelevated in a child process as the app does; when the job fails with a retry offered, it
+ * retries as administrator through a relay Elevator that asks the test (over stdout/stdin) to start the helper:
+ * the test plays the elevator, since no prompt can be answered in CI. Every engine event goes to stdout as JSON.
  */
 import { createInterface } from 'node:readline';
 import { createDumpEngine } from '../../dump-engine';
 import { createDumpSettingsStore } from '../../dump-settings';
 import type { Elevator } from '../elevator';
-import { createPlatformDumpWriter } from '../../select-writer';
+import { createChildProcessDumpWriter } from '../helper-dump-writer';
 
 interface Config {
   pid: number;
@@ -36,10 +36,12 @@ const relay: Elevator = {
   },
 };
 
+const helperCommand = { executable: process.execPath, args: [config.helperEntry] };
 const engine = createDumpEngine({
-  writerFactory: () => createPlatformDumpWriter(),
+  // As the app runs it: the unelevated attempt in a child process with the app's own rights.
+  writerFactory: async () => createChildProcessDumpWriter({ command: helperCommand, uid: process.getuid!(), format: 'elf-core' }),
   readRows: async () => [],
-  elevation: { elevator: relay, command: { executable: process.execPath, args: [config.helperEntry] }, uid: process.getuid!() },
+  elevation: { elevator: relay, command: helperCommand, uid: process.getuid!() },
   settingsStore: createDumpSettingsStore({ configDir: config.configDir }),
 });
 let retried = false;
