@@ -1,25 +1,43 @@
 /*
- * Delta-to-paint timing for bench:ui, off unless the page was opened with window.__procscopeFrameTimings set to an
- * array (the bench's init script does that). Marks the delta's arrival, then waits for the next animation frame
- * (React has committed by then) and a task after it, which runs once that frame is painted.
+ * Delta-to-screen timing for bench:ui, off unless the page was opened with window.__procscopeFrameTimings set to an
+ * array (the bench's init script does that). For each delta it records when the DOM was committed (React renders
+ * store updates in a microtask, so a microtask queued after the store call runs after it) and when the frame that
+ * shows it was painted (the next animation frame, then a task, which runs after that frame's paint).
  */
 
-interface FrameTiming {
+export interface FrameTiming {
   seq: number;
+  deltaToCommitMs: number;
   deltaToPaintMs: number;
 }
 
+const startedAt = new Map<number, number>();
+
+function sink(): FrameTiming[] | null {
+  const list = (window as unknown as { __procscopeFrameTimings?: FrameTiming[] }).__procscopeFrameTimings;
+  return Array.isArray(list) ? list : null;
+}
+
 export function markDeltaReceived(seq: number): void {
-  const sink = (window as unknown as { __procscopeFrameTimings?: FrameTiming[] }).__procscopeFrameTimings;
-  if (!Array.isArray(sink)) return;
-  const start = `procscope:delta-${seq}`;
-  performance.mark(start);
-  requestAnimationFrame(() => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      const measure = performance.measure(`procscope:delta-to-paint-${seq}`, start);
-      sink.push({ seq, deltaToPaintMs: measure.duration });
-    };
-    channel.port2.postMessage(null);
+  if (!sink()) return;
+  performance.mark(`procscope:delta-${seq}`);
+  startedAt.set(seq, performance.now());
+}
+
+export function markDeltaApplied(seq: number): void {
+  const list = sink();
+  const start = startedAt.get(seq);
+  if (!list || start === undefined) return;
+  startedAt.delete(seq);
+  queueMicrotask(() => {
+    const deltaToCommitMs = performance.now() - start;
+    requestAnimationFrame(() => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        const measure = performance.measure(`procscope:delta-to-paint-${seq}`, `procscope:delta-${seq}`);
+        list.push({ seq, deltaToCommitMs, deltaToPaintMs: measure.duration });
+      };
+      channel.port2.postMessage(null);
+    });
   });
 }

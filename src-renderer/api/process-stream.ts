@@ -1,7 +1,7 @@
 /*
  * Connects the process stream to the store: subscribe, apply each snapshot and delta, and on a gap in seq fetch a
  * fresh snapshot (deltas arriving meanwhile are dropped: the snapshot supersedes them). Also mirrors the poller
- * state. bench:ui hooks in through the optional onApplied callback, which fires after each delta is in the store.
+ * state. bench:ui hooks in through onDeltaReceived / onDeltaApplied to time each delta to the screen.
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { ProcessStreamMessage } from '../../src-shared/model/process';
@@ -10,6 +10,7 @@ import type { ProcscopeApi } from './procscope-api';
 
 export interface ProcessStreamHooks {
   onDeltaReceived?(seq: number): void;
+  onDeltaApplied?(seq: number): void;
   onError?(message: string): void;
 }
 
@@ -36,7 +37,9 @@ export function connectProcessStream(api: ProcscopeApi, store: StoreApi<AppState
     }
     if (resyncing) return;
     hooks.onDeltaReceived?.(message.delta.seq);
-    if (store.getState().applyDelta(message.delta) === 'gap') void resync();
+    const outcome = store.getState().applyDelta(message.delta);
+    if (outcome === 'gap') void resync();
+    else if (outcome === 'applied') hooks.onDeltaApplied?.(message.delta.seq);
   };
 
   const offStream = api.on('procscope:process-stream', onMessage);

@@ -6,7 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useApi } from '../api/api-context';
 import { connectProcessStream } from '../api/process-stream';
-import { markDeltaReceived } from '../api/frame-timing';
+import { markDeltaApplied, markDeltaReceived } from '../api/frame-timing';
 import { appStore } from '../store/app-store';
 import { ProcessTable } from './process-table';
 import { StatusBar } from './status-bar';
@@ -25,7 +25,7 @@ export function App() {
 
   useEffect(() => {
     api.onDisconnect(setDisconnected);
-    const disconnect = connectProcessStream(api, appStore, { onDeltaReceived: markDeltaReceived, onError: setDisconnected });
+    const disconnect = connectProcessStream(api, appStore, { onDeltaReceived: markDeltaReceived, onDeltaApplied: markDeltaApplied, onError: setDisconnected });
     const offMenu = api.on('procscope:menu-command', ({ command }) => {
       if (command === 'expand-all') expandAllRows();
       else if (command === 'collapse-all') collapseAllRows();

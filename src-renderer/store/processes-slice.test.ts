@@ -46,6 +46,19 @@ describe('processes slice', () => {
     expect(store.getState().rowStatus.size).toBe(0);
   });
 
+  it('bumps structureVersion only when rows come, go or change a non-value field', () => {
+    const store = createAppStore();
+    store.getState().applySnapshot(testSnapshot(1, [testRow(1, 0, 'init'), testRow(2, 1, 'bash')]));
+    const s0 = store.getState().structureVersion;
+    store.getState().applyDelta(delta(2, { updated: [{ key: '2:1002', changes: { cpuPercent: 1, workingSetBytes: 5 } }] }));
+    expect(store.getState().structureVersion).toBe(s0);
+    store.getState().applyDelta(delta(3, { updated: [{ key: '2:1002', changes: { ppid: 0 } }] }));
+    expect(store.getState().structureVersion).toBe(s0 + 1);
+    store.getState().applyDelta(delta(4, { removed: ['2:1002'] }));
+    store.getState().applyDelta(delta(5, {}));
+    expect(store.getState().structureVersion).toBe(s0 + 2);
+  });
+
   it('reports a gap in seq, ignores stale deltas and a delta before any snapshot', () => {
     const store = createAppStore();
     expect(store.getState().applyDelta(delta(1, {}))).toBe('gap');

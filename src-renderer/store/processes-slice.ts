@@ -8,6 +8,22 @@ import type { StateCreator } from 'zustand';
 import type { ProcessDelta, ProcessKey, ProcessRow, ProcessSnapshot, SystemTotals } from '../../src-shared/model/process';
 
 export type RowStatus = 'new' | 'exiting';
+
+/**
+ * Fields that change all the time but never move a row in the unsorted tree: a delta touching only these leaves
+ * structureVersion alone, so the view can keep its row order and just repaint the cells on screen.
+ */
+export const VALUE_FIELDS: ReadonlySet<string> = new Set([
+  'cpuPercent',
+  'cpuTimeMs',
+  'workingSetBytes',
+  'privateBytes',
+  'virtualBytes',
+  'threadCount',
+  'handleCount',
+  'priority',
+  'state',
+]);
 export type DeltaOutcome = 'applied' | 'stale' | 'gap';
 
 export interface ProcessesSlice {
@@ -18,6 +34,8 @@ export interface ProcessesSlice {
   sampleTimestampMs: number | null;
   /** Bumped on every change; selectors depend on it because the maps are mutated in place. */
   version: number;
+  /** Bumped when rows come or go or a non-value field (parent, name, command line, ...) changes. */
+  structureVersion: number;
   applySnapshot(snapshot: ProcessSnapshot): void;
   applyDelta(delta: ProcessDelta): DeltaOutcome;
 }
@@ -29,6 +47,7 @@ export const createProcessesSlice: StateCreator<ProcessesSlice, [], [], Processe
   system: null,
   sampleTimestampMs: null,
   version: 0,
+  structureVersion: 0,
   applySnapshot(snapshot) {
     const rows = new Map<ProcessKey, ProcessRow>();
     for (const row of snapshot.rows) rows.set(row.key, { ...row });
@@ -39,6 +58,7 @@ export const createProcessesSlice: StateCreator<ProcessesSlice, [], [], Processe
       system: snapshot.system,
       sampleTimestampMs: snapshot.timestampMs,
       version: get().version + 1,
+      structureVersion: get().structureVersion + 1,
     });
   },
   applyDelta(delta) {
@@ -46,8 +66,13 @@ export const createProcessesSlice: StateCreator<ProcessesSlice, [], [], Processe
     if (seq === null) return 'gap';
     if (delta.seq <= seq) return 'stale';
     if (delta.seq !== seq + 1) return 'gap';
+    let structural = delta.added.length > 0;
     // Last interval's exits leave now, last interval's arrivals stop being new.
-    for (const [key, status] of rowStatus) if (status === 'exiting') rows.delete(key);
+    for (const [key, status] of rowStatus) {
+      if (status !== 'exiting') continue;
+      rows.delete(key);
+      structural = true;
+    }
     rowStatus.clear();
     for (const row of delta.added) {
       rows.set(row.key, { ...row });
@@ -55,10 +80,18 @@ export const createProcessesSlice: StateCreator<ProcessesSlice, [], [], Processe
     }
     for (const update of delta.updated) {
       const row = rows.get(update.key);
-      if (row) Object.assign(row, update.changes);
+      if (!row) continue;
+      Object.assign(row, update.changes);
+      if (!structural) for (const field in update.changes) if (!VALUE_FIELDS.has(field)) structural = true;
     }
     for (const key of delta.removed) if (rows.has(key)) rowStatus.set(key, 'exiting');
-    set({ seq: delta.seq, system: delta.system, sampleTimestampMs: delta.timestampMs, version: get().version + 1 });
+    set({
+      seq: delta.seq,
+      system: delta.system,
+      sampleTimestampMs: delta.timestampMs,
+      version: get().version + 1,
+      structureVersion: get().structureVersion + (structural ? 1 : 0),
+    });
     return 'applied';
   },
 });

@@ -4,7 +4,7 @@
  * a match so a match is always seen in place. Pure and DOM-free: it runs on every delta, so it stays O(n log n).
  */
 import type { ProcessKey, ProcessRow } from '../../src-shared/model/process';
-import { buildProcessTree } from '../../src-shared/tree/process-tree';
+import { buildProcessTree, type ProcessTree } from '../../src-shared/tree/process-tree';
 import { columnDef, type ColumnId } from '../format/columns';
 
 export type SortDirection = 'asc' | 'desc';
@@ -57,7 +57,13 @@ export function rowMatchesFilter(row: ProcessRow, needleLower: string): boolean 
   return row.commandLine !== null && row.commandLine.toLowerCase().includes(needleLower);
 }
 
-export function computeVisibleRows(rows: Iterable<ProcessRow>, view: ViewSettings): VisibleRow[] {
+/** Whether the order of rows depends on values that change with every sample (see VALUE_FIELDS). */
+export function isValueSort(column: ColumnId | null, valueFields: ReadonlySet<string>): boolean {
+  return column !== null && valueFields.has(column);
+}
+
+/** `tree` may be passed in when the caller has one for these rows already (it is the costly part). */
+export function computeVisibleRows(rows: Iterable<ProcessRow>, view: ViewSettings, prebuilt?: ProcessTree): VisibleRow[] {
   const all = [...rows];
   const compare = compareRows(view.sortColumn ?? (view.flatList ? 'pid' : null), view.sortDirection);
   const needle = view.filterText.trim().toLowerCase();
@@ -68,7 +74,7 @@ export function computeVisibleRows(rows: Iterable<ProcessRow>, view: ViewSetting
     return list.map((row) => ({ row, depth: 0, hasChildren: false, expanded: false, lineContinues: [], isLastChild: false }));
   }
 
-  const tree = buildProcessTree(all);
+  const tree = prebuilt ?? buildProcessTree(all);
   let keep: Set<ProcessKey> | null = null;
   if (needle) {
     keep = new Set();

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `npm run bench:ui`: how fast the tree repaints under load. Serves a scripted fake machine (5,000 processes,
+// 2 % changing per tick) with `procscope serve --fake`, opens it in Debian's Chromium, and reads the page's own
+// performance marks: time from a delta arriving to the frame that shows it being painted, median and p95 over
+// 100 ticks (after 5 warm-up ticks), plus the bytes of a steady delta against the full snapshot on the wire.
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+/* global window */
+import { chromium } from '@playwright/test';
+
+const root = join(import.meta.dirname, '..');
+const PROCESSES = 5000;
+const WARMUP_TICKS = 5;
+const TICKS = 100;
+const INTERVAL_MS = 500;
+
+const build = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
+  cwd: root,
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+if (build.status !== 0) {
+  console.error('bench:ui: the build failed (see above).');
+  process.exit(1);
+}
+
+const server = spawn(process.execPath, [join(root, 'out', 'main', 'cli.js'), 'serve', '--port', '0', '--fake', String(PROCESSES), '--interval', String(INTERVAL_MS)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const url = await new Promise((resolve, reject) => {
+  let out = '';
+  server.stdout.on('data', (c) => {
+    out += c;
+    const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
+    if (m) resolve(m[0]);
+  });
+  server.once('exit', (code) => reject(new Error(`procscope serve exited (${code}): ${out}`)));
+});
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+const median = (sorted) => (sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2);
+
+const browser = await chromium.launch({
+  executablePath: process.env.PROCSCOPE_CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.addInitScript(() => {
+    window.__procscopeFrameTimings = [];
+  });
+  const frames = { snapshotBytes: null, deltaBytes: [] };
+  page.on('websocket', (ws) =>
+    ws.on('framereceived', ({ payload }) => {
+      const text = String(payload);
+      if (!text.startsWith('{"type":"push","channel":"procscope:process-stream"')) return;
+      const bytes = Buffer.byteLength(text);
+      if (text.includes('"kind":"snapshot"')) frames.snapshotBytes ??= bytes;
+      else frames.deltaBytes.push(bytes);
+    }),
+  );
+  await page.goto(url);
+  await page.getByRole('row', { name: /, PID 1$/ }).waitFor({ timeout: 30_000 });
+  const rowsOnScreen = await page.getByRole('treegrid').getByRole('row').count();
+  await page.waitForFunction((n) => window.__procscopeFrameTimings.length >= n, WARMUP_TICKS + TICKS, {
+    timeout: (WARMUP_TICKS + TICKS) * INTERVAL_MS * 3,
+    polling: 250,
+  });
+  const measured = (await page.evaluate(() => window.__procscopeFrameTimings)).slice(WARMUP_TICKS, WARMUP_TICKS + TICKS);
+  const timings = measured.map((t) => t.deltaToPaintMs).sort((a, b) => a - b);
+  const commits = measured.map((t) => t.deltaToCommitMs).sort((a, b) => a - b);
+  const deltaSorted = frames.deltaBytes.slice(WARMUP_TICKS).sort((a, b) => a - b);
+  const steadyDelta = median(deltaSorted);
+  const p95 = quantile(timings, 0.95);
+  const ratio = steadyDelta / frames.snapshotBytes;
+  console.log(`bench:ui — ${PROCESSES} fake processes, 2 % changing per tick, ${INTERVAL_MS} ms interval, Chromium ${browser.version()}, ${rowsOnScreen} DOM rows (virtualised)`);
+  console.log(`delta → DOM committed over ${commits.length} ticks: median ${median(commits).toFixed(2)} ms, p95 ${quantile(commits, 0.95).toFixed(2)} ms, max ${commits.at(-1).toFixed(2)} ms`);
+  console.log(`delta → painted frame over ${timings.length} ticks: median ${median(timings).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${timings.at(-1).toFixed(2)} ms (goal p95 < 16 ms: ${p95 < 16 ? 'met' : 'NOT met'})`);
+  console.log(`wire size: full snapshot ${frames.snapshotBytes} bytes, steady delta median ${steadyDelta} bytes (p95 ${quantile(deltaSorted, 0.95)}) = ${(100 * ratio).toFixed(2)} % of a snapshot (goal ≤ 10 %: ${ratio <= 0.1 ? 'met' : 'NOT met'})`);
+} finally {
+  await browser.close();
+  server.kill('SIGTERM');
+}
