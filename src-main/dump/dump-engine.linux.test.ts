@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyProcessRow, type ProcessRow } from '../../src-shared/model/process';
 import { readProcessStartTimeMs } from '../platform/linux/proc-start-time';
 import { createDumpEngine, type DumpEngine } from './dump-engine';
+import { createAppDumpEngine } from './dump-engine-setup';
+import { createPlatformElevator } from './select-elevator';
 import type { DumpEngineEvent } from './dump-jobs';
 import { createDumpSettingsStore } from './dump-settings';
 import { bundleFixture, REPO_NODE_MODULES } from './helper/__fixtures__/bundle-fixture';
@@ -160,6 +162,32 @@ describe('dump engine with the real Linux writer in a child process', () => {
     } finally {
       sh.kill();
       for (const k of kids) spawnSync('kill', [String(k)]);
+      await engine.dispose();
+    }
+  });
+
+  it('is what createAppDumpEngine builds on Linux: child-process jobs, pkexec for the retry', async () => {
+    expect((await createPlatformElevator('linux'))!.kind).toBe('pkexec');
+    expect(await createPlatformElevator('darwin')).toBeNull();
+    // The child process finds the test bundle's dependencies through NODE_PATH, as it inherits this environment.
+    process.env['NODE_PATH'] = REPO_NODE_MODULES;
+    const sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 50));
+    const engine = await createAppDumpEngine({
+      configDir: join(base, 'app-config'),
+      readRows: async () => [],
+      helperCommand: { executable: process.execPath, args: [helperEntry] },
+    });
+    try {
+      const outDir = join(base, 'app');
+      const job = await engine.start({ pid: sleeper.pid!, startTimeMs: readProcessStartTimeMs(sleeper.pid!)!, kind: 'mini', outDir, name: 'sleep' });
+      await untilSettled(engine, [job.id]);
+      const info = engine.get(job.id)!;
+      expect(info.state, JSON.stringify(info.error)).toBe('done');
+      expect(info.result!.path).toMatch(new RegExp(`/sleep_${sleeper.pid}_\\d{8}_\\d{6}_mini\\.core$`));
+      expect(await engine.getSettings()).toEqual({ dumpDir: outDir, lastKind: 'mini' });
+    } finally {
+      sleeper.kill();
       await engine.dispose();
     }
   });
