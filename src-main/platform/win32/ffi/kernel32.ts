@@ -232,3 +232,33 @@ export function pssApi(): PssApi | null {
     },
   };
 }
+
+export interface NaiveCounters {
+  createTime100ns: bigint | null;
+  workingSetBytes: number | null;
+  handleCount: number | null;
+}
+
+/**
+ * The per-process queries a Toolhelp-based poller makes (the naive approach bench:win measures against): OpenProcess,
+ * GetProcessTimes, K32GetProcessMemoryInfo (psapi.h, Windows 7+ as K32*), GetProcessHandleCount (processthreadsapi.h,
+ * XP SP1+), CloseHandle. PROCESS_MEMORY_COUNTERS_EX is 80 bytes: cb @0, WorkingSetSize @16.
+ */
+export function readNaiveCounters(pid: number): NaiveCounters | null {
+  const h = openProcess(pid, ProcessAccess.QUERY_LIMITED_INFORMATION | ProcessAccess.VM_READ);
+  if (!h) return null;
+  try {
+    const mem = Buffer.alloc(80);
+    mem.writeUInt32LE(80, 0);
+    const memOk = fn('bool __stdcall K32GetProcessMemoryInfo(HANDLE h, _Inout_ void *counters, uint32_t cb)')(h.raw, mem, 80) as boolean;
+    const handles = [0];
+    const handleOk = fn('bool __stdcall GetProcessHandleCount(HANDLE h, _Out_ uint32_t *count)')(h.raw, handles) as boolean;
+    return {
+      createTime100ns: getProcessCreateTime100ns(h),
+      workingSetBytes: memOk ? Number(mem.readBigUInt64LE(16)) : null,
+      handleCount: handleOk ? (handles[0] ?? 0) : null,
+    };
+  } finally {
+    h.close();
+  }
+}
