@@ -50,3 +50,18 @@ describe('helper arguments', () => {
     expect(errorOf(winWith('--out-dir', '\\Dumps'), 'win32')).toMatch(/absolute folder path/);
   });
 });
+
+describe('helper command', () => {
+  it('starts the app itself: Electron with its flag (and --no-sandbox on Linux), Node with the CLI bundle', async () => {
+    const { defaultHelperCommand } = await import('./helper-dump-writer');
+    expect(defaultHelperCommand({ execPath: '/opt/Procscope/procscope', isElectron: true, cliScriptPath: '', platform: 'linux' })).toEqual({
+      executable: '/opt/Procscope/procscope',
+      args: ['--no-sandbox', '--procscope-helper'],
+    });
+    expect(defaultHelperCommand({ execPath: 'C:\\P\\Procscope.exe', isElectron: true, cliScriptPath: '', platform: 'win32' }).args).toEqual(['--procscope-helper']);
+    expect(defaultHelperCommand({ execPath: '/usr/bin/node', isElectron: false, cliScriptPath: '/app/out/main/cli.js' })).toEqual({
+      executable: '/usr/bin/node',
+      args: ['/app/out/main/cli.js', 'helper'],
+    });
+  });
+});

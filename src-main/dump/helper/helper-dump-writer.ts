@@ -20,13 +20,20 @@ export interface HelperCommand {
 }
 
 /**
- * Electron: the app binary with --procscope-helper (the Electron host routes that flag to runHelper). Plain
+ * Electron: the app binary with --procscope-helper (the Electron host must route that flag to the helper command
+ * before creating any window). On Linux it also needs --no-sandbox: Electron aborts before any JS runs when started
+ * as root without it (electron_main_delegate.cc, crbug.com/638180), and the helper never opens a renderer. Plain
  * Node: node with the built CLI bundle and its `helper` sub-command.
  */
-export function defaultHelperCommand(runtime: { execPath: string; isElectron: boolean; cliScriptPath: string }): HelperCommand {
-  return runtime.isElectron
-    ? { executable: runtime.execPath, args: ['--procscope-helper'] }
-    : { executable: runtime.execPath, args: [runtime.cliScriptPath, 'helper'] };
+export function defaultHelperCommand(runtime: {
+  execPath: string;
+  isElectron: boolean;
+  cliScriptPath: string;
+  platform?: NodeJS.Platform;
+}): HelperCommand {
+  if (!runtime.isElectron) return { executable: runtime.execPath, args: [runtime.cliScriptPath, 'helper'] };
+  const linux = (runtime.platform ?? process.platform) === 'linux';
+  return { executable: runtime.execPath, args: linux ? ['--no-sandbox', '--procscope-helper'] : ['--procscope-helper'] };
 }
 
 export interface HelperDumpWriterOptions {

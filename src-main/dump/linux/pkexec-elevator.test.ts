@@ -58,3 +58,19 @@ describe('pkexec elevator', () => {
     await expect(createPkexecElevator().run('node', [])).rejects.toMatchObject({ code: 'bad-request' });
   });
 });
+
+describe('polkit policy', () => {
+  it('declares the helper action: admin authentication, kept briefly, for the packaged binary', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const xml = await readFile(join(__dirname, '../../../assets/polkit/io.procscope.dump-helper.policy'), 'utf8');
+    expect(xml).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>/);
+    expect(xml).toMatch(/<action id="io\.procscope\.dump-helper">/);
+    expect(xml).toMatch(/<allow_active>auth_admin_keep<\/allow_active>/);
+    expect(xml).toMatch(/<allow_any>auth_admin<\/allow_any>/);
+    expect(xml).toMatch(/<annotate key="org\.freedesktop\.policykit\.exec\.path">\/opt\/Procscope\/procscope<\/annotate>/);
+    // Well-formed enough for polkitd: every opened element is closed.
+    const opened = [...xml.matchAll(/<([a-z_]+)[\s>]/g)].map((m) => m[1]);
+    const closed = [...xml.matchAll(/<\/([a-z_]+)>/g)].map((m) => m[1]);
+    expect(closed.sort()).toEqual(opened.sort());
+  });
+});
