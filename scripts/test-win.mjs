@@ -213,6 +213,25 @@ if (spawnSync('npx', ['--no-install', 'electron-vite', 'build'], { cwd: root, st
   check('the built out/main/cli.js starts under Wine (procscope --help)', () => {
     assert(help.code === 0 && help.stdout.includes('Usage: procscope'), `exit ${help.code}: ${help.stderr.slice(0, 300)}`);
   });
+  const list = await runWine(cli, ['list', '--json']);
+  if (list.code === 0 && list.stdout.trim() === '') {
+    skip('procscope list --json under Wine', 'src-main/cli/commands/list.ts is still a stub that prints nothing');
+  } else {
+    check('procscope list --json under Wine lists node.exe through the win32 backend', () => {
+      assert(list.code === 0, `exit ${list.code}: ${list.stderr.slice(0, 300)}`);
+      JSON.parse(list.stdout);
+      assert(list.stdout.includes('node.exe'), 'node.exe is not in the list');
+    });
+  }
+  const dump = await runWine(cli, ['dump', '2147483640', '--mini', '--out', winPath(cacheDir)]);
+  if (/runs on Linux for now/.test(dump.stderr)) {
+    skip('procscope dump under Wine refuses a pid that does not exist', 'src-main/cli/commands/dump.ts refuses to run on Windows for now');
+  } else {
+    check('procscope dump under Wine refuses a pid that does not exist, in one line', () => {
+      assert(dump.code !== 0 && dump.code !== null, `exit ${dump.code}`);
+      assert(dump.stderr.trim() && !/\n\s+at /.test(dump.stderr), `stderr: ${dump.stderr.slice(0, 300)}`);
+    });
+  }
 } else {
   record(false, 'electron-vite build for the CLI under Wine', 'the build failed');
 }

@@ -5,7 +5,7 @@
  */
 import { getExitCodeProcess, INFINITE, waitForSingleObjectAsync } from '../../platform/win32/ffi/kernel32';
 import { shellExecuteWithVerb } from '../../platform/win32/ffi/shell32';
-import { WinError } from '../../platform/win32/ffi/win-types';
+import { WinError, type WinHandle } from '../../platform/win32/ffi/win-types';
 import { DumpError } from '../dump-writer';
 import type { Elevator } from '../helper/elevator';
 
@@ -31,13 +31,27 @@ export function quoteWindowsArgument(arg: string): string {
   return out + '\\'.repeat(backslashes * 2) + '"';
 }
 
-export function createRunasElevator(): Elevator {
+/** The OS calls the elevator makes; tests pass fakes to reach the UAC-cancel path, which Wine cannot show. */
+export interface RunasDeps {
+  shellExecute: typeof shellExecuteWithVerb;
+  wait: (child: WinHandle) => Promise<number | null>;
+}
+
+const realDeps: RunasDeps = {
+  shellExecute: shellExecuteWithVerb,
+  wait: async (child) => {
+    await waitForSingleObjectAsync(child, INFINITE);
+    return getExitCodeProcess(child);
+  },
+};
+
+export function createRunasElevator(deps: RunasDeps = realDeps): Elevator {
   return {
     kind: 'runas',
     async run(executable: string, args: readonly string[]): Promise<number> {
       if (!executable || /[\0"]/.test(executable)) throw new DumpError('bad-request', 'The helper path is not a valid file name.');
       if (args.some((a) => a.includes('\0'))) throw new DumpError('bad-request', 'A helper argument contains a NUL character.');
-      const { process: child, error } = shellExecuteWithVerb('runas', executable, args.map(quoteWindowsArgument).join(' '), null);
+      const { process: child, error } = deps.shellExecute('runas', executable, args.map(quoteWindowsArgument).join(' '), null);
       if (!child) {
         if (error === WinError.CANCELLED) {
           throw new DumpError('elevation-cancelled', 'Elevation was cancelled: the dump needs administrator rights. Try again and choose Yes.');
@@ -45,8 +59,7 @@ export function createRunasElevator(): Elevator {
         throw new DumpError('needs-elevation', `Windows could not start the elevated helper (error ${error}).`);
       }
       try {
-        await waitForSingleObjectAsync(child, INFINITE);
-        const code = getExitCodeProcess(child);
+        const code = await deps.wait(child);
         if (code === null) throw new DumpError('io-error', 'The elevated helper ended but its exit code could not be read.');
         return code;
       } finally {

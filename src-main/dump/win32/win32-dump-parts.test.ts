@@ -4,7 +4,8 @@ import { isAbsolute, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DumpError } from '../dump-writer';
 import { FULL_DUMP_FLAGS, MINI_DUMP_FLAGS, minidumpFlagsFor } from './minidump-flags';
-import { quoteWindowsArgument } from './runas-elevator';
+import { refuseWrongBitness } from './bitness-check';
+import { createRunasElevator, quoteWindowsArgument } from './runas-elevator';
 import { validateDumpRequest } from './validate-dump-request';
 
 const dir = mkdtempSync(join(tmpdir(), 'procscope-win-'));
@@ -59,4 +60,48 @@ describe('validateDumpRequest', () => {
     ['a missing folder', { ...ok, outDir: join(dir, 'nope') }, 'folder-unwritable'],
     ['null', null, 'bad-request'],
   ])('refuses %s', (_name, req, want) => expect(code(req)).toBe(want));
+});
+
+describe('refuseWrongBitness', () => {
+  it('refuses a 32-bit target from a 64-bit process plainly, and allows the rest', () => {
+    expect(() => refuseWrongBitness(8, true, 'x64')).toThrow(DumpError);
+    try {
+      refuseWrongBitness(8, true, 'x64');
+    } catch (err) {
+      expect((err as DumpError).code).toBe('unsupported');
+      expect((err as DumpError).message).toMatch(/32-bit/);
+    }
+    expect(() => refuseWrongBitness(8, false, 'x64')).not.toThrow();
+    expect(() => refuseWrongBitness(8, null, 'x64')).not.toThrow();
+    expect(() => refuseWrongBitness(8, true, 'ia32')).not.toThrow();
+  });
+});
+
+describe('runas elevator', () => {
+  const fakeHandle = { close: () => undefined } as never;
+  it('maps ERROR_CANCELLED (1223) to elevation-cancelled', async () => {
+    const elevator = createRunasElevator({ shellExecute: () => ({ process: null, error: 1223 }), wait: async () => 0 });
+    await expect(elevator.run('C:\\procscope.exe', ['helper'])).rejects.toMatchObject({ code: 'elevation-cancelled' });
+  });
+  it('maps other start failures to needs-elevation with the Windows error', async () => {
+    const elevator = createRunasElevator({ shellExecute: () => ({ process: null, error: 2 }), wait: async () => 0 });
+    await expect(elevator.run('C:\\procscope.exe', [])).rejects.toMatchObject({ code: 'needs-elevation', message: /error 2/ });
+  });
+  it('passes quoted arguments and returns the exit code', async () => {
+    let seen = '';
+    const elevator = createRunasElevator({
+      shellExecute: (_verb, _file, params) => {
+        seen = params;
+        return { process: fakeHandle, error: 0 };
+      },
+      wait: async () => 5,
+    });
+    await expect(elevator.run('C:\\procscope.exe', ['helper', 'C:\\a b'])).resolves.toBe(5);
+    expect(seen).toBe('helper "C:\\a b"');
+  });
+  it('refuses NULs and quotes in the executable', async () => {
+    const elevator = createRunasElevator({ shellExecute: () => ({ process: fakeHandle, error: 0 }), wait: async () => 0 });
+    await expect(elevator.run('C:\\x".exe', [])).rejects.toMatchObject({ code: 'bad-request' });
+    await expect(elevator.run('C:\\x.exe', ['a\0b'])).rejects.toMatchObject({ code: 'bad-request' });
+  });
 });

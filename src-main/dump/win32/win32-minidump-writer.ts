@@ -19,6 +19,7 @@ import { readIs32Bit } from '../../platform/win32/ffi/process-query';
 import { fileTimeToUnixMs } from '../../platform/win32/ffi/win-time';
 import { WinError, type WinHandle } from '../../platform/win32/ffi/win-types';
 import { DumpError, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
+import { refuseWrongBitness } from './bitness-check';
 import { minidumpFlagsFor } from './minidump-flags';
 import { validateDumpRequest } from './validate-dump-request';
 
@@ -87,9 +88,7 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
     if (startTimeMs !== request.startTimeMs) {
       throw new DumpError('pid-recycled', `Process ${request.pid} is no longer the one you selected: its id was reused.`);
     }
-    if (readIs32Bit(target) === true && process.arch === 'x64') {
-      throw new DumpError('unsupported', `Process ${request.pid} is 32-bit; Procscope writes 64-bit dumps only, and a 64-bit dump of a 32-bit process would mislead debuggers. Use the 32-bit Task Manager (C:\\Windows\\SysWOW64\\taskmgr.exe) for it.`);
-    }
+    refuseWrongBitness(request.pid, readIs32Bit(target), process.arch);
     const image = queryFullProcessImageName(target);
     const name = options.nameHint ?? (image ? win32.basename(image).replace(/\.exe$/i, '') : `pid${request.pid}`);
     path = join(request.outDir, dumpFileName(name, request.pid, request.kind, 'dmp', new Date()));
