@@ -206,6 +206,7 @@ describe('dump engine', () => {
     expect(info.result!.path).toMatch(/\/svc_77_\d{8}_\d{6}_mini\.core$/);
     expect((await stat(info.result!.path)).size).toBe(50_000);
     expect(events.filter((e) => e.type === 'job-started')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'job-requeued').map((e) => e.type === 'job-requeued' && e.job.elevated)).toEqual([true]);
     expect(events.some((e) => e.type === 'job-progress' && e.jobId === job.id && e.progress.bytesWritten > 0)).toBe(true);
   });
 

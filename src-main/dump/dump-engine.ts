@@ -262,6 +262,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       }
       Object.assign(info, { state: 'queued', elevated: true, error: null, progress: null, retryable: false });
       queue.push(info.id);
+      emit({ type: 'job-requeued', job: snapshot(info) });
       pump();
       return snapshot(info);
     },

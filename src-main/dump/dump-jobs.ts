@@ -54,6 +54,8 @@ export interface DumpGroupInfo {
 
 export type DumpEngineEvent =
   | { type: 'job-added'; job: DumpJobInfo }
+  /** retryElevated() put a failed job back in the queue, now elevated; job-started follows when it runs. */
+  | { type: 'job-requeued'; job: DumpJobInfo }
   /** The job began running (first run, or again as administrator after retryElevated). */
   | { type: 'job-started'; job: DumpJobInfo }
   | { type: 'job-progress'; jobId: DumpJobId; progress: DumpProgress }

@@ -57,6 +57,8 @@ export function createChildProcessDumpWriter(options: Omit<HelperDumpWriterOptio
 
 /** After the helper exits, how long to wait for its last messages, which may arrive just after the exit. */
 const EXIT_GRACE_MS = 1000;
+/** How long a helper may take to stop after a cancel (the Linux writer checks the signal between reads). */
+const CANCEL_GRACE_MS = 10_000;
 
 export function createHelperDumpWriter(options: HelperDumpWriterOptions): DumpWriter {
   return {
@@ -101,7 +103,11 @@ async function runElevated(options: HelperDumpWriterOptions, request: DumpReques
     options.platform,
   );
   const onAbort = (): void => {
-    if (channel.isConnected()) channel.send({ v: HELPER_PROTOCOL_VERSION, kind: 'cancel' });
+    if (channel.isConnected()) {
+      channel.send({ v: HELPER_PROTOCOL_VERSION, kind: 'cancel' });
+      // The helper answers a cancel within a moment; one that does not is stuck, and the job must not hang on it.
+      setTimeout(() => reject(new DumpError('cancelled', 'The dump was cancelled; the helper did not confirm, so check the folder for a partial file.')), CANCEL_GRACE_MS).unref();
+    }
     // Still at the prompt (or never connected): the helper will find the channel gone and exit without dumping.
     else reject(new DumpError('cancelled', 'The dump was cancelled before the helper started.'));
   };
