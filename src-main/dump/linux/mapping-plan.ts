@@ -13,6 +13,8 @@ import { isAnonymousPrivate, isFileBacked, isUnreadablePseudo, type ProcMapping,
 export interface PlannedSegment extends LoadSegment {
   /** Content comes from private anonymous memory: pages absent from pagemap are zeros and need not be read. */
   anonymousPrivate: boolean;
+  /** smaps says every page of the mapping is resident, so asking pagemap which ones are would be wasted time. */
+  fullyResident: boolean;
 }
 
 export interface ThreadPointers {
@@ -93,10 +95,19 @@ export function planSegments(
     const smaps = smapsByStart.get(m.startAddr);
     const flags = flagsOf(m);
     const anonymousPrivate = isAnonymousPrivate(m);
+    const fullyResident = smaps !== undefined && smaps.rssBytes >= m.endAddr - m.startAddr;
     const push = (lo: number, hi: number, withContent: boolean): void => {
       if (hi <= lo) return;
       const len = hi - lo;
-      segments.push({ vaddr: lo, memBytes: len, fileBytes: withContent ? len : 0, flags, fileOffset: 0, anonymousPrivate });
+      segments.push({
+        vaddr: lo,
+        memBytes: len,
+        fileBytes: withContent ? len : 0,
+        flags,
+        fileOffset: 0,
+        anonymousPrivate,
+        fullyResident,
+      });
       if (!withContent) return;
       const share = len / (m.endAddr - m.startAddr);
       estimatedDiskBytes += anonymousPrivate && smaps ? Math.min(len, Math.ceil(smaps.rssBytes * share)) : len;

@@ -30,7 +30,7 @@ export function buildPieces(segments: readonly PlannedSegment[], pagemap: Pagema
   for (const s of segments) {
     if (s.fileBytes === 0) continue;
     const end = s.vaddr + s.fileBytes;
-    if (!s.anonymousPrivate || !pagemap) {
+    if (!s.anonymousPrivate || s.fullyResident || !pagemap) {
       pieces.push({ fileOffset: s.fileOffset, vaddr: s.vaddr, length: s.fileBytes, read: true });
       continue;
     }

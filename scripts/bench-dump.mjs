@@ -1,0 +1,198 @@
+#!/usr/bin/env node
+// `npm run bench:dump`: our Linux core writer (`procscope dump --full`) against gdb's `gcore`, on two targets — a C
+// program with 1 GiB of touched heap, and a node process holding 1 GiB of Buffers — alternating which goes first,
+// every run from the same quiet start (no old file, sync, page cache dropped). Also the physical floor: dd writing
+// the same byte count from the same quiet start. Each target has a heartbeat (1 ms) that reports the longest gap,
+// i.e. how long the dump stopped it. Needs root (drop_caches), gcc and gdb. Prints figures only; asserts nothing.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const HEAP_MIB = 1024;
+const root = join(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'procscope-bench-dump-'));
+const outDir = join(work, 'out');
+spawnSync('mkdir', ['-p', outDir]);
+
+const NODE_TARGET = `
+const bufs = [];
+const pattern = Buffer.alloc(4096);
+for (let i = 0; i < pattern.length; i++) pattern[i] = (i * 131 + 7) % 251 + 1;
+for (let i = 0; i < ${HEAP_MIB / 16}; i++) { const b = Buffer.allocUnsafeSlow(16 << 20); b.fill(pattern); bufs.push(b); }
+let last = performance.now(), maxGap = 0;
+setInterval(() => { const t = performance.now(); if (t - last > maxGap) maxGap = t - last; last = t; }, 1);
+require('readline').createInterface({ input: process.stdin }).on('line', (l) => {
+  if (l === 'gap') { console.log('gap ' + maxGap.toFixed(3)); maxGap = 0; }
+});
+console.log('marker 0x0 none');
+console.log('ready ' + process.pid);
+`;
+
+function sh(cmd) {
+  const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
+  return r.stdout;
+}
+
+function quietStart() {
+  sh(`rm -f ${outDir}/*`);
+  sh('sync; echo 3 > /proc/sys/vm/drop_caches');
+}
+
+async function buildCli() {
+  const { build } = await import('vite');
+  await build({
+    configFile: false,
+    logLevel: 'error',
+    root,
+    build: {
+      ssr: join(root, 'src-main/cli/cli-entry.ts'),
+      outDir: join(work, 'cli'),
+      minify: false,
+      target: 'node20',
+      rolldownOptions: { external: ['koffi', 'ws', 'zod', 'electron'], output: { format: 'cjs', entryFileNames: 'cli.js' } },
+    },
+  });
+  return join(work, 'cli', 'cli.js');
+}
+
+function startTarget(argv) {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const queue = [];
+  const waiters = [];
+  lines.on('line', (l) => (waiters.length ? waiters.shift()(l) : queue.push(l)));
+  const next = () => new Promise((r) => (queue.length ? r(queue.shift()) : waiters.push(r)));
+  return (async () => {
+    await next();
+    const pid = Number((await next()).split(' ')[1]);
+    return {
+      pid,
+      async gapMs() {
+        child.stdin.write('gap\n');
+        return Number((await next()).split(' ')[1]);
+      },
+      rssBytes: () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))[1]) * 1024,
+      stop: () => child.kill('SIGKILL'),
+    };
+  })();
+}
+
+function duBytes(path) {
+  return Number(sh(`du -B1 ${path}`).split('\t')[0]);
+}
+
+async function timed(target, run) {
+  quietStart();
+  await target.gapMs();
+  const t0 = process.hrtime.bigint();
+  const path = run();
+  const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const pauseMs = await target.gapMs();
+  const du = duBytes(path);
+  const length = statSync(path).size;
+  rmSync(path, { force: true });
+  return { wallMs, pauseMs, du, length };
+}
+
+function ours(cli, pid) {
+  const r = spawnSync(process.execPath, [cli, 'dump', String(pid), '--full', '--out', outDir, '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+  });
+  if (r.status !== 0) throw new Error(`procscope dump failed: ${r.stderr}`);
+  const j = JSON.parse(r.stdout);
+  ours.last = j;
+  return j.path;
+}
+
+function gcore(pid) {
+  const prefix = join(outDir, 'gcore');
+  const r = spawnSync('gcore', ['-o', prefix, String(pid)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`gcore failed: ${r.stderr}`);
+  return `${prefix}.${pid}`;
+}
+
+function ddFloor(bytes) {
+  quietStart();
+  const path = join(outDir, 'dd.bin');
+  const t0 = process.hrtime.bigint();
+  sh(`dd if=/dev/zero of=${path} bs=1M count=${Math.ceil(bytes / 2 ** 20)} status=none`);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  rmSync(path, { force: true });
+  return ms;
+}
+
+const fmtS = (ms) => `${(ms / 1000).toFixed(2)} s`;
+const fmtGiB = (b) => `${(b / 2 ** 30).toFixed(2)} GiB`;
+
+async function benchTarget(label, argv, cli, ratioGoal) {
+  const target = await startTarget(argv);
+  const rss = target.rssBytes();
+  const runs = { ours: [], gcore: [], dd: [] };
+  console.log(`\n## ${label} (pid ${target.pid}, RSS ${fmtGiB(rss)})`);
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      const order = round % 2 ? ['ours', 'gcore'] : ['gcore', 'ours'];
+      for (const who of order) {
+        const r = await timed(target, () => (who === 'ours' ? ours(cli, target.pid) : gcore(target.pid)));
+        if (who === 'ours') r.inProcessMs = ours.last.durationMs;
+        if (who === 'ours') r.reportedPauseMs = ours.last.targetPauseMs;
+        runs[who].push(r);
+        const extra = who === 'ours' ? `  (writer: ${fmtS(r.inProcessMs)}, reported pause ${r.reportedPauseMs} ms)` : '';
+        console.log(
+          `round ${round} ${who.padEnd(5)} wall ${fmtS(r.wallMs).padStart(8)}  pause ${r.pauseMs.toFixed(0).padStart(6)} ms  ` +
+            `du ${fmtGiB(r.du)}  length ${fmtGiB(r.length)}${extra}`,
+        );
+      }
+      const dd = ddFloor(runs.ours.at(-1).du);
+      runs.dd.push({ wallMs: dd });
+      console.log(`round ${round} dd    wall ${fmtS(dd).padStart(8)}  (${fmtGiB(runs.ours.at(-1).du)} of zeros, same quiet start)`);
+    }
+  } finally {
+    target.stop();
+  }
+  const best = (xs, k = 'wallMs') => Math.min(...xs.map((x) => x[k]));
+  const worst = (xs, k) => Math.max(...xs.map((x) => x[k]));
+  const ratio = best(runs.ours) / best(runs.gcore);
+  const duRatio = worst(runs.ours, 'du') / rss;
+  console.log(`summary ${label}`);
+  console.log(`  best wall: procscope ${fmtS(best(runs.ours))}, gcore ${fmtS(best(runs.gcore))} -> ratio ${ratio.toFixed(2)} (goal <= ${ratioGoal}: ${ratio <= ratioGoal ? 'met' : 'MISSED'})`);
+  console.log(`  best wall of the writer alone (no CLI start-up): ${fmtS(best(runs.ours, 'inProcessMs'))}`);
+  console.log(
+    `  longest pause: procscope ${worst(runs.ours, 'pauseMs').toFixed(0)} ms (best ${best(runs.ours, 'pauseMs').toFixed(0)}), ` +
+      `gcore ${worst(runs.gcore, 'pauseMs').toFixed(0)} ms (best ${best(runs.gcore, 'pauseMs').toFixed(0)})`,
+  );
+  console.log(
+    `  disk: procscope du ${fmtGiB(worst(runs.ours, 'du'))} = ${duRatio.toFixed(2)} x RSS (goal <= 1.1: ${duRatio <= 1.1 ? 'met' : 'MISSED'}), ` +
+      `gcore du ${fmtGiB(worst(runs.gcore, 'du'))} = ${(worst(runs.gcore, 'du') / rss).toFixed(2)} x RSS`,
+  );
+  console.log(`  physical floor (dd, same bytes, quiet start): best ${fmtS(best(runs.dd))}`);
+}
+
+async function main() {
+  if (process.getuid?.() !== 0) throw new Error('bench:dump needs root (it drops the page cache between runs).');
+  for (const tool of ['gcc', 'gcore', 'dd', 'du']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`bench:dump needs ${tool}`);
+  }
+  const cli = await buildCli();
+  const exe = join(work, 'dump-target');
+  sh(`gcc -O2 -pthread -o ${exe} ${join(root, 'src-main/dump/linux/__fixtures__/dump-target.c')}`);
+  const nodeTarget = join(work, 'node-target.cjs');
+  writeFileSync(nodeTarget, NODE_TARGET);
+  console.log(`bench:dump — ${ROUNDS} rounds, alternating order, quiet start before every run; ${new Date().toISOString()}`);
+  console.log(`load average at start: ${readFileSync('/proc/loadavg', 'latin1').trim()}`);
+  await benchTarget(`C program, ${HEAP_MIB} MiB touched heap`, [exe, String(HEAP_MIB)], cli, 0.4);
+  await benchTarget(`node, ${HEAP_MIB} MiB of Buffers`, [process.execPath, nodeTarget], cli, 0.25);
+  console.log(`\nload average at end: ${readFileSync('/proc/loadavg', 'latin1').trim()}`);
+}
+
+main()
+  .catch((err) => {
+    console.error(`bench:dump: ${err.message}`);
+    process.exitCode = 1;
+  })
+  .finally(() => rmSync(work, { recursive: true, force: true }));
