@@ -44,8 +44,8 @@ export async function runHelper(args: readonly string[], deps: HelperDeps): Prom
     deps.stderr(`procscope helper: ${parsed.ok ? '' : parsed.error}\n`);
     return 2;
   }
-  const session = await openSession(replyTo.channel, replyTo.secret, deps);
-  if (!session) return 1;
+  const session = await openSession(replyTo.channel, replyTo.secret, deps, parsed.ok ? null : parsed.error);
+  if (!session) return parsed.ok ? 1 : 2;
   try {
     await session.welcomed;
   } catch (err) {
@@ -72,12 +72,12 @@ interface HelperSession {
   finish(error: DumpErrorInfo | null): Promise<number>;
 }
 
-async function openSession(channel: string, secret: string, deps: HelperDeps): Promise<HelperSession | null> {
+async function openSession(channel: string, secret: string, deps: HelperDeps, argumentError: string | null): Promise<HelperSession | null> {
   let socket: Socket;
   try {
     socket = await openSocket(channel);
   } catch {
-    deps.stderr('procscope helper: cannot reach the app on its channel; the job was not done.\n');
+    deps.stderr(`procscope helper: ${argumentError ?? 'cannot reach the app on its channel; the job was not done.'}\n`);
     return null;
   }
   const abort = new AbortController();
