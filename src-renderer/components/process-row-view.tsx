@@ -53,7 +53,9 @@ function TreeGuides({ entry, onToggle }: { entry: VisibleRow; onToggle(entry: Vi
 export function ProcessRowView(props: ProcessRowViewProps) {
   const { entry, columns, rowIndex, selected, status } = props;
   const { row } = entry;
+  // Stripes by position in the list, not in the DOM: virtualised rows are reused out of order.
   const classes = ['grid-row', 'process-row'];
+  if (rowIndex % 2 === 1) classes.push('alt');
   if (selected) classes.push('selected');
   if (status) classes.push(`row-${status}`);
   return (
