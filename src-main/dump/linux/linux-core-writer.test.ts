@@ -68,6 +68,7 @@ describe('Linux ELF core writer', () => {
     expect(full.sha256).toBe(createHash('sha256').update(readFileSync(full.path)).digest('hex'));
     expect(full.bytesOnDisk).toBeGreaterThan(64 * 2 ** 20);
     expect(full.bytesOnDisk).toBeLessThan(full.fileBytes); // sparse: untouched pages are holes
+    expect(full.unreadableBytes).toBe(2 * 4096); // the two pages past the end of dump-target's short file
     expect(full.targetPauseMs).toBeGreaterThan(0);
     expect(full.targetPauseMs).toBeLessThanOrEqual(full.durationMs);
     expect(progress.at(-1)?.phase).toBe('finishing');
@@ -99,7 +100,7 @@ describe('Linux ELF core writer', () => {
   });
 
   it('cancels mid-way through a large dump: no file left, target running', async () => {
-    const big = await startDumpTarget(exe, 512);
+    const big = await startDumpTarget(exe, 256);
     const dir = mkdtempSync(join(tmpdir(), 'procscope-cancel-'));
     try {
       const abort = new AbortController();

@@ -65,7 +65,7 @@ export interface StagingPool {
   slots: Slot[];
 }
 
-const POOL_SLOTS = 8;
+const POOL_SLOTS = 4;
 const POOL_IDLE_RELEASE_MS = 30_000;
 let cachedPool: StagingPool | null = null;
 let releaseTimer: NodeJS.Timeout | null = null;

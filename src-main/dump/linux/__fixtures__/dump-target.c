@@ -2,12 +2,14 @@
  * Target for the Linux core writer's tests and bench:dump (compiled by them with gcc into a temp folder).
  * Four threads park in distinctly named functions, a marker string sits on the heap, and an optional block of
  * touched heap makes the process large. A heartbeat thread wakes every millisecond and records the longest gap,
- * which is how long the process was stopped. Commands on stdin, one per line:
+ * which is how long the process was stopped. Two pages of a file mapping lie beyond the file's end, so reading them
+ * fails (SIGBUS to the process, EFAULT to process_vm_readv): a dump must count them as unreadable. Commands on stdin:
  *   ticks -> "ticks N"     gap -> "gap MS" (longest gap since the last "gap", then reset)     quit -> exit 0
  * Usage: dump-target [heapMiB]
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sys/mman.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,6 +86,11 @@ int main(int argc, char **argv) {
       block[i] = x;
     }
   }
+  FILE *short_file = tmpfile();
+  fputs("one page of file, then two pages past its end", short_file);
+  fflush(short_file);
+  ftruncate(fileno(short_file), 4096);
+  mmap(NULL, 3 * 4096, PROT_READ, MAP_PRIVATE, fileno(short_file), 0);
   void *(*parks[])(void *) = {park_alpha, park_bravo, park_charlie, park_delta, heartbeat_loop};
   int n = sizeof parks / sizeof parks[0];
   pthread_barrier_init(&parked, NULL, n + 1);
