@@ -245,6 +245,29 @@ describe('dump engine', () => {
     expect(engine.list()).toEqual([]);
   });
 
+  it('reports a writer that cannot be created as a sentence, and asks the factory again for the next job', async () => {
+    let calls = 0;
+    const writer = createFakeDumpWriter();
+    engine = createDumpEngine({
+      writerFactory: async () => {
+        if (++calls === 1) throw new Error('koffi: Cannot load libc.so.6\n    at load (ffi.ts:3:1)');
+        return writer;
+      },
+      readRows: async () => [],
+      settingsStore: createDumpSettingsStore({ configDir: join(dir, 'config') }),
+    });
+    const first = await engine.start({ pid: 1, startTimeMs: 1, kind: 'full', outDir, name: '' });
+    const e = await settled(engine, first.id);
+    expect(e.type === 'job-failed' && e.error).toEqual({
+      code: 'io-error',
+      message: 'The dump failed: koffi: Cannot load libc.so.6. Try again; if it fails again, report it with this message.',
+    });
+    const second = await engine.start({ pid: 1, startTimeMs: 1, kind: 'full', outDir });
+    expect((await settled(engine, second.id)).type).toBe('job-done');
+    expect(calls).toBe(2);
+    expect(engine.get(first.id)!.name).toBeNull();
+  });
+
   it('remembers the folder and kind of the last dump in the settings file', async () => {
     const { engine } = makeEngine(() => ({}));
     const job = await engine.start({ pid: 3, startTimeMs: 1, kind: 'mini', outDir });

@@ -117,7 +117,8 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       groupId,
       pid: request.pid,
       startTimeMs: request.startTimeMs,
-      name: request.name ?? null,
+      // The helper takes 1 to 255 characters; the writer reads the name from the OS when there is none.
+      name: request.name ? request.name.slice(0, 255) : null,
       kind: request.kind,
       outDir: request.outDir,
       state: 'queued',
@@ -149,7 +150,11 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
   }
 
   function getWriter(elevated: boolean): Promise<DumpWriter> {
-    writer ??= options.writerFactory();
+    // A factory that failed (say, the native library did not load) is asked again next time, not cached.
+    writer ??= options.writerFactory().catch((err: unknown) => {
+      writer = null;
+      throw err;
+    });
     if (!elevated) return writer;
     return writer.then((w) => {
       const elevation = options.elevation;
@@ -241,18 +246,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       return structuredClone(group);
     },
 
-    cancel(jobId) {
-      const record = jobs.get(jobId);
-      if (!record || FINISHED.has(record.info.state)) return false;
-      if (record.info.state === 'queued') {
-        record.info.state = 'cancelled';
-        record.info.error = cancelledInfo();
-        emit({ type: 'job-failed', jobId, error: record.info.error, retryable: false });
-      } else {
-        record.abort?.abort();
-      }
-      return true;
-    },
+    cancel,
 
     retryElevated(jobId) {
       const record = mustGet(jobId);
@@ -303,11 +297,24 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
     updateSettings: (patch) => options.settingsStore.update(patch),
 
     async dispose() {
-      for (const id of jobs.keys()) this.cancel(id);
+      for (const id of jobs.keys()) cancel(id);
       await Promise.all([...jobs.values()].map((r) => r.done ?? Promise.resolve()));
       listeners.clear();
     },
   };
+
+  function cancel(jobId: DumpJobId): boolean {
+    const record = jobs.get(jobId);
+    if (!record || FINISHED.has(record.info.state)) return false;
+    if (record.info.state === 'queued') {
+      record.info.state = 'cancelled';
+      record.info.error = cancelledInfo();
+      emit({ type: 'job-failed', jobId, error: record.info.error, retryable: false });
+    } else {
+      record.abort?.abort();
+    }
+    return true;
+  }
 
   function removeJob(jobId: DumpJobId): void {
     jobs.delete(jobId);
