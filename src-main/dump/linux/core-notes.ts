@@ -9,6 +9,7 @@ import { NT_PRFPREG, NT_PRSTATUS, NT_X86_XSTATE } from './ffi/libc-ptrace';
 import type { ElfNote } from './elf-core-layout';
 import { isFileBacked, type ProcMapping } from './proc-maps';
 import type { ThreadRegisters } from './ptrace-threads';
+import { toGdbXsaveLayout } from './xsave-layout';
 
 const NT_PRPSINFO = 3;
 const NT_AUXV = 6;
@@ -151,7 +152,7 @@ export function buildCoreNotes(input: NoteInputs): ElfNote[] {
       notes.push({ name: 'CORE', type: NT_FILE, desc: encodeFileNote(input.mappings, input.pageBytes) });
     }
     if (regs.fpRegs) notes.push({ name: 'CORE', type: NT_PRFPREG, desc: regs.fpRegs });
-    if (regs.xstate) notes.push({ name: 'LINUX', type: NT_X86_XSTATE, desc: regs.xstate });
+    if (regs.xstate) notes.push({ name: 'LINUX', type: NT_X86_XSTATE, desc: toGdbXsaveLayout(regs.xstate) });
   });
   return notes;
 }

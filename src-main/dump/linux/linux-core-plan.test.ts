@@ -7,6 +7,7 @@ import { encodeFileNote, encodePrpsinfo, statFields } from './core-notes';
 import { ELF_HEADER_BYTES, PHDR_BYTES, encodeHeaders, encodeNotes, layoutCore, type LoadSegment } from './elf-core-layout';
 import { MINI_SMALL_ANON_BYTES, planSegments, type PlannedSegment } from './mapping-plan';
 import { isAnonymousPrivate, parseMaps, parseSmaps } from './proc-maps';
+import { toGdbXsaveLayout } from './xsave-layout';
 
 const PAGE = 4096;
 const smapsText = readFileSync(join(import.meta.dirname, '__fixtures__', 'dump-target.smaps'), 'latin1');
@@ -165,5 +166,35 @@ describe('process notes', () => {
     expect(b.readInt32LE(28)).toBe(1);
     expect(b.toString('latin1', 40, 51)).toBe('dump-target');
     expect(b.toString('latin1', 56, 69)).toBe('dump-target 4');
+  });
+});
+
+describe('XSAVE layout for gdb 13', () => {
+  const xsave = (xcr0: bigint, length: number): Buffer => {
+    const b = Buffer.alloc(length);
+    for (let i = 0; i < length; i++) b[i] = (i % 251) + 1;
+    b.writeBigUInt64LE(xcr0, 464);
+    return b;
+  };
+
+  it("moves AMD's AVX-512 components to Intel's offsets", () => {
+    const amd = xsave(0xe7n, 2432);
+    const out = toGdbXsaveLayout(amd);
+    expect(out.length).toBe(2688);
+    expect(out.subarray(0, 832)).toEqual(amd.subarray(0, 832));
+    expect(out.subarray(832, 1088)).toEqual(Buffer.alloc(256)); // the MPX area, absent from XCR0
+    expect(out.subarray(1088, 1152)).toEqual(amd.subarray(832, 896));
+    expect(out.subarray(1152, 1664)).toEqual(amd.subarray(896, 1408));
+    expect(out.subarray(1664, 2688)).toEqual(amd.subarray(1408, 2432));
+  });
+
+  it('keeps Intel layouts, AVX-only states and unknown sizes as they are', () => {
+    for (const b of [xsave(0xe7n, 2688), xsave(0x7n, 832), xsave(0xffn, 2432), xsave(0x2e7n, 2600)]) {
+      expect(toGdbXsaveLayout(b)).toBe(b);
+    }
+    const pkru = xsave(0x2e7n, 2440);
+    const out = toGdbXsaveLayout(pkru);
+    expect(out.length).toBe(2696);
+    expect(out.subarray(2688, 2696)).toEqual(pkru.subarray(2432, 2440));
   });
 });
