@@ -66,7 +66,7 @@ export interface DumpEngine {
   subscribe(listener: DumpEngineListener): () => void;
   getSettings(): Promise<DumpSettings>;
   updateSettings(patch: Partial<DumpSettings>): Promise<DumpSettings>;
-  /** Cancels every job and waits for running ones to stop. */
+  /** Cancels every job and waits for running ones to stop and for the settings file to be written. */
   dispose(): Promise<void>;
 }
 
@@ -89,6 +89,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
   let nextId = 1;
   let writer: Promise<DumpWriter> | null = null;
   let elevatedWriter: DumpWriter | null = null;
+  let settingsWrite: Promise<void> = Promise.resolve();
 
   const snapshot = (info: DumpJobInfo): DumpJobInfo => structuredClone(info);
   const emit = (event: DumpEngineEvent): void => {
@@ -213,7 +214,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
     async start(request) {
       checkRequest(request);
       const record = addJob(request, null);
-      void rememberChoice(request);
+      rememberChoice(request);
       pump();
       return snapshot(record.info);
     },
@@ -241,7 +242,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
         group.jobIds.push(record.info.id);
       }
       emit({ type: 'group-added', group: structuredClone(group) });
-      void rememberChoice(request);
+      rememberChoice(request);
       pump();
       return structuredClone(group);
     },
@@ -299,6 +300,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
     async dispose() {
       for (const id of jobs.keys()) cancel(id);
       await Promise.all([...jobs.values()].map((r) => r.done ?? Promise.resolve()));
+      await settingsWrite;
       listeners.clear();
     },
   };
@@ -325,11 +327,13 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
     emit({ type: 'job-removed', jobId });
   }
 
-  async function rememberChoice(request: DumpJobRequest): Promise<void> {
-    try {
-      await options.settingsStore.update({ dumpDir: request.outDir, lastKind: request.kind });
-    } catch {
-      // Remembering is a convenience: a read-only config folder must not fail the dump.
-    }
+  function rememberChoice(request: DumpJobRequest): void {
+    // Remembering is a convenience: a read-only config folder must not fail the dump.
+    settingsWrite = settingsWrite
+      .then(() => options.settingsStore.update({ dumpDir: request.outDir, lastKind: request.kind }))
+      .then(
+        () => {},
+        () => {},
+      );
   }
 }
