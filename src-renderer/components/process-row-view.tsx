@@ -2,7 +2,7 @@
  * One row of the tree: tree lines, the expand/collapse twisty, and the cells of the visible columns. The row's
  * accessible name is "<name>, PID <pid>" so screen readers and tests find a process as a person would.
  */
-import type { CSSProperties, MouseEvent } from 'react';
+import { memo, type MouseEvent } from 'react';
 import { columnDef, type ColumnId } from '../format/columns';
 import type { RowStatus } from '../store/processes-slice';
 import type { VisibleRow } from '../store/visible-rows';
@@ -13,7 +13,9 @@ export interface ProcessRowViewProps {
   rowIndex: number;
   selected: boolean;
   status: RowStatus | undefined;
-  style: CSSProperties;
+  /** The row object is mutated in place; this counter tells memo() that it changed. */
+  revision: number;
+  offsetPx: number;
   onSelect(entry: VisibleRow): void;
   onToggle(entry: VisibleRow): void;
   onContextMenu(entry: VisibleRow, event: MouseEvent): void;
@@ -50,7 +52,7 @@ function TreeGuides({ entry, onToggle }: { entry: VisibleRow; onToggle(entry: Vi
   );
 }
 
-export function ProcessRowView(props: ProcessRowViewProps) {
+export const ProcessRowView = memo(function ProcessRowView(props: ProcessRowViewProps) {
   const { entry, columns, rowIndex, selected, status } = props;
   const { row } = entry;
   // Stripes by position in the list, not in the DOM: virtualised rows are reused out of order.
@@ -69,7 +71,7 @@ export function ProcessRowView(props: ProcessRowViewProps) {
       aria-label={`${row.name}, PID ${row.pid}`}
       data-status={status ?? 'steady'}
       className={classes.join(' ')}
-      style={props.style}
+      style={{ transform: `translateY(${props.offsetPx}px)` }}
       onClick={() => props.onSelect(entry)}
       onDoubleClick={() => entry.hasChildren && props.onToggle(entry)}
       onContextMenu={(e) => props.onContextMenu(entry, e)}
@@ -94,4 +96,4 @@ export function ProcessRowView(props: ProcessRowViewProps) {
       })}
     </div>
   );
-}
+});

@@ -22,6 +22,7 @@ export function ProcessTable() {
   const widths = useAppStore((s) => s.columnWidthsPx);
   const selectedKey = useAppStore((s) => s.selectedKey);
   const rowStatus = useAppStore((s) => s.rowStatus);
+  const rowRevision = useAppStore((s) => s.rowRevision);
   useAppStore((s) => s.version); // rowStatus is mutated in place
   const scrollRef = useRef<HTMLDivElement>(null);
   const [menu, setMenu] = useState<{ row: ProcessRow; x: number; y: number } | null>(null);
@@ -49,6 +50,12 @@ export function ProcessTable() {
     [rows, virtualizer],
   );
   const toggle = useCallback((entry: VisibleRow) => appStore.getState().setCollapsed(entry.row.key, entry.expanded), []);
+  const onSelect = useCallback((entry: VisibleRow) => appStore.getState().select(entry.row.key), []);
+  const onContextMenu = useCallback((entry: VisibleRow, event: MouseEvent) => {
+    event.preventDefault();
+    appStore.getState().select(entry.row.key);
+    setMenu({ row: entry.row, x: event.clientX, y: event.clientY });
+  }, []);
 
   useEffect(() => {
     // Keep a keyboard-selected row in view when rows above it come and go.
@@ -110,14 +117,11 @@ export function ProcessTable() {
               rowIndex={item.index}
               selected={entry.row.key === selectedKey}
               status={rowStatus.get(entry.row.key)}
-              style={{ transform: `translateY(${item.start - HEADER_HEIGHT_PX}px)` }}
-              onSelect={(en) => appStore.getState().select(en.row.key)}
+              revision={rowRevision.get(entry.row.key) ?? 0}
+              offsetPx={item.start - HEADER_HEIGHT_PX}
+              onSelect={onSelect}
               onToggle={toggle}
-              onContextMenu={(en, ev: MouseEvent) => {
-                ev.preventDefault();
-                appStore.getState().select(en.row.key);
-                setMenu({ row: en.row, x: ev.clientX, y: ev.clientY });
-              }}
+              onContextMenu={onContextMenu}
             />
           );
         })}

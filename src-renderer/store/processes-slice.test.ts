@@ -40,6 +40,8 @@ describe('processes slice', () => {
     expect(s.rowStatus.get('1:1001')).toBe('exiting');
     expect(s.rows.has('1:1001')).toBe(true);
     expect(s.version).toBe(v + 1);
+    expect(s.rowRevision.get('2:1002')).toBe(1);
+    expect(s.rowRevision.get('1:1001')).toBe(1);
     // One interval later the exit is gone and the arrival is ordinary.
     expect(store.getState().applyDelta(delta(3, {}))).toBe('applied');
     expect(store.getState().rows.has('1:1001')).toBe(false);

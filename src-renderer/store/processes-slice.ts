@@ -29,6 +29,8 @@ export type DeltaOutcome = 'applied' | 'stale' | 'gap';
 export interface ProcessesSlice {
   rows: Map<ProcessKey, ProcessRow>;
   rowStatus: Map<ProcessKey, RowStatus>;
+  /** Per-row change counter, so a row view can skip rendering when its (in-place mutated) row did not change. */
+  rowRevision: Map<ProcessKey, number>;
   seq: number | null;
   system: SystemTotals | null;
   sampleTimestampMs: number | null;
@@ -43,6 +45,7 @@ export interface ProcessesSlice {
 export const createProcessesSlice: StateCreator<ProcessesSlice, [], [], ProcessesSlice> = (set, get) => ({
   rows: new Map(),
   rowStatus: new Map(),
+  rowRevision: new Map(),
   seq: null,
   system: null,
   sampleTimestampMs: null,
@@ -54,6 +57,7 @@ export const createProcessesSlice: StateCreator<ProcessesSlice, [], [], Processe
     set({
       rows,
       rowStatus: new Map(),
+      rowRevision: new Map(),
       seq: snapshot.seq,
       system: snapshot.system,
       sampleTimestampMs: snapshot.timestampMs,
@@ -62,7 +66,8 @@ export const createProcessesSlice: StateCreator<ProcessesSlice, [], [], Processe
     });
   },
   applyDelta(delta) {
-    const { seq, rows, rowStatus } = get();
+    const { seq, rows, rowStatus, rowRevision } = get();
+    const touch = (key: ProcessKey) => rowRevision.set(key, (rowRevision.get(key) ?? 0) + 1);
     if (seq === null) return 'gap';
     if (delta.seq <= seq) return 'stale';
     if (delta.seq !== seq + 1) return 'gap';
@@ -71,8 +76,10 @@ export const createProcessesSlice: StateCreator<ProcessesSlice, [], [], Processe
     for (const [key, status] of rowStatus) {
       if (status !== 'exiting') continue;
       rows.delete(key);
+      rowRevision.delete(key);
       structural = true;
     }
+    for (const key of rowStatus.keys()) touch(key);
     rowStatus.clear();
     for (const row of delta.added) {
       rows.set(row.key, { ...row });
@@ -82,9 +89,14 @@ export const createProcessesSlice: StateCreator<ProcessesSlice, [], [], Processe
       const row = rows.get(update.key);
       if (!row) continue;
       Object.assign(row, update.changes);
+      touch(update.key);
       if (!structural) for (const field in update.changes) if (!VALUE_FIELDS.has(field)) structural = true;
     }
-    for (const key of delta.removed) if (rows.has(key)) rowStatus.set(key, 'exiting');
+    for (const key of delta.removed) {
+      if (!rows.has(key)) continue;
+      rowStatus.set(key, 'exiting');
+      touch(key);
+    }
     set({
       seq: delta.seq,
       system: delta.system,
