@@ -177,6 +177,21 @@ if (dumps.full && dumps.mini) {
 }
 for (const d of Object.values(dumps)) await d.reader?.close();
 
+// Wine 8 keeps no Windows DACL on a file: it turns the one given to CreateFileW into unix mode bits and
+// GetFileSecurityW rebuilds a DACL from them. A default file there gets an Everyone (WD) read ACE and mode 0644;
+// ours must get neither. The "protected, + Administrators" part is real-Windows-only and not checkable here.
+check('dump files are private: no Everyone/Users ACE, the user has access, no access for other unix users', () => {
+  for (const kind of ['full', 'mini']) {
+    const dacl = report[kind]?.dacl ?? '';
+    const aces = dacl.match(/\([^)]*\)/g) ?? [];
+    assert(aces.length > 0, `${kind}: no DACL read back`);
+    for (const open of ['WD', 'BU', 'AU', 'S-1-1-0']) assert(!aces.some((a) => a.endsWith(`;${open})`)), `${kind}: ${dacl} grants ${open}`);
+    assert(aces.some((a) => a.startsWith('(A;') && a.endsWith(`;${report.userSid})`)), `${kind}: no ACE for ${report.userSid} in ${dacl}`);
+    const mode = statSync(dumps[kind]?.file ?? '').mode & 0o777;
+    assert((mode & 0o007) === 0, `${kind}: unix mode ${mode.toString(8)} lets other users read it`);
+  }
+  return report.full?.dacl;
+});
 check('bad dump requests are refused with the right codes', () => {
   const want = {
     recycled: 'pid-recycled', negativePid: 'bad-request', relativeDir: 'bad-request', missingDir: 'folder-unwritable',

@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { DumpError } from '../../../src-main/dump/dump-writer';
 import { createRunasElevator } from '../../../src-main/dump/win32/runas-elevator';
 import { createWin32MinidumpWriter } from '../../../src-main/dump/win32/win32-minidump-writer';
+import { readFileDaclSddl, readTokenFacts } from '../../../src-main/platform/win32/ffi/advapi32';
+import { currentProcess } from '../../../src-main/platform/win32/ffi/kernel32';
 import { createWin32Backend } from '../../../src-main/platform/win32/win32-backend';
 import type { DumpRequest } from '../../../src-shared/model/dump';
 
-const CHILD_NODE_FLAGS = (process.env.PROCSCOPE_CHILD_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=16 --jitless')
+const CHILD_NODE_FLAGS = (process.env.PROCSCOPE_CHILD_FLAGS ?? '--max-semi-space-size=1 --max-old-space-size=16 --jitless --v8-pool-size=1')
   .split(' ')
   .filter(Boolean);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
   // Small heaps keep the full dump small: Wine copies memory at ~5 MB/s.
   const child = spawn(process.execPath, [...CHILD_NODE_FLAGS, '-e', childScript], { stdio: 'ignore' });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const report: Record<string, unknown> = { marker, childPid: child.pid };
+  const report: Record<string, unknown> = { marker, childPid: child.pid, userSid: readTokenFacts(currentProcess()).userSid };
   const beat = (): number => (existsSync(beatFile) ? Number(readFileSync(beatFile, 'utf8').split(' ')[0]) : 0);
   for (let i = 0; i < 200 && beat() < 2; i++) await sleep(100);
 
@@ -69,7 +71,7 @@ async function main(): Promise<void> {
           lastBytes = p.bytesWritten;
         },
       });
-      report[kind] = { result, progressEvents, lastBytes };
+      report[kind] = { result, progressEvents, lastBytes, dacl: readFileDaclSddl(result.path) };
     } catch (err) {
       report[kind] = { error: errorCode(err) };
     }

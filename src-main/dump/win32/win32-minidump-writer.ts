@@ -12,7 +12,7 @@ import { dumpFileName, type DumpRequest, type DumpResult } from '../../../src-sh
 import { enableDebugPrivilege, readTokenFacts, withOwnerOnlySecurityDescriptor } from '../../platform/win32/ffi/advapi32';
 import { miniDumpWriteDumpAsync, symCleanup, symInitialize } from '../../platform/win32/ffi/dbghelp';
 import {
-  createFileNew, currentProcess, getFileSize, getLastError, getProcessCreateTime100ns, openProcess,
+  createFileNew, currentProcess, getExitCodeProcess, getFileSize, getLastError, getProcessCreateTime100ns, openProcess,
   ProcessAccess, pssApi, queryFullProcessImageName,
 } from '../../platform/win32/ffi/kernel32';
 import { readIs32Bit } from '../../platform/win32/ffi/process-query';
@@ -153,8 +153,8 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
     if (method === 'live') targetPauseMs = Math.round(performance.now() - pauseStart);
     onProgress?.({ bytesWritten: getFileSize(file), estimatedTotalBytes: null, elapsedMs: elapsed(), phase: 'finishing' });
     if (!ok) {
-      const alive = getProcessCreateTime100ns(target) !== null && openProcess(request.pid, ProcessAccess.QUERY_LIMITED_INFORMATION);
-      if (alive) alive.close();
+      const STILL_ACTIVE = 259;
+      const alive = getExitCodeProcess(target) === STILL_ACTIVE;
       throw alive
         ? new DumpError('io-error', `MiniDumpWriteDump failed for process ${request.pid}; the partial file was removed.`)
         : new DumpError('process-gone', `Process ${request.pid} exited during the dump; the partial file was removed.`);

@@ -168,3 +168,25 @@ export function withOwnerOnlySecurityDescriptor<T>(userSid: string, use: (descri
     localFree(out[0]);
   }
 }
+
+/**
+ * The DACL of a file as SDDL (GetFileSecurityW, securitybaseapi.h, Windows XP+, with DACL_SECURITY_INFORMATION;
+ * ConvertSecurityDescriptorToStringSecurityDescriptorW, sddl.h, Windows XP+). Lets tests check who may read a dump.
+ */
+export function readFileDaclSddl(path: string): string | null {
+  const DACL_SECURITY_INFORMATION = 0x4;
+  const get = fn('bool __stdcall GetFileSecurityW(str16 path, uint32_t info, _Out_ void *sd, uint32_t len, _Out_ uint32_t *need)');
+  const need = [0];
+  get(path, DACL_SECURITY_INFORMATION, Buffer.alloc(0), 0, need);
+  if (!need[0] || need[0] > 1 << 16) return null;
+  const sd = Buffer.alloc(need[0]);
+  if (!get(path, DACL_SECURITY_INFORMATION, sd, sd.length, need)) return null;
+  const out: unknown[] = [null];
+  const convert = fn('bool __stdcall ConvertSecurityDescriptorToStringSecurityDescriptorW(void *sd, uint32_t rev, uint32_t info, _Out_ void **str, _Out_ uint32_t *len)');
+  if (!convert(sd, 1, DACL_SECURITY_INFORMATION, out, [0])) return null;
+  try {
+    return koffi.decode.string16(out[0]);
+  } finally {
+    localFree(out[0]);
+  }
+}
