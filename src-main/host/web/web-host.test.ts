@@ -61,6 +61,8 @@ describe('browser host', () => {
     expect((await get('/assets/app.js')).status).toBe(200);
     expect((await get('/../secret.txt')).status).toBe(404);
     expect((await get('/%2e%2e/secret.txt')).status).toBe(404);
+    expect((await get('/..%2fsecret.txt')).status).toBe(404);
+    expect((await get('/%E0%A4%A')).status).toBe(400);
     expect((await get(`/?token=${TOKEN}`, { host: 'evil.example:80' })).status).toBe(421);
   });
 

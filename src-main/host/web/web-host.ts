@@ -62,7 +62,12 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (!isLoopbackHost(req.headers.host)) return refuse(res, 421, 'this host name is not allowed.');
     if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'method not allowed.');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    let path = decodeURIComponent(url.pathname);
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      return refuse(res, 400, 'malformed path.');
+    }
     if (path === '/' || path === '/index.html') {
       // The page is the one thing that needs the token: the scripts and styles are the public build.
       if (!tokenMatches(token, url.searchParams.get(WEB_TOKEN_PARAM))) {
