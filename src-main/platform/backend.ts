@@ -5,7 +5,11 @@
  */
 import type { ProcessRow } from '../../src-shared/model/process';
 
-/** A sample as the backend reads it: cpuPercent is left null; the poller computes it from cpuTimeMs deltas. */
+/**
+ * A sample as the backend reads it: cpuPercent is left null; the poller computes it from cpuTimeMs deltas. Callers
+ * must not mutate sample rows: a backend may hand out the very same object again for a process that has not
+ * changed, which lets the poller skip it without comparing fields.
+ */
 export type ProcessSample = ProcessRow;
 
 export interface BackendSnapshot {

@@ -2,10 +2,10 @@
  * koffi declarations for the parts of glibc the Linux backend needs. Loaded once, lazily, in the main process
  * (or CLI / helper). Nothing outside src-main/platform/linux (and the Linux dump writer) may import this file.
  */
-import koffi from 'koffi';
+import koffi, { type LibraryHandle } from 'koffi';
 
-let lib: koffi.IKoffiLib | null = null;
-function libc(): koffi.IKoffiLib {
+let lib: LibraryHandle | null = null;
+function libc(): LibraryHandle {
   lib ??= koffi.load('libc.so.6');
   return lib;
 }
@@ -36,4 +36,64 @@ export function pageSizeBytes(): number {
 
 export function onlineCpuCount(): number {
   return sysconf(SC_NPROCESSORS_ONLN);
+}
+
+// <pwd.h> getpwuid_r(3): struct passwd as glibc lays it out on x86_64 and aarch64 (pwd/pwd.h).
+type GetpwuidR = (uid: number, pwd: Record<string, unknown>, buf: Buffer, len: number, result: unknown[]) => number;
+let getpwuidRFn: GetpwuidR | null = null;
+let pwBuffer = Buffer.alloc(4096);
+const ERANGE = 34;
+
+/**
+ * The name of a user id through NSS (files, LDAP, sssd, systemd-homed — whatever nsswitch.conf says), or null when
+ * no such user exists. Blocking: NSS may ask a directory server, so callers cache the answer per uid.
+ */
+export function userNameOfUidSync(uid: number): string | null {
+  if (!getpwuidRFn) {
+    // Registers the type name 'passwd' that the prototype below refers to.
+    koffi.struct('passwd', {
+      pw_name: 'char *',
+      pw_passwd: 'char *',
+      pw_uid: 'uint32_t',
+      pw_gid: 'uint32_t',
+      pw_gecos: 'char *',
+      pw_dir: 'char *',
+      pw_shell: 'char *',
+    });
+    getpwuidRFn = libc().func('int getpwuid_r(uint32_t uid, _Out_ passwd *pwd, uint8_t *buf, size_t buflen, _Out_ passwd **result)') as GetpwuidR;
+  }
+  for (;;) {
+    const pwd: Record<string, unknown> = {};
+    const result: unknown[] = [null];
+    const rc = getpwuidRFn!(uid, pwd, pwBuffer, pwBuffer.length, result);
+    if (rc === ERANGE && pwBuffer.length < 1 << 20) {
+      pwBuffer = Buffer.alloc(pwBuffer.length * 4);
+      continue;
+    }
+    if (rc !== 0 || result[0] === null || typeof pwd.pw_name !== 'string') return null;
+    return pwd.pw_name;
+  }
+}
+
+// pidfd_open(2) and pidfd_send_signal(2), Linux 5.3 / 5.1. Both numbers are the same on every architecture (they
+// were allocated after the syscall tables were unified: include/uapi/asm-generic/unistd.h). glibc's syscall(2) is
+// variadic, so arguments go as (type, value) pairs.
+const SYS_PIDFD_SEND_SIGNAL = 424;
+const SYS_PIDFD_OPEN = 434;
+let syscallFn: ((...args: unknown[]) => number | bigint) | null = null;
+function syscall(...args: unknown[]): number {
+  syscallFn ??= libc().func('long syscall(long number, ...)') as (...args: unknown[]) => number | bigint;
+  return Number(syscallFn(...args));
+}
+
+/** A pidfd for pid (close it with fs.closeSync), or a negative errno (ESRCH = 3, ENOSYS = 38, EPERM = 1). */
+export function pidfdOpenSync(pid: number): number {
+  const fd = syscall(SYS_PIDFD_OPEN, 'int', pid, 'unsigned int', 0);
+  return fd < 0 ? -koffi.errno() : fd;
+}
+
+/** 0, or a negative errno. A pidfd names one process for good, so a recycled pid can never receive the signal. */
+export function pidfdSendSignalSync(pidfd: number, signal: number): number {
+  const rc = syscall(SYS_PIDFD_SEND_SIGNAL, 'int', pidfd, 'int', signal, 'void *', null, 'unsigned int', 0);
+  return rc < 0 ? -koffi.errno() : 0;
 }

@@ -1,0 +1,298 @@
+/*
+ * Turns /proc into process rows for the Linux backend (main process or CLI). A steady poll reads only
+ * /proc/PID/stat and /proc/PID/statm per process: what stays fixed for a process image (command line, exe path,
+ * user) is cached per identity and read again only when the process is new, young, or has exec'd. It must never
+ * throw for one process: a process that exits mid-read is dropped, an unreadable field is null.
+ */
+import { closeSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { processKey, type ProcessRow } from '../../../src-shared/model/process';
+import { parseProcCmdline } from './proc-cmdline';
+import { createProcFileReader, openProcFileSync, type ProcFileReader } from './proc-file-reader';
+import { parseProcStat, PF_KTHREAD, processStateOf, type ProcStat } from './proc-stat';
+import { parseProcStatm, privateBytesOfStatm } from './proc-statm';
+import { parseProcStatusUids } from './proc-status';
+
+/**
+ * Ages at which a process's identity fields are read again: setproctitle() and setuid() leave no trace in stat and
+ * usually happen in a program's first moments, after the first sample may have cached the earlier values. Two
+ * checkpoints (not every poll) keep a storm of short-lived processes cheap.
+ */
+const YOUNG_PROCESS_MS = 5_000;
+const IDENTITY_CHECKPOINTS_MS = [1_000, YOUNG_PROCESS_MS] as const;
+/** Yield to the event loop after this many processes, so a poll never holds the main process for long. */
+const PROCESSES_PER_SLICE = 250;
+/**
+ * statm (for private bytes) is read again when stat's resident size moved, else every Nth poll (staggered by pid):
+ * an idle process's anonymous memory rarely changes while its RSS stays put, and this halves a steady poll's reads.
+ */
+const STATM_REFRESH_POLLS = 10;
+
+export interface LinuxSnapshotEnv {
+  clockTicksPerSecond: number;
+  pageSizeBytes: number;
+  startTicksToEpochMs: (ticks: number) => number;
+  userName: (uid: number) => string;
+  nowMs: () => number;
+  /** How many /proc/PID/stat descriptors may be kept open between polls (see keptDescriptorBudget). */
+  keptDescriptorBudget: number;
+  procRoot?: string;
+}
+
+interface IdentityEntry {
+  startTicks: number;
+  startTimeMs: number;
+  key: string;
+  /** The exec signature the identity fields were read under (see ProcStat.startCode). */
+  name: string;
+  startCode: number;
+  argStart: number;
+  argEnd: number;
+  exePath: string | null;
+  commandLine: string | null;
+  user: string | null;
+  /** When the identity fields were last read (wall clock, like startTimeMs). */
+  identityReadMs: number;
+  seenGeneration: number;
+  /** A kept /proc/PID/stat descriptor, or -1. */
+  statFd: number;
+  statmResidentPages: number;
+  privateBytes: number | null;
+  /** The stat bytes and the row made from them last time: identical bytes → the very same row object. */
+  lastStat: Buffer | null;
+  lastRow: ProcessRow | null;
+}
+
+export interface LinuxSnapshotReader {
+  readRows(includeHandleCount: boolean): Promise<ProcessRow[]>;
+  /** Closes every kept descriptor. */
+  dispose(): void;
+}
+
+export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotReader {
+  const root = env.procRoot ?? '/proc';
+  const small: ProcFileReader = createProcFileReader(4096, 64 * 1024);
+  const large: ProcFileReader = createProcFileReader(4096, 1 << 20);
+  const identities = new Map<number, IdentityEntry>();
+  let generation = 0;
+  let keptDescriptors = 0;
+
+  function forget(pid: number, entry: IdentityEntry): void {
+    if (entry.statFd >= 0) {
+      closeSync(entry.statFd);
+      keptDescriptors--;
+    }
+    identities.delete(pid);
+  }
+
+  /** stat of pid into small.buffer, through the kept descriptor when the cached identity still lives. */
+  function readStat(pid: number, entry: IdentityEntry | undefined): { length: number; fd: number } | null {
+    if (entry && entry.statFd >= 0) {
+      const length = small.rereadSync(entry.statFd);
+      if (typeof length === 'number') return { length, fd: entry.statFd };
+      // The cached process is gone; the pid (listed just now) belongs to a new one.
+      forget(pid, entry);
+    }
+    if (keptDescriptors < env.keptDescriptorBudget) {
+      const fd = openProcFileSync(`${root}/${pid}/stat`);
+      if (typeof fd !== 'number') return null;
+      const length = small.rereadSync(fd);
+      if (typeof length !== 'number') {
+        closeSync(fd);
+        return null;
+      }
+      keptDescriptors++;
+      return { length, fd };
+    }
+    const length = small.readSync(`${root}/${pid}/stat`);
+    return typeof length === 'number' ? { length, fd: -1 } : null;
+  }
+
+  function readIdentityFields(pid: number, stat: ProcStat, entry: IdentityEntry, nowMs: number): 'ok' | 'gone' {
+    entry.identityReadMs = nowMs;
+    entry.name = stat.name;
+    entry.startCode = stat.startCode;
+    entry.argStart = stat.argStart;
+    entry.argEnd = stat.argEnd;
+    const status = small.readSync(`${root}/${pid}/status`);
+    if (status === 'gone') return 'gone';
+    const uids = typeof status === 'number' ? parseProcStatusUids(small.buffer.toString('latin1', 0, status)) : null;
+    entry.user = uids ? env.userName(uids.effectiveUid) : null;
+    if ((stat.flags & PF_KTHREAD) !== 0) {
+      // Kernel threads have no image and no arguments.
+      entry.exePath = null;
+      entry.commandLine = null;
+      return 'ok';
+    }
+    const cmdline = large.readSync(`${root}/${pid}/cmdline`);
+    if (cmdline === 'gone') return 'gone';
+    entry.commandLine = typeof cmdline === 'number' ? parseProcCmdline(large.buffer, cmdline) : null;
+    try {
+      entry.exePath = readlinkSync(`${root}/${pid}/exe`);
+    } catch {
+      // EACCES for other users' processes (or pid 1 in a container), ENOENT for zombies and kernel threads.
+      entry.exePath = null;
+    }
+    return 'ok';
+  }
+
+  function isStale(entry: IdentityEntry, stat: ProcStat, nowMs: number): boolean {
+    // A zombie has dropped its mm: keep what was known while it lived.
+    if (stat.stateCode === 'Z') return false;
+    return (
+      entry.name !== stat.name ||
+      entry.startCode !== stat.startCode ||
+      entry.argStart !== stat.argStart ||
+      entry.argEnd !== stat.argEnd ||
+      IDENTITY_CHECKPOINTS_MS.some(
+        (ageMs) => entry.identityReadMs < entry.startTimeMs + ageMs && nowMs >= entry.startTimeMs + ageMs,
+      )
+    );
+  }
+
+  function handleCountOf(pid: number): number | null {
+    try {
+      // Linux 6.2+ reports the number of open fds as the size of /proc/PID/fd (fs/proc/fd.c proc_fd_getattr);
+      // older kernels say 0, so count the entries then.
+      const size = statSync(`${root}/${pid}/fd`).size;
+      return size > 0 ? size : readdirSync(`${root}/${pid}/fd`).length;
+    } catch {
+      return null;
+    }
+  }
+
+  function readOne(pid: number, includeHandleCount: boolean, nowMs: number): ProcessRow | null {
+    let entry = identities.get(pid);
+    const read = readStat(pid, entry);
+    // Without stat there is no start time, so no identity: the process is gone or hidden (hidepid).
+    if (!read) return null;
+    entry = identities.get(pid);
+    // An idle process's stat does not change by a byte (its times, faults, RSS and state all stand still), so its
+    // row does not either: hand back the same object and let the poller skip it cheaply.
+    if (
+      entry?.lastRow &&
+      entry.lastStat!.length === read.length &&
+      small.buffer.compare(entry.lastStat!, 0, read.length, 0, read.length) === 0 &&
+      nowMs - entry.startTimeMs >= YOUNG_PROCESS_MS
+    ) {
+      const handleCount = includeHandleCount ? handleCountOf(pid) : null;
+      if (handleCount === entry.lastRow.handleCount) {
+        entry.seenGeneration = generation;
+        return entry.lastRow;
+      }
+    }
+    const stat = parseProcStat(small.buffer, read.length);
+    if (!stat) {
+      if (read.fd >= 0 && read.fd !== entry?.statFd) {
+        closeSync(read.fd);
+        keptDescriptors--;
+      }
+      return null;
+    }
+
+    let fresh = false;
+    if (!entry || entry.startTicks !== stat.startTicks) {
+      if (entry) forget(pid, entry);
+      fresh = true;
+      const startTimeMs = env.startTicksToEpochMs(stat.startTicks);
+      entry = {
+        startTicks: stat.startTicks,
+        startTimeMs,
+        key: processKey(pid, startTimeMs),
+        name: '',
+        startCode: -1,
+        argStart: -1,
+        argEnd: -1,
+        exePath: null,
+        commandLine: null,
+        user: null,
+        identityReadMs: 0,
+        seenGeneration: generation,
+        statFd: read.fd,
+        statmResidentPages: -1,
+        privateBytes: null,
+        lastStat: null,
+        lastRow: null,
+      };
+      identities.set(pid, entry);
+      if (readIdentityFields(pid, stat, entry, nowMs) === 'gone') {
+        forget(pid, entry);
+        return null;
+      }
+    } else if (entry.statFd < 0 && read.fd >= 0) {
+      // Read by path earlier (no descriptor budget then): keep this one from now on.
+      entry.statFd = read.fd;
+    }
+    if (!fresh && isStale(entry, stat, nowMs)) {
+      if (readIdentityFields(pid, stat, entry, nowMs) === 'gone') {
+        forget(pid, entry);
+        return null;
+      }
+    }
+    entry.seenGeneration = generation;
+
+    if (stat.residentPages !== entry.statmResidentPages || (generation + pid) % STATM_REFRESH_POLLS === 0) {
+      const statmLength = small.readSync(`${root}/${pid}/statm`);
+      if (statmLength === 'gone') {
+        forget(pid, entry);
+        return null;
+      }
+      const statm = typeof statmLength === 'number' ? parseProcStatm(small.buffer, statmLength) : null;
+      entry.privateBytes = statm ? privateBytesOfStatm(statm, env.pageSizeBytes) : null;
+      entry.statmResidentPages = stat.residentPages;
+    }
+
+    if (entry.lastStat?.length === read.length) small.buffer.copy(entry.lastStat, 0, 0, read.length);
+    else entry.lastStat = Buffer.from(small.buffer.subarray(0, read.length));
+    entry.lastRow = {
+      key: entry.key,
+      pid,
+      ppid: stat.ppid,
+      name: stat.name,
+      exePath: entry.exePath,
+      commandLine: entry.commandLine,
+      user: entry.user,
+      state: processStateOf(stat.stateCode),
+      threadCount: stat.threadCount,
+      handleCount: includeHandleCount ? handleCountOf(pid) : null,
+      startTimeMs: entry.startTimeMs,
+      cpuTimeMs: ((stat.utimeTicks + stat.stimeTicks) * 1000) / env.clockTicksPerSecond,
+      cpuPercent: null,
+      workingSetBytes: stat.residentPages * env.pageSizeBytes,
+      privateBytes: entry.privateBytes,
+      virtualBytes: stat.virtualBytes,
+      priority: stat.nice,
+      sessionId: null,
+      elevated: null,
+      integrityLevel: null,
+      is32Bit: null,
+      description: null,
+      companyName: null,
+    };
+    return entry.lastRow;
+  }
+
+  return {
+    async readRows(includeHandleCount: boolean): Promise<ProcessRow[]> {
+      generation++;
+      const nowMs = env.nowMs();
+      const names = readdirSync(root);
+      const rows: ProcessRow[] = [];
+      let sinceYield = 0;
+      for (const name of names) {
+        const c = name.charCodeAt(0);
+        if (c < 0x30 || c > 0x39) continue;
+        const row = readOne(Number(name), includeHandleCount, nowMs);
+        if (row) rows.push(row);
+        if (++sinceYield === PROCESSES_PER_SLICE) {
+          sinceYield = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+      }
+      for (const [pid, entry] of identities) if (entry.seenGeneration !== generation) forget(pid, entry);
+      return rows;
+    },
+    dispose(): void {
+      for (const [pid, entry] of identities) forget(pid, entry);
+    },
+  };
+}

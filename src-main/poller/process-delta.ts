@@ -1,0 +1,70 @@
+/*
+ * Delta computation for the poller, pure: from the rows last published and a new sample to { added, updated,
+ * removed }, keyed by process identity (pid + start time). A recycled pid has a new key, so it shows up as the old
+ * key removed and a new one added, never as an update. Updates carry only the fields that changed.
+ */
+import type { MutableProcessFields, ProcessKey, ProcessRow, ProcessUpdate } from '../../src-shared/model/process';
+
+// A Record over every key, so adding a field to ProcessRow without listing it here does not compile.
+const MUTABLE_FIELD_SET: Record<keyof MutableProcessFields, true> = {
+  ppid: true,
+  name: true,
+  exePath: true,
+  commandLine: true,
+  user: true,
+  state: true,
+  threadCount: true,
+  handleCount: true,
+  cpuTimeMs: true,
+  cpuPercent: true,
+  workingSetBytes: true,
+  privateBytes: true,
+  virtualBytes: true,
+  priority: true,
+  sessionId: true,
+  elevated: true,
+  integrityLevel: true,
+  is32Bit: true,
+  description: true,
+  companyName: true,
+};
+export const MUTABLE_FIELDS = Object.keys(MUTABLE_FIELD_SET) as (keyof MutableProcessFields)[];
+
+/** The fields of `next` that differ from `previous`, or null when none does. Values are primitives. */
+export function changedFields(previous: ProcessRow, next: ProcessRow): Partial<MutableProcessFields> | null {
+  let changes: Record<string, unknown> | null = null;
+  for (const field of MUTABLE_FIELDS) {
+    if (previous[field] !== next[field]) {
+      changes ??= {};
+      changes[field] = next[field];
+    }
+  }
+  return changes as Partial<MutableProcessFields> | null;
+}
+
+export interface RowChanges {
+  added: ProcessRow[];
+  updated: ProcessUpdate[];
+  removed: ProcessKey[];
+}
+
+export function computeRowChanges(previous: ReadonlyMap<ProcessKey, ProcessRow>, next: readonly ProcessRow[]): RowChanges {
+  const added: ProcessRow[] = [];
+  const updated: ProcessUpdate[] = [];
+  const seen = new Set<ProcessKey>();
+  for (const row of next) {
+    seen.add(row.key);
+    const before = previous.get(row.key);
+    if (!before) {
+      added.push(row);
+      continue;
+    }
+    // The poller keeps the same object for a row that did not change.
+    if (before === row) continue;
+    const changes = changedFields(before, row);
+    if (changes) updated.push({ key: row.key, changes });
+  }
+  const removed: ProcessKey[] = [];
+  for (const key of previous.keys()) if (!seen.has(key)) removed.push(key);
+  return { added, updated, removed };
+}
