@@ -1,2 +1,134 @@
-import type { CliCommand } from '../cli-command';
-export const listCommand: CliCommand = { name: 'list', summary: 'Print the process list', usage: 'procscope list', run: async () => 0 };
+/*
+ * `procscope list [--json] [--tree]`: one look at the process table, for people (a table, optionally indented as
+ * Process Explorer's tree) and scripts (JSON rows). Runs under plain Node in the CLI process. CPU % needs two
+ * samples, so it samples twice, half a second apart, through the same poller the app uses: a CPU column that is
+ * always blank would be the one column people look for first.
+ */
+import { parseArgs } from 'node:util';
+import type { ProcessRow, ProcessSnapshot } from '../../../src-shared/model/process';
+import { buildProcessTree, flattenTree } from '../../../src-shared/tree/process-tree';
+import { createPlatformBackend } from '../../platform/select-backend';
+import { createPoller } from '../../poller/poller';
+import { CliUsageError, type CliCommand, type CliIo } from '../cli-command';
+
+const USAGE = `Usage: procscope list [--json] [--tree]
+
+Prints every process once (two samples 0.5 s apart, for CPU %).
+  --json   the rows as a JSON array (with --tree: in tree order, each with a "depth")
+  --tree   children indented under their parents, as in Process Explorer`;
+
+export const CPU_SAMPLE_GAP_MS = 500;
+
+export interface ListOptions {
+  json: boolean;
+  tree: boolean;
+}
+
+export function parseListArgs(args: string[]): ListOptions {
+  try {
+    const { values } = parseArgs({
+      args,
+      options: { json: { type: 'boolean' }, tree: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    });
+    return { json: values.json ?? false, tree: values.tree ?? false };
+  } catch (err) {
+    // node:util's messages name the offending option ("Unknown option '--x'"); keep them, drop the hint about '--'.
+    const message = err instanceof Error ? err.message.split('. To specify')[0]! : String(err);
+    throw new CliUsageError(message);
+  }
+}
+
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null) return '';
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+export function formatCpu(percent: number | null): string {
+  if (percent === null) return '';
+  return percent === 0 ? '' : percent < 0.01 ? '< 0.01' : percent.toFixed(2);
+}
+
+interface Column {
+  title: string;
+  right: boolean;
+  value: (row: ProcessRow, depth: number) => string;
+}
+
+const COLUMNS: Column[] = [
+  { title: 'PID', right: true, value: (r) => String(r.pid) },
+  { title: 'PPID', right: true, value: (r) => String(r.ppid) },
+  { title: 'USER', right: false, value: (r) => r.user ?? '' },
+  { title: 'CPU%', right: true, value: (r) => formatCpu(r.cpuPercent) },
+  { title: 'PRIVATE', right: true, value: (r) => formatBytes(r.privateBytes) },
+  { title: 'WORKING SET', right: true, value: (r) => formatBytes(r.workingSetBytes) },
+  { title: 'THREADS', right: true, value: (r) => (r.threadCount === null ? '' : String(r.threadCount)) },
+  { title: 'NAME', right: false, value: (r, depth) => '  '.repeat(depth) + r.name },
+];
+
+/** The table as lines; the command line fills what is left of `widthColumns` (no limit when undefined). */
+export function formatTable(entries: { row: ProcessRow; depth: number }[], widthColumns?: number): string[] {
+  const cells = entries.map(({ row, depth }) => COLUMNS.map((c) => c.value(row, depth)));
+  const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((line) => line[i]!.length)));
+  const pad = (text: string, i: number) => (COLUMNS[i]!.right ? text.padStart(widths[i]!) : text.padEnd(widths[i]!));
+  const fixedWidth = widths.reduce((sum, w) => sum + w + 2, 0);
+  const fit = (line: string) => {
+    if (widthColumns === undefined || line.length <= widthColumns) return line.trimEnd();
+    return line.slice(0, Math.max(fixedWidth, widthColumns - 1)) + '…';
+  };
+  const header = fit([...COLUMNS.map((c, i) => pad(c.title, i)), 'COMMAND LINE'].join('  '));
+  return [
+    header,
+    ...entries.map(({ row }, n) => fit([...cells[n]!.map((text, i) => pad(text, i)), row.commandLine ?? ''].join('  '))),
+  ];
+}
+
+export function orderRows(snapshot: ProcessSnapshot, tree: boolean): { row: ProcessRow; depth: number }[] {
+  const byPid = (a: ProcessRow, b: ProcessRow) => a.pid - b.pid;
+  if (!tree) return [...snapshot.rows].sort(byPid).map((row) => ({ row, depth: 0 }));
+  return flattenTree(buildProcessTree(snapshot.rows), byPid).map(({ row, depth }) => ({ row, depth }));
+}
+
+async function sampleTwice(): Promise<ProcessSnapshot> {
+  const backend = await createPlatformBackend();
+  const poller = createPoller(backend, { intervalMs: 0 });
+  try {
+    await poller.refreshNow();
+    await new Promise((resolve) => setTimeout(resolve, CPU_SAMPLE_GAP_MS));
+    await poller.refreshNow();
+    const snapshot = poller.getSnapshot();
+    if (!snapshot) throw new Error('no snapshot was taken');
+    return snapshot;
+  } finally {
+    poller.dispose();
+    backend.dispose();
+  }
+}
+
+export async function runList(args: string[], io: CliIo, widthColumns?: number): Promise<number> {
+  const options = parseListArgs(args);
+  const snapshot = await sampleTwice();
+  const entries = orderRows(snapshot, options.tree);
+  if (options.json) {
+    const rows = options.tree ? entries.map(({ row, depth }) => ({ ...row, depth })) : entries.map((e) => e.row);
+    io.stdout(JSON.stringify(rows, null, 2) + '\n');
+  } else {
+    io.stdout(formatTable(entries, widthColumns).join('\n') + '\n');
+  }
+  return 0;
+}
+
+export const listCommand: CliCommand = {
+  name: 'list',
+  summary: 'Print the process list (a table, a tree, or JSON)',
+  usage: USAGE,
+  run: (args, io) => runList(args, io, process.stdout.isTTY ? process.stdout.columns : undefined),
+};
