@@ -75,6 +75,11 @@ const probes = await buildProbes();
     assert(!verdict.startsWith('missing'), verdict);
     return verdict;
   });
+  check('our own children appear with us as their parent', () => {
+    const kids = snap.ours.filter((r) => r.ppid === snap.selfPid && /^ping\.exe$/i.test(r.name)).map((r) => r.pid).sort();
+    assert(JSON.stringify(kids) === JSON.stringify([...snap.childPids].sort()), `children ${kids} vs spawned ${snap.childPids}`);
+    return `${kids.length} ping.exe children`;
+  });
   check('extras of our own process: path, command line, user, elevation, integrity, bitness, version strings', () => {
     const s = snap.self;
     assert(s, 'own pid not in the snapshot');
