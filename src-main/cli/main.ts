@@ -7,8 +7,9 @@ import { CliUsageError, type CliCommand, type CliIo } from './cli-command';
 import { dumpCommand } from './commands/dump';
 import { helperCommand } from './commands/helper';
 import { listCommand } from './commands/list';
+import { serveCommand } from './commands/serve';
 
-const COMMANDS: readonly CliCommand[] = [listCommand, dumpCommand, helperCommand];
+const COMMANDS: readonly CliCommand[] = [listCommand, serveCommand, dumpCommand, helperCommand];
 
 function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

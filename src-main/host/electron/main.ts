@@ -1,2 +1,94 @@
-import { app } from 'electron';
-app.whenReady().then(() => app.quit());
+/*
+ * The Electron main process: one hardened window showing the renderer, the IPC handlers over the shared app
+ * services (backend + poller), the application menu, a single-instance lock and remembered window bounds. It
+ * composes pieces from this folder and never puts Node or the backend within reach of the page.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, Menu, screen, shell } from 'electron';
+import { createPlatformBackend } from '../../platform/select-backend';
+import { createPoller } from '../../poller/poller';
+import { createAppServices, type AppServices } from '../app-services';
+import { buildMenuTemplate } from './app-menu';
+import { registerIpcHandlers, senderForContents } from './ipc-bridge';
+import { createSenderCheck } from './trusted-sender';
+import { mainWindowOptions } from './window-options';
+import { createAppUrlCheck, hardenWebContents } from './window-security';
+import { loadWindowStateSync, saveWindowStateSync } from './window-state';
+
+const rendererIndex = join(__dirname, '..', 'renderer', 'index.html');
+const isAppUrl = createAppUrlCheck(pathToFileURL(rendererIndex).href);
+const trustedContents = new Set<number>();
+let mainWindow: BrowserWindow | null = null;
+
+app.enableSandbox();
+
+function installMenu(services: AppServices): void {
+  const build = () =>
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        buildMenuTemplate(services.getPollerState(), {
+          setRefreshInterval: (ms) => services.setRefreshInterval(ms),
+          togglePause: () => services.togglePause(),
+          refreshNow: () => void services.poller.refreshNow(),
+          sendCommand: (command) => services.broadcast('procscope:menu-command', { command }),
+          showAbout: () =>
+            void dialog.showMessageBox({
+              type: 'info',
+              title: 'About Procscope',
+              message: `Procscope ${app.getVersion()}`,
+              detail: `A process explorer that writes dumps real debuggers open.\nElectron ${process.versions.electron}, backend: ${services.appInfo.backendPlatform}.`,
+            }),
+        }),
+      ),
+    );
+  services.onPollerStateChange(build);
+  build();
+}
+
+function createMainWindow(services: AppServices): BrowserWindow {
+  const stateFile = join(app.getPath('userData'), 'window-state.json');
+  const state = loadWindowStateSync(stateFile, screen.getAllDisplays().map((d) => d.workArea));
+  const win = new BrowserWindow(mainWindowOptions(join(__dirname, '..', 'preload', 'index.cjs'), state.bounds));
+  const contentsId = win.webContents.id;
+  trustedContents.add(contentsId);
+  win.webContents.once('destroyed', () => {
+    trustedContents.delete(contentsId);
+    services.releaseSender(senderForContents({ id: contentsId, send: () => {}, isDestroyed: () => true }).id);
+  });
+  if (state.maximized) win.maximize();
+  win.once('ready-to-show', () => win.show());
+  win.on('close', () => saveWindowStateSync(stateFile, { bounds: win.getNormalBounds(), maximized: win.isMaximized() }));
+  void win.loadFile(rendererIndex);
+  return win;
+}
+
+async function start(): Promise<void> {
+  app.on('web-contents-created', (_event, contents) =>
+    hardenWebContents(contents, { isAppUrl, openExternal: (url) => void shell.openExternal(url) }),
+  );
+  const backend = await createPlatformBackend();
+  const services = createAppServices({ backend, poller: createPoller(backend), version: app.getVersion() });
+  registerIpcHandlers(ipcMain, services, createSenderCheck({ trustedWebContentsIds: () => trustedContents, isAppUrl }));
+  installMenu(services);
+  services.poller.start();
+  mainWindow = createMainWindow(services);
+  app.on('window-all-closed', () => {
+    services.dispose();
+    app.quit();
+  });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  app.whenReady().then(start).catch((err: unknown) => {
+    dialog.showErrorBox('Procscope could not start', err instanceof Error ? err.message : String(err));
+    app.exit(1);
+  });
+}
