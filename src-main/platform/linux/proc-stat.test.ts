@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseStartTicks } from './proc-start-time';
+import { parseProcStat, PF_KTHREAD, processStateOf } from './proc-stat';
+
+const fixture = (name: string) => readFileSync(join(__dirname, '__fixtures__', name));
+const parse = (name: string) => {
+  const buf = fixture(name);
+  return parseProcStat(buf, buf.length);
+};
+
+describe('parseProcStat on recorded /proc/PID/stat files', () => {
+  it('keeps a name with spaces and parentheses whole and counts fields after the last ")"', () => {
+    const s = parse('odd-name.stat')!;
+    expect(s.name).toBe('my (odd) name) ');
+    expect(s).toMatchObject({ pid: 29396, ppid: 29393, stateCode: 'S', threadCount: 1, startTicks: 296833 });
+    expect(s.virtualBytes).toBe(2654208);
+    expect(s.residentPages).toBe(383);
+    expect(s.startCode).toBe(94682915590144);
+    expect(s.argStart).toBe(140728479590833);
+    expect(s.argEnd).toBe(140728479590890);
+    // Same start time as the independent field-22 reader.
+    expect(s.startTicks).toBe(parseStartTicks(fixture('odd-name.stat').toString('latin1')));
+  });
+
+  it('reads a multi-threaded user process', () => {
+    const s = parse('node.stat')!;
+    expect(s).toMatchObject({ pid: 29285, name: 'node', ppid: 29238, utimeTicks: 12, stimeTicks: 7, nice: 0, threadCount: 7 });
+    expect(s.flags & PF_KTHREAD).toBe(0);
+  });
+
+  it('reads a zombie: state Z, no memory, no mm addresses', () => {
+    const s = parse('zombie.stat')!;
+    expect(s).toMatchObject({ name: 'sleep', stateCode: 'Z', residentPages: 0, virtualBytes: 0, startCode: 0, argStart: 0 });
+    expect(processStateOf(s.stateCode)).toBe('zombie');
+  });
+
+  it('reads kernel threads: PF_KTHREAD set, ppid 0 for kthreadd, negative nice, idle state', () => {
+    const k = parse('kthreadd.stat')!;
+    expect(k).toMatchObject({ pid: 2, name: 'kthreadd', ppid: 0 });
+    expect(k.flags & PF_KTHREAD).toBe(PF_KTHREAD);
+    const w = parse('kworker.stat')!;
+    expect(w).toMatchObject({ pid: 4, name: 'kworker/R-rcu_gp', ppid: 2, nice: -20, stateCode: 'I' });
+    expect(w.flags & PF_KTHREAD).toBe(PF_KTHREAD);
+    expect(processStateOf(w.stateCode)).toBe('idle');
+  });
+
+  it('returns null for truncated or malformed lines', () => {
+    const line = fixture('node.stat');
+    expect(parseProcStat(line, 40)).toBeNull();
+    expect(parseProcStat(Buffer.from('garbage'), 7)).toBeNull();
+    expect(parseProcStat(Buffer.from('12 (x) S 1 a b'), 14)).toBeNull();
+  });
+
+  it('maps every proc(5) state letter', () => {
+    expect(['R', 'S', 'D', 'T', 't', 'Z', 'X', 'I', 'P'].map(processStateOf)).toEqual([
+      'running', 'sleeping', 'disk-sleep', 'stopped', 'traced', 'zombie', 'dead', 'idle', 'unknown',
+    ]);
+  });
+});

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { emptyProcessRow, type ProcessRow } from '../../src-shared/model/process';
+import { changedFields, computeRowChanges, MUTABLE_FIELDS } from './process-delta';
+
+const row = (pid: number, startTimeMs: number, extra: Partial<ProcessRow> = {}): ProcessRow => ({
+  ...emptyProcessRow(pid, 1, `p${pid}`, startTimeMs),
+  ...extra,
+});
+const mapOf = (rows: ProcessRow[]) => new Map(rows.map((r) => [r.key, r]));
+
+describe('delta computation', () => {
+  it('reports new keys as added and missing keys as removed', () => {
+    const a = row(10, 1000);
+    const b = row(11, 1000);
+    const c = row(12, 2000);
+    const d = computeRowChanges(mapOf([a, b]), [b, c]);
+    expect(d.added).toEqual([c]);
+    expect(d.removed).toEqual([a.key]);
+    expect(d.updated).toEqual([]);
+  });
+
+  it('sends only the fields that changed', () => {
+    const before = row(10, 1000, { cpuTimeMs: 100, cpuPercent: 1, workingSetBytes: 4096, threadCount: 3 });
+    const after = { ...before, cpuTimeMs: 150, cpuPercent: 2.5, threadCount: 3 };
+    const d = computeRowChanges(mapOf([before]), [after]);
+    expect(d.updated).toEqual([{ key: before.key, changes: { cpuTimeMs: 150, cpuPercent: 2.5 } }]);
+    expect(d.added).toEqual([]);
+    expect(d.removed).toEqual([]);
+  });
+
+  it('sends nothing for an unchanged row, whether a copy or the same object', () => {
+    const r = row(10, 1000, { user: 'root' });
+    expect(computeRowChanges(mapOf([r]), [{ ...r }]).updated).toEqual([]);
+    expect(computeRowChanges(mapOf([r]), [r]).updated).toEqual([]);
+  });
+
+  it('treats a recycled pid (same pid, new start time) as remove old key + add new key', () => {
+    const old = row(42, 1000, { name: 'old' });
+    const reborn = row(42, 5000, { name: 'new' });
+    const d = computeRowChanges(mapOf([old]), [reborn]);
+    expect(d.removed).toEqual(['42:1000']);
+    expect(d.added.map((r) => r.key)).toEqual(['42:5000']);
+    expect(d.updated).toEqual([]);
+  });
+
+  it('covers every mutable field, and changes to null count', () => {
+    expect(MUTABLE_FIELDS).toHaveLength(Object.keys(emptyProcessRow(1, 0, 'x', 0)).length - 3);
+    const before = row(1, 0, { exePath: '/bin/x', handleCount: 5 });
+    expect(changedFields(before, { ...before, exePath: null, handleCount: 6 })).toEqual({ exePath: null, handleCount: 6 });
+    expect(changedFields(before, { ...before })).toBeNull();
+  });
+});
