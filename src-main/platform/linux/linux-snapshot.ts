@@ -189,9 +189,16 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
       return null;
     }
 
+    // Copied now: the reads below (status, statm) reuse the same buffer.
+    const statBytes = Buffer.from(small.buffer.subarray(0, read.length));
+
     let fresh = false;
     if (!entry || entry.startTicks !== stat.startTicks) {
-      if (entry) forget(pid, entry);
+      if (entry) {
+        // The descriptor just read moves to the new identity instead of being closed.
+        if (entry.statFd === read.fd) entry.statFd = -1;
+        forget(pid, entry);
+      }
       fresh = true;
       const startTimeMs = env.startTicksToEpochMs(stat.startTicks);
       entry = {
@@ -241,8 +248,7 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
       entry.statmResidentPages = stat.residentPages;
     }
 
-    if (entry.lastStat?.length === read.length) small.buffer.copy(entry.lastStat, 0, 0, read.length);
-    else entry.lastStat = Buffer.from(small.buffer.subarray(0, read.length));
+    entry.lastStat = statBytes;
     entry.lastRow = {
       key: entry.key,
       pid,
