@@ -15,7 +15,7 @@ import { buildCoreNotes, readProcessIdentitySync } from './core-notes';
 import { encodeHeaders, encodeNotes, layoutCore } from './elf-core-layout';
 import { EPERM, ESRCH } from './ffi/libc-ptrace';
 import { planSegments, type ThreadPointers } from './mapping-plan';
-import { acquireStagingPoolSync, buildPieces, copyMemory, releaseStagingPool } from './memory-copier';
+import { acquireCopyBufferSync, buildPieces, copyMemory, releaseCopyBuffer } from './memory-copier';
 import { openPagemapSync } from './pagemap';
 import { createSha256Stream } from './sha256-worker';
 import { parseMaps, parseSmaps } from './proc-maps';
@@ -113,8 +113,8 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
     throw cancelled();
   }
 
-  const pool = acquireStagingPoolSync();
-  const hash = createSha256Stream();
+  const buffer = acquireCopyBufferSync();
+  const hash = createSha256Stream(file.fd);
   let attached: AttachedProcess | null = null;
   let pauseEndMs = 0;
   const release = (): void => {
@@ -123,7 +123,6 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
       pauseEndMs = performance.now();
     }
   };
-  let headerWrite: Promise<void> = Promise.resolve();
   try {
     attached = attachSync(pid);
     // Attached threads cannot exit unnoticed, so the pid cannot be recycled from here on.
@@ -149,14 +148,13 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
     const pieces = buildPieces(plan.segments, pagemap);
     pagemap?.closeSync();
 
-    hash.updateCopy(headers);
+    file.writeAtSync(headers, 0);
+    hash.updateWritten(0, headers.length);
     hash.updateZeros(layout.dataOffset - layout.headerBytes);
-    headerWrite = file.writeAt(headers, 0);
-    headerWrite.catch(() => undefined); // awaited below; marks a rejection as handled meanwhile
     progress('writing', layout.dataOffset, layout.fileLength, true);
     const { unreadableBytes } = await copyMemory({
       pid,
-      pool,
+      buffer,
       pieces,
       file,
       hash,
@@ -166,7 +164,6 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
       onReadsDone: release,
     });
     release();
-    await headerWrite;
     if (options.signal?.aborted) throw cancelled();
     progress('finishing', layout.fileLength, layout.fileLength, true);
     const sha256 = await hash.digest();
@@ -186,7 +183,7 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
     };
   } catch (err) {
     release();
-    await Promise.allSettled([headerWrite]);
+    await hash.dispose(); // the worker reads through the descriptor discardSync closes
     file.discardSync();
     if (err instanceof DumpError) throw err;
     const code = errnoCode(err);
@@ -194,7 +191,7 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
     throw toFileError(err, file.path);
   } finally {
     release();
-    hash.dispose();
-    releaseStagingPool(pool);
+    await hash.dispose();
+    releaseCopyBuffer(buffer);
   }
 }

@@ -1,7 +1,8 @@
 /*
  * Copies the target's memory into the core's segment data: process_vm_readv in batches of up to 1024 iovecs and
- * 8 MiB, into a staging pool of shared buffers. Each filled buffer is handed to the hash worker and written with
- * positional writes that skip all-zero pages (holes), while the next batch is read. Unreadable pages become zeros
+ * 4 MiB into one reused buffer, then positional writes that skip all-zero pages (holes), all on this thread —
+ * like gcore, with no hand-offs between threads, which cost a wake-up per batch on a loaded machine. The hash
+ * worker follows behind, reading back what was written, so it never holds up the target. Unreadable pages become zeros
  * and are counted. Runs on the JS thread of the dump (reads may come from any thread; this keeps it simple) and
  * yields between batches so cancel and progress get through. Never writes outside the planned file ranges.
  */
@@ -12,7 +13,7 @@ import type { PlannedSegment } from './mapping-plan';
 import type { PagemapReader } from './pagemap';
 import type { Sha256Stream } from './sha256-worker';
 
-export const CHUNK_BYTES = 8 * 1024 * 1024;
+export const CHUNK_BYTES = 4 * 1024 * 1024;
 const MAX_IOV = 1024;
 /** A gap of untouched pages longer than this ends a batch instead of being zero-filled inside it. */
 const INLINE_GAP_BYTES = 64 * 1024;
@@ -48,53 +49,38 @@ export function buildPieces(segments: readonly PlannedSegment[], pagemap: Pagema
   return pieces;
 }
 
-interface Slot {
-  shared: SharedArrayBuffer;
+/**
+ * The buffer the target's memory is read into, reused between batches and between dumps. Fresh memory is
+ * expensive to fault in on these VMs (about 80 µs a page under load; measured 20 s for 1 GiB), so it is small,
+ * touched once before any target stops, kept for the next dump, and released after a quiet spell.
+ */
+export interface CopyBuffer {
   buf: Buffer;
   words: Uint32Array;
   baseAddr: bigint;
-  busy: Promise<unknown>;
 }
 
-/**
- * The buffers the target's memory is read into, reused between batches and between dumps. Fresh memory is
- * expensive to fault in (about 80 µs a page on these VMs under load, measured: 20 s for 1 GiB), so the pool is
- * small, touched once before any target stops, kept for the next dump, and released after a quiet spell.
- */
-export interface StagingPool {
-  slots: Slot[];
-}
-
-const POOL_SLOTS = 4;
-const POOL_IDLE_RELEASE_MS = 30_000;
-let cachedPool: StagingPool | null = null;
+const BUFFER_IDLE_RELEASE_MS = 30_000;
+let cachedBuffer: CopyBuffer | null = null;
 let releaseTimer: NodeJS.Timeout | null = null;
 
-export function acquireStagingPoolSync(): StagingPool {
+export function acquireCopyBufferSync(): CopyBuffer {
   if (releaseTimer) clearTimeout(releaseTimer);
   releaseTimer = null;
-  if (cachedPool) {
-    const pool = cachedPool;
-    cachedPool = null;
-    return pool;
-  }
-  const slots: Slot[] = [];
-  for (let i = 0; i < POOL_SLOTS; i++) {
-    const shared = new SharedArrayBuffer(CHUNK_BYTES);
-    const buf = Buffer.from(shared);
-    buf.fill(1); // fault the pages in now rather than while the target is stopped
-    slots.push({ shared, buf, words: new Uint32Array(shared), baseAddr: bufferAddress(buf), busy: Promise.resolve() });
-  }
-  return { slots };
+  const cached = cachedBuffer;
+  cachedBuffer = null;
+  if (cached) return cached;
+  const buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  buf.fill(1); // fault the pages in now rather than while the target is stopped
+  return { buf, words: new Uint32Array(buf.buffer, buf.byteOffset, CHUNK_BYTES / 4), baseAddr: bufferAddress(buf) };
 }
 
-/** Give the pool back once nothing uses its buffers any more (every write and hash has settled). */
-export function releaseStagingPool(pool: StagingPool): void {
-  cachedPool = pool;
+export function releaseCopyBuffer(buffer: CopyBuffer): void {
+  cachedBuffer = buffer;
   releaseTimer = setTimeout(() => {
-    cachedPool = null;
+    cachedBuffer = null;
     releaseTimer = null;
-  }, POOL_IDLE_RELEASE_MS);
+  }, BUFFER_IDLE_RELEASE_MS);
   releaseTimer.unref();
 }
 
@@ -106,7 +92,7 @@ interface ReadItem {
 
 export interface CopyOptions {
   pid: number;
-  pool: StagingPool;
+  buffer: CopyBuffer;
   pieces: readonly Piece[];
   file: CoreFile;
   hash: Sha256Stream;
@@ -114,19 +100,19 @@ export interface CopyOptions {
   signal?: AbortSignal;
   /** Called after each batch with the bytes of segment data done so far. */
   onBatch: (doneBytes: number) => void;
-  /** Called once every byte has been read from the target (the writes may still be in flight). */
+  /** Called once every byte has been read from the target and written to the file. */
   onReadsDone: () => void;
 }
 
 export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: number }> {
-  const slots = o.pool.slots;
+  const buffer = o.buffer;
   const localIov = Buffer.alloc(MAX_IOV * 16);
   const remoteIov = Buffer.alloc(MAX_IOV * 16);
   const zeroPage = Buffer.alloc(o.pageBytes);
   let unreadableBytes = 0;
   let doneBytes = 0;
 
-  const readBatch = (slot: Slot, items: ReadItem[]): void => {
+  const readBatch = (items: ReadItem[]): void => {
     let first = 0;
     let skip = 0;
     while (first < items.length) {
@@ -135,7 +121,7 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
       for (let i = first; i < items.length; i++, count++) {
         const it = items[i]!;
         const off = i === first ? skip : 0;
-        localIov.writeBigUInt64LE(slot.baseAddr + BigInt(it.pos + off), count * 16);
+        localIov.writeBigUInt64LE(buffer.baseAddr + BigInt(it.pos + off), count * 16);
         localIov.writeBigUInt64LE(BigInt(it.length - off), count * 16 + 8);
         remoteIov.writeBigUInt64LE(BigInt(it.vaddr + off), count * 16);
         remoteIov.writeBigUInt64LE(BigInt(it.length - off), count * 16 + 8);
@@ -159,7 +145,7 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
         }
         const at = off + left;
         const bad = Math.min(o.pageBytes, it.length - at);
-        slot.buf.fill(0, it.pos + at, it.pos + at + bad);
+        buffer.buf.fill(0, it.pos + at, it.pos + at + bad);
         unreadableBytes += bad;
         first = i;
         skip = at + bad;
@@ -172,82 +158,71 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
     }
   };
 
-  const writeNonZero = (slot: Slot, length: number, fileOffset: number): Promise<unknown>[] => {
-    const writes: Promise<unknown>[] = [];
+  /** Write the non-zero pages of the batch; tell the hash, in file order, what was written and what is a hole. */
+  const writeBatch = (length: number, fileOffset: number): void => {
     const wordsPerPage = o.pageBytes / 4;
-    let runStart = -1;
-    for (let at = 0; at <= length; at += o.pageBytes) {
-      let nonZero = false;
-      if (at < length) {
-        const w = at / 4;
-        nonZero =
-          slot.words[w] !== 0 ||
-          slot.words[w + wordsPerPage - 1] !== 0 ||
-          slot.buf.compare(zeroPage, 0, o.pageBytes, at, at + o.pageBytes) !== 0;
+    let runStart = 0;
+    let runNonZero = true;
+    const endRun = (at: number): void => {
+      if (at === runStart) return;
+      if (runNonZero) {
+        o.file.writeAtSync(buffer.buf.subarray(runStart, at), fileOffset + runStart);
+        o.hash.updateWritten(fileOffset + runStart, at - runStart);
+      } else {
+        o.hash.updateZeros(at - runStart);
       }
-      if (nonZero && runStart < 0) runStart = at;
-      else if (!nonZero && runStart >= 0) {
-        writes.push(o.file.writeAt(slot.buf.subarray(runStart, at), fileOffset + runStart));
-        runStart = -1;
+    };
+    for (let at = 0; at < length; at += o.pageBytes) {
+      const w = at / 4;
+      const nonZero =
+        buffer.words[w] !== 0 ||
+        buffer.words[w + wordsPerPage - 1] !== 0 ||
+        buffer.buf.compare(zeroPage, 0, o.pageBytes, at, at + o.pageBytes) !== 0;
+      if (nonZero !== runNonZero) {
+        endRun(at);
+        runStart = at;
+        runNonZero = nonZero;
       }
     }
-    return writes;
+    endRun(length);
   };
 
-  try {
-    await copyLoop();
-  } catch (err) {
-    // Never return (and let the file be closed) while a write into it is still in flight.
-    await Promise.allSettled(slots.map((s) => s.busy));
-    throw err;
-  }
-  o.onReadsDone();
-  await Promise.all(slots.map((s) => s.busy));
-  return { unreadableBytes };
-
-  async function copyLoop(): Promise<void> {
-    let idx = 0;
-    let offInPiece = 0;
-    let slotIndex = 0;
-    const pieces = o.pieces;
-    while (idx < pieces.length) {
-      if (o.signal?.aborted) throw new DumpError('cancelled', 'The dump was cancelled; the partial file was removed.');
-      const head = pieces[idx]!;
-      if (!head.read) {
-        const n = head.length - offInPiece;
-        o.hash.updateZeros(n);
-        doneBytes += n;
+  let idx = 0;
+  let offInPiece = 0;
+  const pieces = o.pieces;
+  while (idx < pieces.length) {
+    if (o.signal?.aborted) throw new DumpError('cancelled', 'The dump was cancelled; the partial file was removed.');
+    const head = pieces[idx]!;
+    if (!head.read) {
+      const n = head.length - offInPiece;
+      o.hash.updateZeros(n);
+      doneBytes += n;
+      idx++;
+      offInPiece = 0;
+      continue;
+    }
+    const fileStart = head.fileOffset + offInPiece;
+    const items: ReadItem[] = [];
+    let pos = 0;
+    while (pos < CHUNK_BYTES && idx < pieces.length && items.length < MAX_IOV) {
+      const p = pieces[idx]!;
+      const take = Math.min(p.length - offInPiece, CHUNK_BYTES - pos);
+      if (!p.read && p.length - offInPiece > INLINE_GAP_BYTES) break;
+      if (p.read) items.push({ pos, vaddr: p.vaddr + offInPiece, length: take });
+      else buffer.buf.fill(0, pos, pos + take);
+      pos += take;
+      offInPiece += take;
+      if (offInPiece === p.length) {
         idx++;
         offInPiece = 0;
-        continue;
       }
-      const slot = slots[slotIndex]!;
-      slotIndex = (slotIndex + 1) % slots.length;
-      await slot.busy;
-      const fileStart = head.fileOffset + offInPiece;
-      const items: ReadItem[] = [];
-      let pos = 0;
-      while (pos < CHUNK_BYTES && idx < pieces.length && items.length < MAX_IOV) {
-        const p = pieces[idx]!;
-        const take = Math.min(p.length - offInPiece, CHUNK_BYTES - pos);
-        if (!p.read && p.length - offInPiece > INLINE_GAP_BYTES) break;
-        if (p.read) items.push({ pos, vaddr: p.vaddr + offInPiece, length: take });
-        else slot.buf.fill(0, pos, pos + take);
-        pos += take;
-        offInPiece += take;
-        if (offInPiece === p.length) {
-          idx++;
-          offInPiece = 0;
-        }
-      }
-      readBatch(slot, items);
-      const hashed = o.hash.updateShared(slot.shared, 0, pos);
-      const busy = Promise.all([hashed, ...writeNonZero(slot, pos, fileStart)]);
-      busy.catch(() => undefined); // awaited later; this only marks the rejection as handled meanwhile
-      slot.busy = busy;
-      doneBytes += pos;
-      o.onBatch(doneBytes);
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    readBatch(items);
+    writeBatch(pos, fileStart);
+    doneBytes += pos;
+    o.onBatch(doneBytes);
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  o.onReadsDone();
+  return { unreadableBytes };
 }

@@ -1,91 +1,95 @@
 /*
- * SHA-256 of the dump, computed on a worker thread while the main thread reads the target and the libuv pool
- * writes the file. Chunks arrive in file order as slices of shared buffers (no copy) or as counts of zero bytes
- * (the sparse holes, which are part of the file's content too). The worker is inline code, so the built CLI and
- * Electron bundles need no extra entry file. It only hashes; it never touches the target or the file.
+ * SHA-256 of the dump, computed on a worker thread while the file is being written. The writer tells it, in file
+ * order, which byte ranges it has just written (the worker reads them back from the page cache through the same
+ * descriptor) and how many zero bytes each hole holds (holes are part of the file's content too). So the hash
+ * never holds up reading the target: the threads are let go as soon as the last byte is written, and the hash
+ * finishes behind. The worker is inline code (no extra bundle entry); it only reads the file, never writes it.
  */
 import { Worker } from 'node:worker_threads';
 
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
+const { readSync } = require('node:fs');
 const { createHash } = require('node:crypto');
 const hash = createHash('sha256');
 const zeros = Buffer.alloc(1 << 20);
+const buf = Buffer.allocUnsafeSlow(4 << 20);
+let failed = null;
 parentPort.on('message', (m) => {
-  if (m.kind === 'data') {
-    hash.update(new Uint8Array(m.shared, m.offset, m.length));
-    parentPort.postMessage({ kind: 'done', id: m.id });
-  } else if (m.kind === 'zeros') {
-    let left = m.length;
-    while (left > 0) { const n = Math.min(left, zeros.length); hash.update(zeros.subarray(0, n)); left -= n; }
-  } else if (m.kind === 'digest') {
-    parentPort.postMessage({ kind: 'digest', hex: hash.digest('hex') });
+  if (failed) return;
+  try {
+    if (m.kind === 'range') {
+      let at = m.offset;
+      const end = m.offset + m.length;
+      while (at < end) {
+        const n = readSync(m.fd, buf, 0, Math.min(buf.length, end - at), at);
+        if (n <= 0) throw new Error('the dump file is shorter than what was written to it');
+        hash.update(buf.subarray(0, n));
+        at += n;
+      }
+    } else if (m.kind === 'zeros') {
+      let left = m.length;
+      while (left > 0) { const n = Math.min(left, zeros.length); hash.update(zeros.subarray(0, n)); left -= n; }
+    } else if (m.kind === 'digest') {
+      parentPort.postMessage({ kind: 'digest', hex: hash.digest('hex') });
+    }
+  } catch (err) {
+    failed = err;
+    parentPort.postMessage({ kind: 'error', message: String(err && err.message || err) });
   }
 });
 `;
 
-interface DoneMessage {
-  kind: 'done';
-  id: number;
-}
-interface DigestMessage {
-  kind: 'digest';
-  hex: string;
-}
+type WorkerMessage = { kind: 'digest'; hex: string } | { kind: 'error'; message: string };
 
 export interface Sha256Stream {
-  /** Hash bytes of a shared buffer; the promise settles once the worker is done with them. */
-  updateShared(shared: SharedArrayBuffer, offset: number, length: number): Promise<void>;
-  /** Hash bytes held by the caller (copied; for headers). */
-  updateCopy(bytes: Buffer): void;
+  /** Bytes [offset, offset + length) of the file were just written: hash them next. */
+  updateWritten(offset: number, length: number): void;
+  /** The next `length` bytes of the file are a hole (zeros). */
   updateZeros(length: number): void;
   digest(): Promise<string>;
-  dispose(): void;
+  /** Stops the worker; resolves once it can no longer touch the descriptor. */
+  dispose(): Promise<void>;
 }
 
-export function createSha256Stream(): Sha256Stream {
+export function createSha256Stream(fd: number): Sha256Stream {
   const worker = new Worker(WORKER_SOURCE, { eval: true });
-  const pending = new Map<number, () => void>();
-  let nextId = 1;
-  let onDigest: ((hex: string) => void) | null = null;
   let failure: Error | null = null;
-  worker.on('message', (m: DoneMessage | DigestMessage) => {
-    if (m.kind === 'done') {
-      pending.get(m.id)?.();
-      pending.delete(m.id);
-    } else {
-      onDigest?.(m.hex);
+  let settle: { resolve: (hex: string) => void; reject: (err: Error) => void } | null = null;
+  worker.on('message', (m: WorkerMessage) => {
+    if (m.kind === 'digest') settle?.resolve(m.hex);
+    else {
+      failure = new Error(`hashing the dump failed: ${m.message}`);
+      settle?.reject(failure);
     }
   });
   worker.on('error', (err) => {
     failure = err;
+    settle?.reject(err);
   });
+  let pendingZeros = 0;
+  const flushZeros = (): void => {
+    if (pendingZeros > 0) worker.postMessage({ kind: 'zeros', length: pendingZeros });
+    pendingZeros = 0;
+  };
   return {
-    updateShared(shared, offset, length) {
-      const id = nextId++;
-      return new Promise<void>((resolve, reject) => {
-        if (failure) return reject(failure);
-        pending.set(id, resolve);
-        worker.postMessage({ kind: 'data', shared, offset, length, id });
-      });
-    },
-    updateCopy(bytes) {
-      const shared = new SharedArrayBuffer(bytes.length);
-      Buffer.from(shared).set(bytes);
-      worker.postMessage({ kind: 'data', shared, offset: 0, length: bytes.length, id: 0 });
+    updateWritten(offset, length) {
+      flushZeros();
+      if (length > 0) worker.postMessage({ kind: 'range', fd, offset, length });
     },
     updateZeros(length) {
-      if (length > 0) worker.postMessage({ kind: 'zeros', length });
+      pendingZeros += length;
     },
     digest() {
+      flushZeros();
       return new Promise<string>((resolve, reject) => {
         if (failure) return reject(failure);
-        onDigest = resolve;
+        settle = { resolve, reject };
         worker.postMessage({ kind: 'digest' });
       });
     },
-    dispose() {
-      void worker.terminate();
+    async dispose() {
+      await worker.terminate();
     },
   };
 }
