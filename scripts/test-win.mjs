@@ -135,6 +135,12 @@ for (const kind of ['full', 'mini']) {
     assert(r.method === 'live', `method ${r.method}: Wine has no PssCaptureSnapshot, so it must be live`);
     assert(entry.progressEvents >= 2 && entry.lastBytes === r.fileBytes, `progress ${entry.progressEvents} events, last ${entry.lastBytes}`);
     assert(r.path.endsWith(`_${kind}.dmp`) && r.path.includes(`node_${report.childPid}_`), `name ${r.path}`);
+    if (kind === 'full') {
+      const off = Math.abs(entry.estimate - r.fileBytes) / r.fileBytes;
+      assert(typeof entry.estimate === 'number' && off < 0.1, `estimated ${entry.estimate} vs ${r.fileBytes} bytes`);
+    } else {
+      assert(entry.estimate === null, `mini estimate ${entry.estimate}`);
+    }
     dumps[kind] = { file, result: r };
     return `${r.fileBytes} bytes in ${r.durationMs} ms`;
   });

@@ -64,14 +64,16 @@ async function main(): Promise<void> {
   for (const kind of ['full', 'mini'] as const) {
     let progressEvents = 0;
     let lastBytes = 0;
+    let estimate: number | null = null;
     try {
       const result = await writer.write({ ...base, kind }, {
         onProgress: (p) => {
           progressEvents++;
           lastBytes = p.bytesWritten;
+          estimate = p.estimatedTotalBytes;
         },
       });
-      report[kind] = { result, progressEvents, lastBytes, dacl: readFileDaclSddl(result.path) };
+      report[kind] = { result, progressEvents, lastBytes, estimate, dacl: readFileDaclSddl(result.path) };
     } catch (err) {
       report[kind] = { error: errorCode(err) };
     }

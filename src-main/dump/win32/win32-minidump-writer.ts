@@ -13,7 +13,7 @@ import { enableDebugPrivilege, readTokenFacts, withOwnerOnlySecurityDescriptor }
 import { miniDumpWriteDumpAsync, symCleanup, symInitialize } from '../../platform/win32/ffi/dbghelp';
 import {
   createFileNew, currentProcess, getExitCodeProcess, getFileSize, getLastError, getProcessCreateTime100ns, openProcess,
-  ProcessAccess, pssApi, queryFullProcessImageName,
+  ProcessAccess, pssApi, queryFullProcessImageName, readCommittedBytes,
 } from '../../platform/win32/ffi/kernel32';
 import { readIs32Bit } from '../../platform/win32/ffi/process-query';
 import { fileTimeToUnixMs } from '../../platform/win32/ffi/win-time';
@@ -108,6 +108,9 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
     let targetPauseMs = method === 'snapshot' ? Math.round(performance.now() - pauseStart) : 0;
     pauseStart = performance.now();
 
+    // A full dump copies every readable committed page, so their sum is the size to expect; a mini dump's size
+    // depends on stacks and what they point to, which only dbghelp knows.
+    const estimatedTotalBytes = request.kind === 'full' ? readCommittedBytes(target) : null;
     symInitialize(target);
     let cancelled = false;
     const onAbort = (): void => {
@@ -116,7 +119,7 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
     signal?.addEventListener('abort', onAbort, { once: true });
     const outFile = file;
     const timer = setInterval(() => {
-      onProgress?.({ bytesWritten: getFileSize(outFile), estimatedTotalBytes: null, elapsedMs: elapsed(), phase: 'writing' });
+      onProgress?.({ bytesWritten: getFileSize(outFile), estimatedTotalBytes, elapsedMs: elapsed(), phase: 'writing' });
     }, PROGRESS_INTERVAL_MS);
     const dumpPromise = miniDumpWriteDumpAsync(snapshot ?? target, request.pid, file, minidumpFlagsFor(request.kind), {
       shouldCancel: () => cancelled,
@@ -151,7 +154,7 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
     }
     symCleanup(target);
     if (method === 'live') targetPauseMs = Math.round(performance.now() - pauseStart);
-    onProgress?.({ bytesWritten: getFileSize(file), estimatedTotalBytes: null, elapsedMs: elapsed(), phase: 'finishing' });
+    onProgress?.({ bytesWritten: getFileSize(file), estimatedTotalBytes, elapsedMs: elapsed(), phase: 'finishing' });
     if (!ok) {
       const STILL_ACTIVE = 259;
       const alive = getExitCodeProcess(target) === STILL_ACTIVE;
