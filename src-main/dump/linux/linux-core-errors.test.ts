@@ -1,7 +1,7 @@
 // The Linux core writer's refusals, against real processes: each gives its code and sentence, leaves no file, and
 // leaves the target running. (Another user's process and an unwritable folder run as `nobody`: see the CLI's
 // dump.test.ts.)
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,19 @@ describe('Linux ELF core writer refusals', () => {
     const err = await expectDumpError({ pid: target.pid, startTimeMs, kind: 'mini', outDir: missing }, 'folder-unwritable');
     expect(err.message).toMatch(/Choose a folder you can write to/);
     expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  it('refuses up front when the disk cannot hold the dump (a 16 MiB tmpfs)', async () => {
+    const small = mkdtempSync(join(tmpdir(), 'procscope-small-disk-'));
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', small]).status).toBe(0);
+    try {
+      const err = await expectDumpError({ pid: target.pid, startTimeMs, kind: 'full', outDir: small }, 'disk-full');
+      expect(err.message).toMatch(/needs about \d+ MiB but .* has 16 MiB free\. Free some space or choose another folder/);
+      expect(readdirSync(small)).toEqual([]);
+    } finally {
+      spawnSync('umount', [small]);
+      rmSync(small, { recursive: true, force: true });
+    }
   });
 
   it('refuses bad requests with a sentence', async () => {
