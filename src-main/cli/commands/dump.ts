@@ -5,7 +5,7 @@
  * failures exit 1 with the writer's sentence.
  */
 import { resolve } from 'node:path';
-import { DUMP_SECRETS_WARNING, type DumpKind } from '../../../src-shared/model/dump';
+import { DUMP_SECRETS_WARNING, type DumpKind, type DumpProgress } from '../../../src-shared/model/dump';
 import { DumpError } from '../../dump/dump-writer';
 import { createPlatformDumpWriter } from '../../dump/select-writer';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
@@ -60,6 +60,12 @@ export function parseDumpArgs(args: readonly string[], cwd: string): DumpArgs {
   return { pid, kind: kind ?? 'full', outDir: outDir ?? cwd, json };
 }
 
+function progressLine(p: DumpProgress): string {
+  const mib = (n: number): string => `${(n / 2 ** 20).toFixed(0)} MiB`;
+  const of = p.estimatedTotalBytes ? ` of ${mib(p.estimatedTotalBytes)}` : '';
+  return `${p.phase} ${mib(p.bytesWritten)}${of}, ${(p.elapsedMs / 1000).toFixed(1)} s`.padEnd(50);
+}
+
 function startTimeOf(pid: number): number | null {
   if (process.platform === 'linux') return readProcessStartTimeMs(pid);
   throw new DumpError('unsupported', 'procscope dump runs on Linux for now; on Windows use the app.');
@@ -76,10 +82,13 @@ async function runDump(args: string[], io: CliIo): Promise<number> {
       throw new DumpError('process-gone', `There is no process ${parsed.pid}. Check the pid with \`procscope list\`.`);
     }
     const writer = await createPlatformDumpWriter();
+    // A progress line only for a person at a terminal; scripts (--json, pipes) get the result alone.
+    const showProgress = !parsed.json && process.stderr.isTTY === true;
     const result = await writer.write(
       { pid: parsed.pid, startTimeMs, kind: parsed.kind, outDir: parsed.outDir },
-      { signal: abort.signal },
+      { signal: abort.signal, onProgress: showProgress ? (p) => io.stderr(`\r${progressLine(p)}`) : undefined },
     );
+    if (showProgress) io.stderr('\n');
     if (parsed.json) {
       const { path, kind, pid, bytesOnDisk, fileBytes, sha256, durationMs, targetPauseMs, unreadableBytes } = result;
       io.stdout(`${JSON.stringify({ path, kind, pid, bytesOnDisk, fileBytes, sha256, durationMs, targetPauseMs, unreadableBytes })}\n`);
