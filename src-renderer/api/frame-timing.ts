@@ -8,6 +8,8 @@
 export interface FrameTiming {
   seq: number;
   deltaToCommitMs: number;
+  /** From the delta to the start (vsync time) of the frame that shows it: includes waiting for that vsync. */
+  deltaToFrameStartMs: number;
   deltaToPaintMs: number;
 }
 
@@ -31,11 +33,11 @@ export function markDeltaApplied(seq: number): void {
   startedAt.delete(seq);
   queueMicrotask(() => {
     const deltaToCommitMs = performance.now() - start;
-    requestAnimationFrame(() => {
+    requestAnimationFrame((frameStartMs) => {
       const channel = new MessageChannel();
       channel.port1.onmessage = () => {
         const measure = performance.measure(`procscope:delta-to-paint-${seq}`, `procscope:delta-${seq}`);
-        list.push({ seq, deltaToCommitMs, deltaToPaintMs: measure.duration });
+        list.push({ seq, deltaToCommitMs, deltaToFrameStartMs: frameStartMs - start, deltaToPaintMs: measure.duration });
       };
       channel.port2.postMessage(null);
     });
