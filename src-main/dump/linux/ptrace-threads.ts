@@ -5,6 +5,7 @@
  * runs on exactly as before. Never leaves a thread attached: attach failures detach what was taken.
  */
 import { readdirSync } from 'node:fs';
+import { DumpError } from '../dump-writer';
 import {
   ECHILD,
   EPERM,
@@ -157,7 +158,10 @@ export function readThreadRegistersSync(thread: StoppedThread): ThreadRegisters 
   const prstatusRegs = getRegsetSync(thread.tid, NT_PRSTATUS, USER_REGS_BYTES);
   if (!prstatusRegs) return null;
   if (prstatusRegs.length !== USER_REGS_BYTES) {
-    throw new Error(`thread ${thread.tid} has a ${prstatusRegs.length}-byte register set; only x86-64 targets are supported`);
+    throw new DumpError(
+      'unsupported',
+      `Thread ${thread.tid} has a ${prstatusRegs.length}-byte register set: it is not a 64-bit x86 process, and Procscope writes cores of those only.`,
+    );
   }
   const siginfo = Buffer.alloc(128);
   const si = ptraceSync(PTRACE_GETSIGINFO, thread.tid, 0n, bufferAddress(siginfo));
