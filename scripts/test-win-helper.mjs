@@ -2,38 +2,48 @@
 // `node scripts/test-win-helper.mjs`: the elevated dump helper on Windows, under Wine. Bundles the probe
 // (scripts/wine-helper) and the production `procscope helper` entry, runs the probe with the Windows node.exe,
 // and judges its report: a minidump written through runas + named pipe, and three refusals that leave no file.
-// Reuses the Windows runtime of scripts/wine/wine-env.mjs. Exits non-zero on any failure.
+// Reuses the Windows runtime of scripts/wine/wine-env.mjs. scripts/test-win.mjs runs it as part of the Windows suite
+// through runHelperSuite(); run on its own, it exits non-zero on any failure.
 import { join } from 'node:path';
 import { build } from 'rolldown';
 import { appDir, ensureWinRuntime, runWine, winPath } from './wine/wine-env.mjs';
 
-ensureWinRuntime();
-const outDir = join(appDir, 'helper-probe');
-await build({
-  input: {
-    'helper-probe': join(import.meta.dirname, 'wine-helper', 'helper-probe.ts'),
-    'helper-entry': join(import.meta.dirname, '..', 'src-main', 'dump', 'helper', '__fixtures__', 'helper-entry.ts'),
-  },
-  platform: 'node',
-  external: ['koffi'],
-  logLevel: 'warn',
-  output: { dir: outDir, format: 'cjs', entryFileNames: '[name].js' },
-});
-const run = await runWine(join(outDir, 'helper-probe.js'), [winPath(join(outDir, 'helper-entry.js'))], { timeoutMs: 240_000 });
-let failed = 0;
-const check = (ok, name, detail) => {
-  if (!ok) failed++;
-  process.stdout.write(`${ok ? 'ok     ' : 'FAILED '} ${name}${detail ? ` — ${detail}` : ''}\n`);
-};
-if (run.code !== 0) {
-  check(false, 'helper probe ran', `exit ${run.code}: ${run.stderr.slice(0, 1500)}`);
-} else {
-  const r = JSON.parse(run.stdout);
-  check(r.valid.ok && r.valid.format === 'minidump' && r.valid.fileBytes > 0 && r.valid.files.length === 1, 'helper via runas + named pipe writes a minidump', JSON.stringify(r.valid));
-  check(!r.wrongStart.ok && r.wrongStart.code === 'pid-recycled' && r.wrongStart.files.length === 0, 'wrong start time refused, no file', JSON.stringify(r.wrongStart));
-  check(!r.relative.ok && r.relative.code === 'bad-request' && /absolute folder path/.test(r.relative.message), 'relative folder refused', r.relative.message);
-  if (r.junction.unsupported) process.stdout.write(`skipped junction refused — Wine cannot create a junction: ${r.junction.unsupported}\n`);
-  else check(!r.junction.ok && /symbolic link or junction/.test(r.junction.message) && r.junction.realFiles.length === 0, 'junction refused, no file', r.junction.message);
+/** check(ok, name, detail) records one test; skip(name, reason) one skip with its reason. */
+export async function runHelperSuite(check, skip) {
+  const outDir = join(appDir, 'helper-probe');
+  await build({
+    input: {
+      'helper-probe': join(import.meta.dirname, 'wine-helper', 'helper-probe.ts'),
+      'helper-entry': join(import.meta.dirname, '..', 'src-main', 'dump', 'helper', '__fixtures__', 'helper-entry.ts'),
+    },
+    platform: 'node',
+    external: ['koffi'],
+    logLevel: 'warn',
+    output: { dir: outDir, format: 'cjs', entryFileNames: '[name].js' },
+  });
+  const run = await runWine(join(outDir, 'helper-probe.js'), [winPath(join(outDir, 'helper-entry.js'))], { timeoutMs: 240_000 });
+  if (run.code !== 0) {
+    check(false, 'helper probe ran', `exit ${run.code}: ${run.stderr.slice(0, 1500)}`);
+  } else {
+    const r = JSON.parse(run.stdout);
+    check(r.valid.ok && r.valid.format === 'minidump' && r.valid.fileBytes > 0 && r.valid.files.length === 1, 'helper via runas + named pipe writes a minidump', JSON.stringify(r.valid));
+    check(!r.wrongStart.ok && r.wrongStart.code === 'pid-recycled' && r.wrongStart.files.length === 0, 'wrong start time refused, no file', JSON.stringify(r.wrongStart));
+    check(!r.relative.ok && r.relative.code === 'bad-request' && /absolute folder path/.test(r.relative.message), 'relative folder refused', r.relative.message);
+    if (r.junction.unsupported) skip('junction refused', `Wine cannot create a junction: ${r.junction.unsupported}`);
+    else check(!r.junction.ok && /symbolic link or junction/.test(r.junction.message) && r.junction.realFiles.length === 0, 'junction refused, no file', r.junction.message);
+  }
+  process.stdout.write(`windows helper (wine) took ${(run.ms / 1000).toFixed(1)} s\n`);
 }
-process.stdout.write(`windows helper (wine): ${failed ? `${failed} failed` : 'all passed'} in ${(run.ms / 1000).toFixed(1)} s\n`);
-process.exit(failed ? 1 : 0);
+
+if (process.argv[1] === import.meta.filename) {
+  ensureWinRuntime();
+  let failed = 0;
+  await runHelperSuite(
+    (ok, name, detail) => {
+      if (!ok) failed++;
+      process.stdout.write(`${ok ? 'ok     ' : 'FAILED '} ${name}${detail ? ` — ${detail}` : ''}\n`);
+    },
+    (name, reason) => process.stdout.write(`skipped ${name} — ${reason}\n`),
+  );
+  process.exit(failed ? 1 : 0);
+}

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from 'node:path';
 import { buildProbes } from './wine/build-probes.mjs';
 import { loadMinidumpReader } from './wine/load-reader.mjs';
+import { runHelperSuite } from './test-win-helper.mjs';
 import { cacheDir, ensureWinRuntime, root, runWine, stageBuiltCli, winPath } from './wine/wine-env.mjs';
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
@@ -260,6 +261,13 @@ if (spawnSync('npx', ['--no-install', 'electron-vite', 'build'], { cwd: root, st
   }
 } else {
   record(false, 'electron-vite build for the CLI under Wine', 'the build failed');
+}
+
+// 4. The elevated dump helper: runas + named pipe + one-time secret, and its refusals.
+try {
+  await runHelperSuite((ok, name, detail) => record(ok, name, detail), skip);
+} catch (err) {
+  record(false, 'the elevated helper under Wine', err instanceof Error ? err.message : String(err));
 }
 
 rmSync(outDir, { recursive: true, force: true });
