@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { DUMP_SECRETS_WARNING, type DumpKind, type DumpProgress } from '../../../src-shared/model/dump';
 import { DumpError } from '../../dump/dump-writer';
 import { createPlatformDumpWriter } from '../../dump/select-writer';
-import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import { createPlatformBackend } from '../../platform/select-backend';
 import { CliUsageError, type CliCommand, type CliIo } from '../cli-command';
 
 const USAGE = [
@@ -66,9 +66,14 @@ function progressLine(p: DumpProgress): string {
   return `${p.phase} ${mib(p.bytesWritten)}${of}, ${(p.elapsedMs / 1000).toFixed(1)} s`.padEnd(50);
 }
 
-function startTimeOf(pid: number): number | null {
-  if (process.platform === 'linux') return readProcessStartTimeMs(pid);
-  throw new DumpError('unsupported', 'procscope dump runs on Linux for now; on Windows use the app.');
+/** Through the platform backend, so the same command runs on Linux and Windows. */
+async function startTimeOf(pid: number): Promise<number | null> {
+  const backend = await createPlatformBackend();
+  try {
+    return backend.readStartTimeMs(pid);
+  } finally {
+    backend.dispose();
+  }
 }
 
 async function runDump(args: string[], io: CliIo): Promise<number> {
@@ -77,7 +82,7 @@ async function runDump(args: string[], io: CliIo): Promise<number> {
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
   try {
-    const startTimeMs = startTimeOf(parsed.pid);
+    const startTimeMs = await startTimeOf(parsed.pid);
     if (startTimeMs === null) {
       throw new DumpError('process-gone', `There is no process ${parsed.pid}. Check the pid with \`procscope list\`.`);
     }
