@@ -5,6 +5,10 @@
  * here. Main process / CLI only; never holds a file descriptor past one call.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import { constants } from 'node:os';
+import { preadSync } from './ffi/libc';
+
+const { ESRCH, ENOENT, EACCES, EPERM } = constants.errno;
 
 export type ProcReadFailure = 'gone' | 'denied' | 'error';
 
@@ -71,12 +75,10 @@ export function createProcFileReader(initialBytes = 4096, maxBytes = 1 << 20): P
       }
     },
     rereadSync(fd: number): number | ProcReadFailure {
-      try {
-        // Callers keep descriptors only for small files (stat), which fit the buffer in one read.
-        return readSync(fd, buffer, 0, buffer.length, 0);
-      } catch (err) {
-        return failureOf(err);
-      }
+      // Callers keep descriptors only for small files (stat), which fit the buffer in one read.
+      const n = preadSync(fd, buffer, buffer.length);
+      if (n >= 0) return n;
+      return -n === ESRCH || -n === ENOENT ? 'gone' : -n === EACCES || -n === EPERM ? 'denied' : 'error';
     },
   };
 }
