@@ -1,12 +1,21 @@
 /*
  * The services behind both transports (Electron IPC and the browser host's WebSocket): one backend, one poller,
- * the poller state the UI shows, and the per-sender process-stream subscriptions. Runs in the Electron main process
- * or the `procscope serve` Node process. It never imports electron or ws: transports hand it a HostSender.
+ * the poller state the UI shows, the per-sender process-stream subscriptions and the (lazily created) dump engine.
+ * Runs in the Electron main process or the `procscope serve` Node process. It never imports electron or ws:
+ * transports hand it a HostSender, and the Electron host its native dialogs as a HostShell.
  */
 import type { AppInfo, PollerState, PushChannel, PushPayload } from '../../src-shared/ipc/contract';
-import { DEFAULT_REFRESH_INTERVAL_MS } from '../../src-shared/model/process';
+import { DEFAULT_REFRESH_INTERVAL_MS, type ProcessRow } from '../../src-shared/model/process';
 import type { ProcessBackend } from '../platform/backend';
 import type { Poller } from '../poller/poller-types';
+import { createDumpServices, type DumpEngineFactory, type DumpServices } from './dump-services';
+
+/** What only a desktop host can do (Electron's dialog and shell); the browser host has none. */
+export interface HostShell {
+  /** A native folder picker; null when the user cancelled. */
+  chooseFolder(defaultPath: string | undefined, senderId: string): Promise<string | null>;
+  showItemInFolder(path: string): void;
+}
 
 /** One renderer as a transport sees it: an Electron webContents or one WebSocket connection. */
 export interface HostSender {
@@ -18,6 +27,10 @@ export interface AppServices {
   readonly backend: ProcessBackend;
   readonly poller: Poller;
   readonly appInfo: AppInfo;
+  readonly dumps: DumpServices;
+  readonly shell: HostShell | null;
+  /** The latest rows the user saw (one poll first if there is no sample yet). */
+  readRows(): Promise<readonly ProcessRow[]>;
   getPollerState(): PollerState;
   setRefreshInterval(intervalMs: number): PollerState;
   /** Pause when running, resume at the last interval when paused. */
@@ -31,7 +44,8 @@ export interface AppServices {
   onPollerStateChange(listener: (state: PollerState) => void): () => void;
   /** Forget a sender that went away (window closed, socket closed). */
   releaseSender(senderId: string): void;
-  dispose(): void;
+  /** Stops the poller and waits for the dump engine to cancel its jobs and write its settings. */
+  dispose(): Promise<void>;
 }
 
 export interface AppServicesOptions {
@@ -39,6 +53,9 @@ export interface AppServicesOptions {
   poller: Poller;
   version: string;
   initialIntervalMs?: number;
+  /** Builds the dump engine on first use; absent: the dump channels answer 'unsupported'. */
+  dumpEngineFactory?: DumpEngineFactory;
+  shell?: HostShell;
 }
 
 export function createAppServices(options: AppServicesOptions): AppServices {
@@ -63,6 +80,12 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     return next;
   };
 
+  const readRows = async (): Promise<readonly ProcessRow[]> => {
+    if (!poller.getSnapshot()) await poller.refreshNow();
+    return poller.getSnapshot()?.rows ?? [];
+  };
+  const shell = options.shell ?? null;
+
   const services: AppServices = {
     backend,
     poller,
@@ -71,7 +94,20 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       version: options.version,
       backendPlatform: backend.platform,
       handleCount: backend.capabilities.handleCount,
+      capabilities: {
+        suspend: backend.capabilities.suspend,
+        dumpFormat: options.dumpEngineFactory ? backend.capabilities.dumpFormat : 'none',
+        chooseFolder: shell !== null,
+        showInFolder: shell !== null,
+      },
     },
+    dumps: createDumpServices({
+      factory: options.dumpEngineFactory ?? null,
+      readRows,
+      broadcast: (payload) => services.broadcast('procscope:dump-event', payload),
+    }),
+    shell,
+    readRows,
     getPollerState: state,
     setRefreshInterval(intervalMs) {
       poller.setIntervalMs(intervalMs);
@@ -107,10 +143,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     releaseSender(senderId) {
       services.unsubscribeProcesses(senderId);
     },
-    dispose() {
+    async dispose() {
       stateListeners.clear();
       for (const id of [...senders.keys()]) services.unsubscribeProcesses(id);
       poller.dispose();
+      await services.dumps.dispose();
       backend.dispose();
     },
   };

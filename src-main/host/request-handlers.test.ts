@@ -16,11 +16,48 @@ function setup() {
   return { services, poller, handlers: createRequestHandlers(services), pushes, sender };
 }
 
+const BAD_TARGETS: unknown[] = [
+  {},
+  { pid: 10 },
+  { pid: 0, startTimeMs: 1 },
+  { pid: -5, startTimeMs: 1 },
+  { pid: 1.5, startTimeMs: 1 },
+  { pid: '10', startTimeMs: 1 },
+  { pid: 10, startTimeMs: -1 },
+  { pid: 10, startTimeMs: 1, extra: true },
+];
+const GOOD_DUMP = { pid: 10, startTimeMs: 1, kind: 'full', outDir: '/tmp/dumps' };
+const BAD_DUMPS: unknown[] = [
+  { ...GOOD_DUMP, kind: 'huge' },
+  { ...GOOD_DUMP, outDir: 'dumps' },
+  { ...GOOD_DUMP, outDir: '' },
+  { ...GOOD_DUMP, outDir: '/tmp/a\0b' },
+  { ...GOOD_DUMP, pid: 0 },
+  { ...GOOD_DUMP, name: '' },
+  { ...GOOD_DUMP, name: 'x'.repeat(256) },
+  { ...GOOD_DUMP, path: '/etc/passwd' },
+  { pid: 10, startTimeMs: 1, kind: 'full' },
+];
+const BAD_JOB_IDS: unknown[] = [{}, { jobId: '' }, { jobId: 7 }, { jobId: 'x'.repeat(65) }, { jobId: 'dump-1', more: 1 }];
+
 /** Arguments that no channel accepts, plus channel-specific bad values. */
 const ALWAYS_INVALID: unknown[] = [undefined, null, 'text', 42, [], { unexpected: true }];
 const CHANNEL_INVALID: Partial<Record<RequestChannel, unknown[]>> = {
   'procscope:set-refresh-interval': [{}, { intervalMs: 7 }, { intervalMs: -1000 }, { intervalMs: '1000' }, { intervalMs: 1000, extra: 1 }, { intervalMs: 1000.5 }],
   'procscope:set-include-handle-count': [{}, { include: 'yes' }, { include: 1 }],
+  'procscope:kill-process': BAD_TARGETS,
+  'procscope:kill-process-tree': BAD_TARGETS,
+  'procscope:suspend-process': BAD_TARGETS,
+  'procscope:resume-process': BAD_TARGETS,
+  'procscope:start-dump': BAD_DUMPS,
+  'procscope:start-tree-dump': BAD_DUMPS,
+  'procscope:cancel-dump': BAD_JOB_IDS,
+  'procscope:retry-dump-elevated': BAD_JOB_IDS,
+  'procscope:delete-dump': BAD_JOB_IDS,
+  'procscope:dismiss-dump': BAD_JOB_IDS,
+  'procscope:show-dump-in-folder': BAD_JOB_IDS,
+  'procscope:update-dump-settings': [{}, { dumpDir: 'relative/dir' }, { lastKind: 'huge' }, { dumpDir: '' }, { dumpDir: '/tmp', other: 1 }],
+  'procscope:choose-dump-folder': [{ defaultPath: 3 }, { defaultPath: '/tmp', x: 1 }],
 };
 
 describe('IPC contract', () => {
@@ -76,7 +113,17 @@ describe('IPC contract', () => {
     await dispatchRequest(handlers, 'procscope:refresh-now', {}, { sender });
     expect(pushes.filter((p) => p.channel === 'procscope:process-stream')).toHaveLength(1);
     const info = await dispatchRequest(handlers, 'procscope:get-app-info', {}, { sender });
-    expect(info).toEqual({ ok: true, value: { name: 'Procscope', version: '9.9.9', backendPlatform: 'fake', handleCount: 'cheap' } });
+    expect(info).toEqual({
+      ok: true,
+      value: {
+        name: 'Procscope',
+        version: '9.9.9',
+        backendPlatform: 'fake',
+        handleCount: 'cheap',
+        // No dump engine and no native shell were given: the renderer hides dumps, Browse… and Show in folder.
+        capabilities: { suspend: true, dumpFormat: 'none', chooseFolder: false, showInFolder: false },
+      },
+    });
   });
 
   it('turns handler failures into typed errors instead of throwing', async () => {

@@ -5,10 +5,15 @@
  */
 import type { RequestArgs, RequestChannel, RequestResult } from '../../src-shared/ipc/contract';
 import { isRequestChannel } from '../../src-shared/ipc/contract';
-import { ipcFail, ipcOk, type IpcEnvelope } from '../../src-shared/ipc/ipc-result';
+import { ipcFail, ipcOk, type IpcEnvelope, type IpcErrorCode } from '../../src-shared/ipc/ipc-result';
 import { describeSchemaError, REQUEST_SCHEMAS } from '../../src-shared/ipc/request-schemas';
+import type { DumpErrorCode } from '../../src-shared/model/dump';
+import { DumpError } from '../dump/dump-writer';
 import { ProcessActionError } from '../platform/backend';
 import type { AppServices, HostSender } from './app-services';
+import { createDumpHandlers } from './dump-handlers';
+import { killProcessTree } from './process-actions';
+import { HostRequestError } from './host-request-error';
 
 export interface RequestContext {
   sender: HostSender;
@@ -40,8 +45,38 @@ export function createRequestHandlers(services: AppServices): RequestHandlers {
       return null;
     },
     'procscope:get-app-info': async () => services.appInfo,
+    'procscope:kill-process': async (target) => {
+      await services.backend.terminate(target);
+      return null;
+    },
+    'procscope:kill-process-tree': async (target) => killProcessTree(services.backend, await services.readRows(), target),
+    'procscope:suspend-process': async (target) => {
+      await services.backend.suspend(target);
+      return null;
+    },
+    'procscope:resume-process': async (target) => {
+      await services.backend.resume(target);
+      return null;
+    },
+    ...createDumpHandlers(services),
   };
 }
+
+/** The engine's codes in the contract's terms; the engine's sentence travels unchanged. */
+const DUMP_TO_IPC: Record<DumpErrorCode, IpcErrorCode> = {
+  'needs-elevation': 'access-denied',
+  'process-gone': 'process-gone',
+  'pid-recycled': 'pid-recycled',
+  'already-traced': 'failed',
+  'disk-full': 'failed',
+  'file-exists': 'failed',
+  'folder-unwritable': 'failed',
+  'bad-request': 'invalid-argument',
+  cancelled: 'failed',
+  'elevation-cancelled': 'failed',
+  unsupported: 'unsupported',
+  'io-error': 'failed',
+};
 
 /** Validate the channel and the argument, run the one handler, and answer with an envelope. */
 export async function dispatchRequest(
@@ -59,7 +94,9 @@ export async function dispatchRequest(
   try {
     return ipcOk(await handler(parsed.data, context));
   } catch (err) {
-    if (err instanceof ProcessActionError) return ipcFail(err.code === 'failed' ? 'internal' : err.code, err.message);
+    if (err instanceof ProcessActionError) return ipcFail(err.code, err.message);
+    if (err instanceof DumpError) return ipcFail(DUMP_TO_IPC[err.code], err.message);
+    if (err instanceof HostRequestError) return ipcFail(err.code, err.message);
     return ipcFail('internal', `${channel} failed: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -5,6 +5,16 @@
  * To add a feature, add entries here, a zod schema per request in request-schemas.ts and one handler in main.
  */
 import type { ProcessSnapshot, ProcessStreamMessage } from '../model/process';
+import type {
+  DumpEventPayload,
+  DumpGroupView,
+  DumpJobList,
+  DumpJobView,
+  DumpSettingsView,
+  KillTreeResult,
+  ProcessTargetArgs,
+  StartDumpArgs,
+} from './dump-contract';
 
 export const IPC_PREFIX = 'procscope:';
 
@@ -22,6 +32,19 @@ export interface AppInfo {
   /** Which backend reads the processes. */
   backendPlatform: 'linux' | 'win32' | 'fake';
   handleCount: 'cheap' | 'costly' | 'none';
+  /** What this host can do, so the renderer hides what it cannot (the browser host has no native dialogs). */
+  capabilities: HostCapabilities;
+}
+
+export interface HostCapabilities {
+  /** Suspend / Resume of a process. */
+  suspend: boolean;
+  /** The dump file name's extension. */
+  dumpFormat: 'elf-core' | 'minidump' | 'none';
+  /** procscope:choose-dump-folder opens a native folder picker (Electron only). */
+  chooseFolder: boolean;
+  /** procscope:show-dump-in-folder opens the file manager (Electron only). */
+  showInFolder: boolean;
 }
 
 /** Menu items that the renderer carries out (the Electron menu owns no view state). */
@@ -40,6 +63,29 @@ export interface RequestMap {
   'procscope:set-include-handle-count': { args: { include: boolean }; result: PollerState };
   'procscope:refresh-now': { args: Record<string, never>; result: null };
   'procscope:get-app-info': { args: Record<string, never>; result: AppInfo };
+  /** Row actions, by identity: a pid that now belongs to another process is refused. */
+  'procscope:kill-process': { args: ProcessTargetArgs; result: null };
+  /** The process first, then its descendants (as Process Explorer), so a parent cannot restart them. */
+  'procscope:kill-process-tree': { args: ProcessTargetArgs; result: KillTreeResult };
+  'procscope:suspend-process': { args: ProcessTargetArgs; result: null };
+  'procscope:resume-process': { args: ProcessTargetArgs; result: null };
+  /** Dump jobs: progress and outcome arrive on procscope:dump-event. */
+  'procscope:start-dump': { args: StartDumpArgs; result: DumpJobView };
+  'procscope:start-tree-dump': { args: StartDumpArgs; result: DumpGroupView };
+  /** False when the job had already finished. */
+  'procscope:cancel-dump': { args: { jobId: string }; result: boolean };
+  'procscope:retry-dump-elevated': { args: { jobId: string }; result: DumpJobView };
+  /** Deletes the file of a finished dump and takes it off the list. */
+  'procscope:delete-dump': { args: { jobId: string }; result: null };
+  /** Takes a finished job off the list, leaving its file. */
+  'procscope:dismiss-dump': { args: { jobId: string }; result: boolean };
+  'procscope:list-dump-jobs': { args: Record<string, never>; result: DumpJobList };
+  'procscope:get-dump-settings': { args: Record<string, never>; result: DumpSettingsView };
+  'procscope:update-dump-settings': { args: Partial<DumpSettingsView>; result: DumpSettingsView };
+  /** Electron only (capabilities.chooseFolder): a native folder picker; null when the user cancelled. */
+  'procscope:choose-dump-folder': { args: { defaultPath?: string }; result: string | null };
+  /** Electron only (capabilities.showInFolder): shows a finished dump's file in the file manager. */
+  'procscope:show-dump-in-folder': { args: { jobId: string }; result: null };
 }
 
 /** Push channel → payload, main → renderer. */
@@ -47,6 +93,8 @@ export interface PushMap {
   'procscope:process-stream': ProcessStreamMessage;
   'procscope:poller-state': PollerState;
   'procscope:menu-command': { command: MenuCommand };
+  /** Every dump-engine event, to every subscribed renderer. */
+  'procscope:dump-event': DumpEventPayload;
 }
 
 export type RequestChannel = keyof RequestMap;
@@ -65,12 +113,28 @@ const REQUEST_CHANNEL_SET = {
   'procscope:set-include-handle-count': true,
   'procscope:refresh-now': true,
   'procscope:get-app-info': true,
+  'procscope:kill-process': true,
+  'procscope:kill-process-tree': true,
+  'procscope:suspend-process': true,
+  'procscope:resume-process': true,
+  'procscope:start-dump': true,
+  'procscope:start-tree-dump': true,
+  'procscope:cancel-dump': true,
+  'procscope:retry-dump-elevated': true,
+  'procscope:delete-dump': true,
+  'procscope:dismiss-dump': true,
+  'procscope:list-dump-jobs': true,
+  'procscope:get-dump-settings': true,
+  'procscope:update-dump-settings': true,
+  'procscope:choose-dump-folder': true,
+  'procscope:show-dump-in-folder': true,
 } as const satisfies Record<RequestChannel, true>;
 
 const PUSH_CHANNEL_SET = {
   'procscope:process-stream': true,
   'procscope:poller-state': true,
   'procscope:menu-command': true,
+  'procscope:dump-event': true,
 } as const satisfies Record<PushChannel, true>;
 
 export const REQUEST_CHANNELS = Object.keys(REQUEST_CHANNEL_SET) as RequestChannel[];

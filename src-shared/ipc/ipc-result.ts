@@ -13,6 +13,8 @@ export type IpcErrorCode =
   | 'pid-recycled'
   | 'access-denied'
   | 'unsupported'
+  /** The operation ran and failed for a reason the message states (a full disk, a file that exists). */
+  | 'failed'
   | 'internal';
 
 export interface IpcError {

@@ -9,6 +9,22 @@ import type { RequestArgs, RequestChannel } from './contract';
 
 const noArgs = z.strictObject({});
 
+const pid = z.number().int().positive().max(0x7fffffff);
+const startTimeMs = z.number().int().nonnegative();
+const target = z.strictObject({ pid, startTimeMs });
+const kind = z.enum(['full', 'mini']);
+/** A POSIX (/x) or Windows (C:\x, \\server\share) absolute path; the engine checks it again for its own OS. */
+const absoluteFolder = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((v) => !v.includes('\0'), { message: 'the folder contains a NUL character' })
+  .refine((v) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith('\\\\'), {
+    message: 'choose an absolute folder (starting with / or a drive letter)',
+  });
+const startDump = z.strictObject({ pid, startTimeMs, kind, outDir: absoluteFolder, name: z.string().min(1).max(255).optional() });
+const jobId = z.strictObject({ jobId: z.string().min(1).max(64) });
+
 const refreshIntervalMs = z
   .number()
   .int()
@@ -25,6 +41,23 @@ export const REQUEST_SCHEMAS: { [C in RequestChannel]: z.ZodType<RequestArgs<C>>
   'procscope:set-include-handle-count': z.strictObject({ include: z.boolean() }),
   'procscope:refresh-now': noArgs,
   'procscope:get-app-info': noArgs,
+  'procscope:kill-process': target,
+  'procscope:kill-process-tree': target,
+  'procscope:suspend-process': target,
+  'procscope:resume-process': target,
+  'procscope:start-dump': startDump,
+  'procscope:start-tree-dump': startDump,
+  'procscope:cancel-dump': jobId,
+  'procscope:retry-dump-elevated': jobId,
+  'procscope:delete-dump': jobId,
+  'procscope:dismiss-dump': jobId,
+  'procscope:list-dump-jobs': noArgs,
+  'procscope:get-dump-settings': noArgs,
+  'procscope:update-dump-settings': z
+    .strictObject({ dumpDir: absoluteFolder.optional(), lastKind: kind.optional() })
+    .refine((v) => v.dumpDir !== undefined || v.lastKind !== undefined, { message: 'give dumpDir or lastKind' }),
+  'procscope:choose-dump-folder': z.strictObject({ defaultPath: z.string().max(4096).optional() }),
+  'procscope:show-dump-in-folder': jobId,
 };
 
 /** One line naming the offending fields, for the typed 'invalid-argument' error. */

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { CliUsageError, type CliCommand } from '../cli-command';
 import { createAppServices } from '../../host/app-services';
+import { createServeDumpEngineFactory } from '../../host/web/web-dump-config';
 import { startWebHost } from '../../host/web/web-host';
 import { createFakeBackend } from '../../platform/fake/fake-backend';
 import { createPlatformBackend } from '../../platform/select-backend';
@@ -19,7 +20,9 @@ Serves the Procscope window to a browser on 127.0.0.1 only and prints a URL with
   --port N       TCP port, 0 = any free port (default 0)
   --interval MS  refresh interval: ${REFRESH_INTERVALS_MS.join(', ')} (default 1000)
   --fake N       show a scripted fake machine with N processes instead of this one (demos, benchmarks)
-Over SSH: ssh -L 8080:127.0.0.1:PORT host, then open the printed URL with port 8080.`;
+Over SSH: ssh -L 8080:127.0.0.1:PORT host, then open the printed URL with port 8080.
+Environment: PROCSCOPE_CONFIG_DIR  folder for the dump settings (default ~/.config/procscope)
+             PROCSCOPE_TEST_ELEVATOR=direct  tests only: "Retry as administrator" runs without a prompt`;
 
 export interface ServeOptions {
   port: number;
@@ -63,7 +66,16 @@ export const serveCommand: CliCommand = {
         ? await createPlatformBackend()
         : createFakeBackend({ processCount: options.fakeProcessCount, changingFraction: 0.02 });
     const poller = createPoller(backend, { intervalMs: options.intervalMs });
-    const services = createAppServices({ backend, poller, version: packageJson.version, initialIntervalMs: options.intervalMs });
+    const services = createAppServices({
+      backend,
+      poller,
+      version: packageJson.version,
+      initialIntervalMs: options.intervalMs,
+      // The fake machine's pids are not real processes, so it writes no dumps.
+      ...(options.fakeProcessCount === null
+        ? { dumpEngineFactory: createServeDumpEngineFactory({ env: process.env, cliScriptPath: join(__dirname, 'cli.js') }) }
+        : {}),
+    });
     const rendererDir = process.env.PROCSCOPE_RENDERER_DIR ?? join(__dirname, '..', 'renderer');
     const host = await startWebHost({ services, rendererDir, port: options.port });
     poller.start();
@@ -72,10 +84,10 @@ export const serveCommand: CliCommand = {
       const stop = () => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
-        void host.close().then(() => {
-          services.dispose();
-          done(0);
-        });
+        void host
+          .close()
+          .then(() => services.dispose())
+          .finally(() => done(0));
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

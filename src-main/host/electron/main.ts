@@ -1,14 +1,18 @@
 /*
  * The Electron main process: one hardened window showing the renderer, the IPC handlers over the shared app
- * services (backend + poller), the application menu, a single-instance lock and remembered window bounds. It
+ * services (backend + poller + dump engine), the application menu, a single-instance lock and remembered window
+ * bounds. Started with --procscope-helper it is the elevated dump helper instead and never opens a window. It
  * composes pieces from this folder and never puts Node or the backend within reach of the page.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, screen, shell } from 'electron';
+import { runCli } from '../../cli/main';
+import { createAppDumpEngine } from '../../dump/dump-engine-setup';
+import { defaultHelperCommand } from '../../dump/helper/helper-dump-writer';
 import { createPlatformBackend } from '../../platform/select-backend';
 import { createPoller } from '../../poller/poller';
-import { createAppServices, type AppServices } from '../app-services';
+import { createAppServices, type AppServices, type HostShell } from '../app-services';
 import { buildMenuTemplate } from './app-menu';
 import { registerIpcHandlers, senderForContents } from './ipc-bridge';
 import { createSenderCheck } from './trusted-sender';
@@ -16,6 +20,8 @@ import { mainWindowOptions } from './window-options';
 import { createAppUrlCheck, hardenWebContents } from './window-security';
 import { loadWindowStateSync, saveWindowStateSync } from './window-state';
 
+/** defaultHelperCommand() starts this binary with the flag; the helper's own arguments follow it. */
+const HELPER_FLAG = '--procscope-helper';
 const rendererIndex = join(__dirname, '..', 'renderer', 'index.html');
 const isAppUrl = createAppUrlCheck(pathToFileURL(rendererIndex).href);
 const trustedContents = new Set<number>();
@@ -63,23 +69,58 @@ function createMainWindow(services: AppServices): BrowserWindow {
   return win;
 }
 
+const hostShell: HostShell = {
+  async chooseFolder(defaultPath) {
+    const options: Electron.OpenDialogOptions = {
+      title: 'Choose the dump folder',
+      properties: ['openDirectory', 'createDirectory'],
+      ...(defaultPath ? { defaultPath } : {}),
+    };
+    const picked = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
+    return picked.canceled ? null : (picked.filePaths[0] ?? null);
+  },
+  showItemInFolder: (path) => shell.showItemInFolder(path),
+};
+
 async function start(): Promise<void> {
   app.on('web-contents-created', (_event, contents) =>
     hardenWebContents(contents, { isAppUrl, openExternal: (url) => void shell.openExternal(url) }),
   );
   const backend = await createPlatformBackend();
-  const services = createAppServices({ backend, poller: createPoller(backend), version: app.getVersion() });
+  const services = createAppServices({
+    backend,
+    poller: createPoller(backend),
+    version: app.getVersion(),
+    shell: hostShell,
+    // Always the platform elevator here: the no-prompt test double is honoured only by the browser host.
+    dumpEngineFactory: (readRows) =>
+      createAppDumpEngine({
+        configDir: app.getPath('userData'),
+        readRows,
+        helperCommand: defaultHelperCommand({ execPath: process.execPath, isElectron: true, cliScriptPath: join(__dirname, 'cli.js') }),
+      }),
+  });
   registerIpcHandlers(ipcMain, services, createSenderCheck({ trustedWebContentsIds: () => trustedContents, isAppUrl }));
   installMenu(services);
   services.poller.start();
   mainWindow = createMainWindow(services);
   app.on('window-all-closed', () => {
-    services.dispose();
-    app.quit();
+    void services.dispose().finally(() => app.quit());
   });
 }
 
-if (!app.requestSingleInstanceLock()) {
+const helperFlagAt = process.argv.indexOf(HELPER_FLAG);
+if (helperFlagAt >= 0) {
+  // The elevated helper: one dump, then exit, before the single-instance lock (the app may be running) or a window.
+  const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
+  runCli(['helper', ...process.argv.slice(helperFlagAt + 1)], io).then(
+    (code) => app.exit(code),
+    (err: unknown) => {
+      io.stderr(`procscope helper: ${err instanceof Error ? err.message : String(err)}\n`);
+      app.exit(1);
+    },
+  );
+} else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => {
