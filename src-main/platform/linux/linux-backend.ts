@@ -3,7 +3,7 @@
  * by pidfd signals (linux-process-actions.ts). Runs in the main process or the CLI. Snapshots are serialised,
  * because the per-identity cache they share must not be walked by two polls at once.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { BackendSnapshot, ProcessBackend, ProcessTarget, SnapshotOptions } from '../backend';
 import { clockTicksPerSecond, onlineCpuCount, pageSizeBytes } from './ffi/libc';
@@ -14,6 +14,15 @@ import { parseMemInfo } from './proc-meminfo';
 import { readProcessStartTimeMs, startTicksToEpochMs } from './proc-start-time';
 import { createUserNameCache } from './user-names';
 
+/** /proc/self names this process only when /proc belongs to our pid namespace (not so in some containers). */
+function sameProcNamespace(): boolean {
+  try {
+    return readlinkSync('/proc/self') === String(process.pid);
+  } catch {
+    return false;
+  }
+}
+
 export function createLinuxBackend(): ProcessBackend {
   const reader = createLinuxSnapshotReader({
     clockTicksPerSecond: clockTicksPerSecond(),
@@ -22,6 +31,7 @@ export function createLinuxBackend(): ProcessBackend {
     userName: createUserNameCache(),
     nowMs: () => Date.now(),
     keptDescriptorBudget: keptDescriptorBudget(readFileSync('/proc/self/limits', 'latin1')),
+    trustLastPid: sameProcNamespace(),
   });
   let queue: Promise<unknown> = Promise.resolve();
   let disposed = false;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLinuxSnapshotReader, type LinuxSnapshotReader } from './linux-snapshot';
 import { failureOf } from './proc-file-reader';
+import { parseLastPid } from './proc-loadavg';
 
 const FIXTURES = join(__dirname, '__fixtures__');
 const BOOT_MS = 1_700_000_000_000;
@@ -37,6 +38,7 @@ function createReader(nowMs = BOOT_MS + 10_000_000) {
     userName: (uid) => (uid === 0 ? 'root' : String(uid)),
     nowMs: () => nowMs,
     keptDescriptorBudget: 100,
+    trustLastPid: true,
     procRoot: root,
   });
   return reader;
@@ -125,6 +127,21 @@ describe('Linux snapshot reader on a fake /proc', () => {
     const withFds = (await r.readRows(true))[0]!.handleCount;
     // A real /proc reports the count as the directory size; a plain folder's size is not a count, so either way >= 3.
     expect(withFds).toBeGreaterThanOrEqual(3);
+  });
+
+  it('lists /proc again only when loadavg shows a new last pid', async () => {
+    root = mkdtempSync(join(tmpdir(), 'procscope-fakeproc-'));
+    fakeProcess(400, 'node');
+    writeFileSync(join(root, 'loadavg'), '0.10 0.20 0.30 1/80 400\n');
+    const r = createReader();
+    expect((await r.readRows(false)).map((x) => x.pid)).toEqual([400]);
+    fakeProcess(401, 'node');
+    // Same last pid: the known processes only (a real kernel would have raised it for 401).
+    expect((await r.readRows(false)).map((x) => x.pid)).toEqual([400]);
+    writeFileSync(join(root, 'loadavg'), '0.10 0.20 0.30 1/81 401\n');
+    expect((await r.readRows(false)).map((x) => x.pid).sort()).toEqual([400, 401]);
+    expect(parseLastPid(Buffer.from('garbage'), 7)).toBe(-1);
+    expect(parseLastPid(Buffer.from('0.00 0.01 0.05 2/236 7366\n'), 26)).toBe(7366);
   });
 
   it('maps errno codes to gone / denied', () => {

@@ -8,6 +8,7 @@ import { closeSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { processKey, type ProcessRow } from '../../../src-shared/model/process';
 import { parseProcCmdline } from './proc-cmdline';
 import { createProcFileReader, openProcFileSync, type ProcFileReader } from './proc-file-reader';
+import { parseLastPid } from './proc-loadavg';
 import { parseProcStat, PF_KTHREAD, processStateOf, type ProcStat } from './proc-stat';
 import { parseProcStatm, privateBytesOfStatm } from './proc-statm';
 import { parseProcStatusUids } from './proc-status';
@@ -42,6 +43,11 @@ export interface LinuxSnapshotEnv {
   nowMs: () => number;
   /** How many /proc/PID/stat descriptors may be kept open between polls (see keptDescriptorBudget). */
   keptDescriptorBudget: number;
+  /**
+   * Whether /proc/loadavg's last pid speaks for the /proc being read (the reader lives in the pid namespace /proc
+   * was mounted for). Then a poll with no new pid re-reads the known processes instead of listing /proc.
+   */
+  trustLastPid: boolean;
   procRoot?: string;
 }
 
@@ -82,6 +88,26 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
   const identities = new Map<number, IdentityEntry>();
   let generation = 0;
   let keptDescriptors = 0;
+  let listedPids: number[] = [];
+  let listedLastPid = -1;
+
+  /** The pids to read this poll: the known ones when no pid was handed out since the last listing. */
+  function pidsToRead(): number[] {
+    // loadavg first: a process created after this read raises the last pid, so the next poll lists /proc again.
+    let lastPid = -1;
+    if (env.trustLastPid) {
+      const length = small.readSync(`${root}/loadavg`);
+      if (typeof length === 'number') lastPid = parseLastPid(small.buffer, length);
+    }
+    if (lastPid >= 0 && lastPid === listedLastPid) return listedPids;
+    const pids: number[] = [];
+    for (const name of readdirSync(root)) {
+      const c = name.charCodeAt(0);
+      if (c >= 0x30 && c <= 0x39) pids.push(Number(name));
+    }
+    listedLastPid = lastPid;
+    return pids;
+  }
 
   function forget(pid: number, entry: IdentityEntry): void {
     if (entry.statFd >= 0) {
@@ -287,13 +313,10 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
     async readRows(includeHandleCount: boolean): Promise<ProcessRow[]> {
       generation++;
       const nowMs = env.nowMs();
-      const names = readdirSync(root);
       const rows: ProcessRow[] = [];
       let sinceYield = 0;
-      for (const name of names) {
-        const c = name.charCodeAt(0);
-        if (c < 0x30 || c > 0x39) continue;
-        const row = readOne(Number(name), includeHandleCount, nowMs);
+      for (const pid of pidsToRead()) {
+        const row = readOne(pid, includeHandleCount, nowMs);
         if (row) rows.push(row);
         if (++sinceYield === PROCESSES_PER_SLICE) {
           sinceYield = 0;
@@ -301,6 +324,7 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
         }
       }
       for (const [pid, entry] of identities) if (entry.seenGeneration !== generation) forget(pid, entry);
+      listedPids = rows.map((r) => r.pid);
       return rows;
     },
     dispose(): void {
