@@ -57,7 +57,9 @@ describe('Linux backend on the real system', () => {
         const own = levels.filter((l) => r.commandLine?.includes(`${marker}-${l}`));
         return own[0] === level;
       });
-    const rows = await rowsWhere(b, (rs) => ['L1', 'L2', 'L3'].every((l) => find(rs, l)));
+    // Wait for the sleep under L3 too: it is forked last, and must show its own (post-exec) name and arguments.
+    const sleeperOf = (rs: ProcessRow[]) => rs.find((r) => r.ppid === find(rs, 'L3')?.pid && r.name === 'sleep');
+    const rows = await rowsWhere(b, (rs) => levels.every((l) => find(rs, l)) && sleeperOf(rs)?.commandLine === 'sleep 300');
     const [l1, l2, l3] = ['L1', 'L2', 'L3'].map((l) => find(rows, l)!);
     expect(l1!.pid).toBe(top.pid);
     expect(l1!.ppid).toBe(process.pid);
@@ -74,8 +76,8 @@ describe('Linux backend on the real system', () => {
     // The shared tree builder puts them in one chain under L1.
     const subtree = collectSubtree(buildProcessTree(rows), l1!).map((r) => r.pid);
     expect(subtree.slice(0, 3)).toEqual([l1!.pid, l2!.pid, l3!.pid]);
-    const sleeper = rows.find((r) => r.ppid === l3!.pid && r.name === 'sleep');
-    expect(sleeper?.commandLine).toBe('sleep 300');
+    const sleeper = sleeperOf(rows);
+    expect(sleeper?.exePath).toMatch(/\/sleep$/);
 
     // Kill through the backend, deepest first; a level may already have exited on its own once its child died.
     for (const r of [sleeper!, l3!, l2!, l1!]) {
