@@ -122,7 +122,7 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
     if (entry && entry.statFd >= 0) {
       const length = small.rereadSync(entry.statFd);
       if (typeof length === 'number') return { length, fd: entry.statFd };
-      // The cached process is gone; the pid (listed just now) belongs to a new one.
+      // The cached process is gone; if the pid is in use again, that is a new process, read by path below.
       forget(pid, entry);
     }
     if (keptDescriptors < env.keptDescriptorBudget) {
