@@ -1,13 +1,17 @@
 /*
- * The window: toolbar, process treegrid, status bar. Wires the process stream into the store, Space to pause (as
- * in Process Explorer, except while typing) and the Electron menu's commands. Transport-agnostic: it only sees
+ * The window: toolbar, process treegrid, dump jobs panel, status bar, and the row actions' dialogs. Wires the
+ * process stream and the dump events into the store, Space to pause (as in Process Explorer, except while typing
+ * or in a dialog) and the Electron menu's commands. Transport-agnostic: it only sees
  * the ProcscopeApi from the context.
  */
 import { useEffect, useRef, useState } from 'react';
 import { useApi } from '../api/api-context';
+import { connectDumpEvents } from '../api/dump-events';
 import { connectProcessStream } from '../api/process-stream';
 import { markDeltaApplied, markDeltaReceived } from '../api/frame-timing';
 import { appStore } from '../store/app-store';
+import { ActionDialogs, Notices } from './action-dialogs';
+import { JobsPanel } from './jobs-panel';
 import { ProcessTable } from './process-table';
 import { StatusBar } from './status-bar';
 import { Toolbar } from './toolbar';
@@ -26,6 +30,7 @@ export function App() {
   useEffect(() => {
     api.onDisconnect(setDisconnected);
     const disconnect = connectProcessStream(api, appStore, { onDeltaReceived: markDeltaReceived, onDeltaApplied: markDeltaApplied, onError: setDisconnected });
+    const disconnectDumps = connectDumpEvents(api, appStore);
     const offMenu = api.on('procscope:menu-command', ({ command }) => {
       if (command === 'expand-all') expandAllRows();
       else if (command === 'collapse-all') collapseAllRows();
@@ -35,13 +40,14 @@ export function App() {
     });
     return () => {
       disconnect();
+      disconnectDumps();
       offMenu();
     };
   }, [api]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === ' ' && !e.ctrlKey && !e.altKey && !e.metaKey && !isTypingTarget(e.target)) {
+      if (e.key === ' ' && !e.ctrlKey && !e.altKey && !e.metaKey && !isTypingTarget(e.target) && !appStore.getState().dialog) {
         e.preventDefault();
         void togglePause(api);
       } else if (e.key === 'f' && (e.ctrlKey || e.metaKey)) {
@@ -57,7 +63,10 @@ export function App() {
     <div className="app">
       <Toolbar ref={filterRef} columnChooserOpen={columnChooserOpen} setColumnChooserOpen={setColumnChooserOpen} />
       <ProcessTable />
+      <Notices />
+      <JobsPanel />
       <StatusBar disconnected={disconnected} />
+      <ActionDialogs />
     </div>
   );
 }

@@ -1,7 +1,7 @@
 /*
  * The process treegrid: header, virtualised rows (@tanstack/react-virtual, so 5,000 processes cost only the rows
  * on screen), keyboard navigation as in Process Explorer (↑/↓ select, ← collapse or go to parent, → expand or go
- * to the first child) and the row context menu. Selection is by process key and survives every update.
+ * to the first child) and the row context menu (right-click, the ContextMenu key, Shift+F10). Selection is by process key and survives every update.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type MouseEvent } from 'react';
@@ -53,8 +53,21 @@ export function ProcessTable() {
   const onSelect = useCallback((entry: VisibleRow) => appStore.getState().select(entry.row.key), []);
   const onContextMenu = useCallback((entry: VisibleRow, event: MouseEvent) => {
     event.preventDefault();
+    event.stopPropagation();
     appStore.getState().select(entry.row.key);
     setMenu({ row: entry.row, x: event.clientX, y: event.clientY });
+  }, []);
+  /** The keyboard's way in: the menu opens at the selected row, as it does in Windows' own lists. */
+  const openMenuAtSelection = useCallback(() => {
+    const entry = rows[selectedIndex];
+    if (!entry) return;
+    const rect = document.getElementById(rowDomId(entry.row.key))?.getBoundingClientRect();
+    const gridRect = scrollRef.current?.getBoundingClientRect();
+    setMenu({ row: entry.row, x: (gridRect?.left ?? 0) + 40, y: rect ? rect.bottom : (gridRect?.top ?? 0) + HEADER_HEIGHT_PX });
+  }, [rows, selectedIndex]);
+  const closeMenu = useCallback((restoreFocus: boolean) => {
+    setMenu(null);
+    if (restoreFocus) scrollRef.current?.focus();
   }, []);
 
   useEffect(() => {
@@ -63,6 +76,10 @@ export function ProcessTable() {
   }, [selectedIndex, virtualizer]);
 
   const onKeyDown = (e: KeyboardEvent) => {
+    if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+      e.preventDefault();
+      return openMenuAtSelection();
+    }
     const current = rows[selectedIndex];
     const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT_PX) - 1);
     const moves: Record<string, () => void> = {
@@ -104,6 +121,11 @@ export function ProcessTable() {
       className="process-grid"
       style={gridStyle}
       onKeyDown={onKeyDown}
+      onContextMenu={(e) => {
+        // The ContextMenu key fires contextmenu on the focused grid itself (rows stop their own).
+        e.preventDefault();
+        if (e.target === scrollRef.current) openMenuAtSelection();
+      }}
     >
       <ColumnHeaderRow />
       <div role="rowgroup" className="grid-body" style={{ height: virtualizer.getTotalSize() }}>
@@ -128,7 +150,7 @@ export function ProcessTable() {
       </div>
       {rows.length === 0 && <div className="empty-note">{appStore.getState().seq === null ? 'Reading processes…' : 'No process matches the filter.'}</div>}
     </div>
-    {menu && <RowContextMenu row={menu.row} x={menu.x} y={menu.y} onClose={() => setMenu(null)} />}
+    {menu && <RowContextMenu row={menu.row} x={menu.x} y={menu.y} onClose={closeMenu} />}
     </>
   );
 }

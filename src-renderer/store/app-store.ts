@@ -1,20 +1,24 @@
 /*
- * The renderer's one zustand store, composed of one slice per concern (processes, view, selection). A feature
- * adds its own slice file and one line here. createAppStore() exists so tests get a fresh store each.
+ * The renderer's one zustand store, composed of one slice per concern (processes, view, selection, dump jobs,
+ * row actions). A feature adds its own slice file and one line here. createAppStore() exists so tests get a fresh store each.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
+import { createActionsSlice, type ActionsSlice } from './actions-slice';
+import { createDumpJobsSlice, type DumpJobsSlice } from './dump-jobs-slice';
 import { createProcessesSlice, type ProcessesSlice } from './processes-slice';
 import { createSelectionSlice, type SelectionSlice } from './selection-slice';
 import { createViewSlice, type ViewSlice } from './view-slice';
 
-export type AppState = ProcessesSlice & ViewSlice & SelectionSlice;
+export type AppState = ProcessesSlice & ViewSlice & SelectionSlice & DumpJobsSlice & ActionsSlice;
 
 export function createAppStore(): StoreApi<AppState> {
   return createStore<AppState>()((...a) => ({
     ...createProcessesSlice(...a),
     ...createViewSlice(...a),
     ...createSelectionSlice(...a),
+    ...createDumpJobsSlice(...a),
+    ...createActionsSlice(...a),
   }));
 }
 

@@ -1,0 +1,38 @@
+/*
+ * The one open row-action dialog (kill confirmation, dump, properties) and the notices actions left behind.
+ * Closing a dialog hands the focus back to the process tree, where the keyboard user came from.
+ */
+import { appStore, useAppStore } from '../store/app-store';
+import { DumpDialog } from './dump-dialog';
+import { KillDialog } from './kill-dialog';
+import { PropertiesDialog } from './properties-dialog';
+
+function closeDialog(): void {
+  appStore.getState().closeDialog();
+  document.querySelector<HTMLElement>('[role="treegrid"]')?.focus();
+}
+
+export function ActionDialogs() {
+  const dialog = useAppStore((s) => s.dialog);
+  if (!dialog) return null;
+  if (dialog.type === 'confirm-kill') return <KillDialog row={dialog.row} tree={dialog.tree} onClose={closeDialog} />;
+  if (dialog.type === 'dump') return <DumpDialog row={dialog.row} kind={dialog.kind} tree={dialog.tree} onClose={closeDialog} />;
+  return <PropertiesDialog row={dialog.row} onClose={closeDialog} />;
+}
+
+export function Notices() {
+  const notices = useAppStore((s) => s.notices);
+  if (!notices.length) return null;
+  return (
+    <div className="notices">
+      {notices.map((n) => (
+        <div key={n.id} role="alert" className="notice">
+          <span>{n.text}</span>
+          <button type="button" aria-label="Dismiss this message" onClick={() => appStore.getState().dismissNotice(n.id)}>
+            ×
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}

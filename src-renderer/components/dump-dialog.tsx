@@ -1,0 +1,121 @@
+/*
+ * The save dialog of Create Dump and Dump Process Tree, in-page for both hosts: proposes the remembered folder,
+ * shows the file name the dump will get, says plainly what the file holds, and starts the job. Browse… opens the
+ * native folder picker where the host has one (Electron). Main re-checks everything; this only helps the user.
+ */
+import { useEffect, useId, useState } from 'react';
+import { DUMP_SECRETS_WARNING, dumpFileName, type DumpKind } from '../../src-shared/model/dump';
+import type { ProcessRow } from '../../src-shared/model/process';
+import { useApi } from '../api/api-context';
+import { useAppStore } from '../store/app-store';
+import { ModalDialog } from './modal-dialog';
+
+export function dumpDialogTitle(kind: DumpKind, tree: boolean): string {
+  if (tree) return kind === 'full' ? 'Dump Process Tree: Full Dumps' : 'Dump Process Tree: Minidumps';
+  return kind === 'full' ? 'Create Full Dump' : 'Create Minidump';
+}
+
+const isAbsoluteFolder = (v: string) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith('\\\\');
+
+export function DumpDialog({ row, kind, tree, onClose }: { row: ProcessRow; kind: DumpKind; tree: boolean; onClose(): void }) {
+  const api = useApi();
+  const capabilities = useAppStore((s) => s.capabilities);
+  const folderId = useId();
+  const warningId = useId();
+  const [folder, setFolder] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [at] = useState(() => new Date());
+  const ext = capabilities?.dumpFormat === 'minidump' ? 'dmp' : 'core';
+  const fileName = dumpFileName(row.name, row.pid, kind, ext, at);
+
+  useEffect(() => {
+    let live = true;
+    api.request('procscope:get-dump-settings', {}).then(
+      (settings) => live && setFolder((f) => f ?? settings.dumpDir),
+      (err: unknown) => {
+        if (!live) return;
+        setFolder((f) => f ?? '');
+        setError(`The remembered folder could not be read: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
+  const browse = async () => {
+    try {
+      const picked = await api.request('procscope:choose-dump-folder', folder ? { defaultPath: folder } : {});
+      if (picked) setFolder(picked);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+
+  const create = async () => {
+    const outDir = (folder ?? '').trim();
+    if (!isAbsoluteFolder(outDir)) return setError('Type the full path of a folder, starting with / (or a drive letter on Windows).');
+    setBusy(true);
+    setError(null);
+    const args = { pid: row.pid, startTimeMs: row.startTimeMs, kind, outDir, name: row.name };
+    try {
+      if (tree) await api.request('procscope:start-tree-dump', args);
+      else await api.request('procscope:start-dump', args);
+      onClose();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <ModalDialog title={dumpDialogTitle(kind, tree)} onClose={onClose} describedBy={warningId} className="dump-dialog">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create();
+        }}
+      >
+        <p>
+          {tree ? `${row.name} (PID ${row.pid}) and every process below it, one file each.` : `${row.name} (PID ${row.pid})`}
+        </p>
+        <label htmlFor={folderId}>Folder</label>
+        <div className="folder-row">
+          <input
+            id={folderId}
+            type="text"
+            spellCheck={false}
+            value={folder ?? ''}
+            placeholder={folder === null ? 'Loading the remembered folder…' : '/path/to/folder'}
+            onChange={(e) => setFolder(e.target.value)}
+          />
+          {capabilities?.chooseFolder && (
+            <button type="button" onClick={() => void browse()}>
+              Browse…
+            </button>
+          )}
+        </div>
+        <p className="file-name">
+          File name{tree ? ' (this process; the others alike)' : ''}: <output aria-label="File name">{fileName}</output>
+        </p>
+        <p id={warningId} className="secrets-warning">
+          {DUMP_SECRETS_WARNING}
+        </p>
+        {error && (
+          <p role="alert" className="dialog-error">
+            {error}
+          </p>
+        )}
+        <div className="dialog-buttons">
+          <button type="submit" disabled={busy || folder === null}>
+            Create
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </ModalDialog>
+  );
+}
