@@ -85,15 +85,20 @@ describe('Linux backend on the real system', () => {
         expect((err as ProcessActionError).code).toBe('process-gone');
       });
     }
-    const after = await rowsWhere(b, (rs) => !rs.some((r) => r.commandLine?.includes(marker)), 10_000);
-    expect(after.some((r) => r.pid === sleeper!.pid && r.startTimeMs === sleeper!.startTimeMs)).toBe(false);
+    // Killed = no longer running. A killed process whose parent died first is re-parented to init and may linger
+    // as a zombie until init reaps it; that is the kernel's bookkeeping, and the row says so with state 'zombie'.
+    const alive = (r: ProcessRow) => r.state !== 'zombie';
+    const killed = [sleeper!, l3!, l2!, l1!].map((r) => r.key);
+    const after = await rowsWhere(b, (rs) => !rs.some((r) => alive(r) && (killed.includes(r.key) || r.commandLine?.includes(marker))), 10_000);
+    expect(after.filter((r) => killed.includes(r.key)).every((r) => r.state === 'zombie')).toBe(true);
   });
 
   it('agrees with ps on pid, ppid, user and name for every process alive across the ps run', async () => {
-    const b = backend();
-    const before = await b.takeSnapshot({ includeHandleCount: false });
+    // Two fresh backends, so that both reads come from /proc rather than from the per-identity cache: a process
+    // that switches user right between them is then seen either way, as ps sees it.
+    const before = await backend().takeSnapshot({ includeHandleCount: false });
     const ps = spawnSync('ps', ['-eo', 'pid,ppid,user,comm'], { encoding: 'utf8' });
-    const after = await b.takeSnapshot({ includeHandleCount: false });
+    const after = await backend().takeSnapshot({ includeHandleCount: false });
     expect(ps.status).toBe(0);
     const byPid = (rows: ProcessRow[]) => new Map(rows.map((r) => [r.pid, r]));
     const [b0, a0] = [byPid(before.rows), byPid(after.rows)];
@@ -119,7 +124,7 @@ describe('Linux backend on the real system', () => {
       if (![r0, r1].some((r) => userMatches(r.user))) mismatches.push(`${pid}: user ${user} vs ${r0.user}`);
       if (![r0, r1].some((r) => r.name === name)) mismatches.push(`${pid}: name '${name}' vs '${r0.name}'/'${r1.name}'`);
     }
-    expect(mismatches).toEqual([]);
+    expect(mismatches, mismatches.join('\n')).toEqual([]);
     expect(compared).toBeGreaterThan(lines.length / 2);
     expect(after.cpuCount).toBeGreaterThan(0);
     expect(after.memoryTotalBytes).toBeGreaterThan(after.memoryAvailableBytes ?? 0);
@@ -137,7 +142,8 @@ describe('Linux backend on the real system', () => {
     await b.suspend(target);
     expect((await stateOf())?.state).toBe('stopped');
     await b.resume(target);
-    expect((await stateOf())?.state).toBe('sleeping');
+    // Just continued, it may still be on its way back to sleep.
+    expect(['sleeping', 'running']).toContain((await stateOf())?.state);
     expect((await stateOf())?.handleCount).toBeGreaterThanOrEqual(0);
 
     const exited = new Promise((r) => child.once('exit', (_code, signal) => r(signal)));

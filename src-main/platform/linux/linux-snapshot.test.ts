@@ -30,13 +30,13 @@ function fakeProcess(pid: number, fixture: string, opts: { exe?: string; unreada
   if (opts.exe) symlinkSync(opts.exe, join(dir, 'exe'));
 }
 
-function createReader(nowMs = BOOT_MS + 10_000_000) {
+function createReader(nowMs: number | (() => number) = BOOT_MS + 10_000_000) {
   reader = createLinuxSnapshotReader({
     clockTicksPerSecond: 100,
     pageSizeBytes: 4096,
     startTicksToEpochMs: (ticks) => BOOT_MS + ticks * 10,
     userName: (uid) => (uid === 0 ? 'root' : String(uid)),
-    nowMs: () => nowMs,
+    nowMs: typeof nowMs === 'number' ? () => nowMs : nowMs,
     keptDescriptorBudget: 100,
     trustLastPid: true,
     procRoot: root,
@@ -127,6 +127,27 @@ describe('Linux snapshot reader on a fake /proc', () => {
     const withFds = (await r.readRows(true))[0]!.handleCount;
     // A real /proc reports the count as the directory size; a plain folder's size is not a count, so either way >= 3.
     expect(withFds).toBeGreaterThanOrEqual(3);
+  });
+
+  it('checks the user of a process that ran again after 10 s, and not before', async () => {
+    root = mkdtempSync(join(tmpdir(), 'procscope-fakeproc-'));
+    fakeProcess(500, 'node');
+    let now = BOOT_MS + 10_000_000;
+    const r = createReader(() => now);
+    expect((await r.readRows(false))[0]!.user).toBe('root');
+    const status = readFileSync(join(root, '500', 'status'), 'latin1');
+    writeFileSync(join(root, '500', 'status'), status.replace(/^Uid:.*$/m, 'Uid:\t0\t1000\t1000\t1000'));
+    const ran = (ticks: number) => {
+      const stat = readFileSync(join(root, '500', 'stat'), 'latin1').split(' ');
+      stat[13] = String(ticks); // utime: the process ran
+      writeFileSync(join(root, '500', 'stat'), stat.join(' '));
+    };
+    ran(50);
+    now += 5_000;
+    expect((await r.readRows(false))[0]!.user).toBe('root');
+    ran(60);
+    now += 5_000;
+    expect((await r.readRows(false))[0]!.user).toBe('1000');
   });
 
   it('lists /proc again only when loadavg shows a new last pid', async () => {

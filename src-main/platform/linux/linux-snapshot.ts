@@ -20,6 +20,11 @@ import { parseProcStatusUids } from './proc-status';
  */
 const YOUNG_PROCESS_MS = 5_000;
 const IDENTITY_CHECKPOINTS_MS = [1_000, YOUNG_PROCESS_MS] as const;
+/**
+ * A long-lived process can still change its effective user (a daemon dropping root, setuid() without exec), so the
+ * user of a process that has run is checked again this often; one small read per busy process per 10 s.
+ */
+const USER_RECHECK_MS = 10_000;
 /** Yield to the event loop after this many processes, so a poll never holds the main process for long. */
 const PROCESSES_PER_SLICE = 250;
 /**
@@ -65,6 +70,7 @@ interface IdentityEntry {
   user: string | null;
   /** When the identity fields were last read (wall clock, like startTimeMs). */
   identityReadMs: number;
+  userReadMs: number;
   seenGeneration: number;
   /** A kept /proc/PID/stat descriptor, or -1. */
   statFd: number;
@@ -142,6 +148,7 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
 
   function readIdentityFields(pid: number, stat: ProcStat, entry: IdentityEntry, nowMs: number): 'ok' | 'gone' {
     entry.identityReadMs = nowMs;
+    entry.userReadMs = nowMs;
     entry.name = stat.name;
     entry.startCode = stat.startCode;
     entry.argStart = stat.argStart;
@@ -245,6 +252,7 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
         commandLine: null,
         user: null,
         identityReadMs: 0,
+        userReadMs: nowMs,
         seenGeneration: generation,
         statFd: read.fd,
         statmResidentPages: -1,
@@ -266,6 +274,12 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
         forget(pid, entry);
         return null;
       }
+    } else if (!fresh && nowMs - entry.userReadMs >= USER_RECHECK_MS) {
+      // Only processes that ran get here (an idle one returned its old row above), and only this often.
+      entry.userReadMs = nowMs;
+      const status = small.readSync(`${root}/${pid}/status`);
+      const uids = typeof status === 'number' ? parseProcStatusUids(small.buffer.toString('latin1', 0, status)) : null;
+      if (uids) entry.user = env.userName(uids.effectiveUid);
     }
     entry.seenGeneration = generation;
 
