@@ -6,6 +6,8 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..');
@@ -25,12 +27,24 @@ export interface TestTree {
   spawnChild(level: 1 | 2 | 3): Promise<number>;
 }
 
-export const test = base.extend<{ tree: TestTree }, { serveHost: ServeHost }>({
+export interface Spawned {
+  pid: number;
+  /** Ends it (and its process group) now; also done after the test. */
+  kill(): void;
+}
+
+export const test = base.extend<
+  { tree: TestTree; dumpDir: string; spawnProcess: (command: string, args: string[]) => Promise<Spawned> },
+  { serveHost: ServeHost }
+>({
   serveHost: [
     // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from the pattern
     async ({}, use) => {
+      // The dump settings go to a throw-away folder, never into the tester's $HOME.
+      const configDir = mkdtempSync(join(tmpdir(), 'procscope-e2e-config-'));
       const child = spawn(process.execPath, [join(ROOT, 'out', 'main', 'cli.js'), 'serve', '--port', '0', '--interval', '1000'], {
         stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, PROCSCOPE_CONFIG_DIR: configDir },
       });
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -43,9 +57,37 @@ export const test = base.extend<{ tree: TestTree }, { serveHost: ServeHost }>({
       });
       await use({ url, origin: new URL(url).origin, pid: child.pid! });
       child.kill('SIGTERM');
+      rmSync(configDir, { recursive: true, force: true });
     },
     { scope: 'worker' },
   ],
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from the pattern
+  dumpDir: async ({}, use) => {
+    const dir = mkdtempSync(join(tmpdir(), 'procscope-e2e-dumps-'));
+    await use(dir);
+    rmSync(dir, { recursive: true, force: true });
+  },
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from the pattern
+  spawnProcess: async ({}, use) => {
+    const started: ChildProcess[] = [];
+    const killGroup = (child: ChildProcess) => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    };
+    await use(async (command, args) => {
+      const child = spawn(command, args, { stdio: 'ignore', detached: true });
+      started.push(child);
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        child.once('error', reject);
+      });
+      return { pid: child.pid!, kill: () => killGroup(child) };
+    });
+    for (const child of started) killGroup(child);
+  },
   // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from the pattern
   tree: async ({}, use) => {
     const marker = `psmark${randomBytes(4).toString('hex')}`;
@@ -92,4 +134,16 @@ export async function openAndFilter(page: Page, serveHost: ServeHost, text: stri
   await page.goto(serveHost.url);
   await expect(page.getByRole('treegrid', { name: 'Processes' })).toBeVisible();
   await page.getByRole('searchbox', { name: 'Filter by name, PID or command line' }).fill(text);
+}
+
+/** Right-click a row and choose an item, going through a submenu when one is named (as a person would). */
+export async function chooseFromRowMenu(page: Page, row: ReturnType<typeof processRow>, item: string, submenu?: string): Promise<void> {
+  await row.click({ button: 'right' });
+  const menu = page.getByRole('menu').first();
+  if (submenu) {
+    await menu.getByRole('menuitem', { name: submenu }).click();
+    await page.getByRole('menu', { name: submenu }).getByRole('menuitem', { name: item }).click();
+  } else {
+    await menu.getByRole('menuitem', { name: item, exact: true }).click();
+  }
 }

@@ -9,7 +9,8 @@ import { PropertiesDialog } from './properties-dialog';
 
 function closeDialog(): void {
   appStore.getState().closeDialog();
-  document.querySelector<HTMLElement>('[role="treegrid"]')?.focus();
+  // After the <dialog> has closed: closing restores focus to where it was before, a menu item now gone.
+  setTimeout(() => document.querySelector<HTMLElement>('[role="treegrid"]')?.focus(), 0);
 }
 
 export function ActionDialogs() {

@@ -122,8 +122,9 @@ function MenuLevel({ entries, label, row, context, className, style, autoFocus, 
                 setOpenSub(entry.id);
               }}
               onClick={() => {
+                // A click after the hover already opened it must not close it again.
                 setFocusSubOnOpen(true);
-                setOpenSub(open ? null : entry.id);
+                setOpenSub(entry.id);
               }}
             >
               <span>{entry.label}</span>

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, screen, shell } from 'electron';
-import { runCli } from '../../cli/main';
+import { helperCommand } from '../../cli/commands/helper';
 import { createAppDumpEngine } from '../../dump/dump-engine-setup';
 import { defaultHelperCommand } from '../../dump/helper/helper-dump-writer';
 import { createPlatformBackend } from '../../platform/select-backend';
@@ -113,7 +113,9 @@ const helperFlagAt = process.argv.indexOf(HELPER_FLAG);
 if (helperFlagAt >= 0) {
   // The elevated helper: one dump, then exit, before the single-instance lock (the app may be running) or a window.
   const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
-  runCli(['helper', ...process.argv.slice(helperFlagAt + 1)], io).then(
+  // Only the helper command, not the CLI dispatcher: importing every command would move `serve` (and its
+  // __dirname-relative paths) into a chunk shared with this bundle.
+  helperCommand.run(process.argv.slice(helperFlagAt + 1), io).then(
     (code) => app.exit(code),
     (err: unknown) => {
       io.stderr(`procscope helper: ${err instanceof Error ? err.message : String(err)}\n`);
