@@ -233,7 +233,7 @@ check('kill (TerminateProcess) ends the child and it leaves the snapshot', () =>
   assert(report.kill.exited && !report.kill.rowAfter, JSON.stringify(report.kill));
 });
 
-// 3. The built CLI under Wine (other engineers' commands): help at least; list when it is implemented.
+// 3. The built CLI under Wine: help, list (flat and tree) and dump's refusal of a missing pid.
 if (spawnSync('npx', ['--no-install', 'electron-vite', 'build'], { cwd: root, stdio: 'ignore' }).status === 0) {
   const cli = stageBuiltCli();
   const help = await runWine(cli, ['--help']);
@@ -241,24 +241,21 @@ if (spawnSync('npx', ['--no-install', 'electron-vite', 'build'], { cwd: root, st
     assert(help.code === 0 && help.stdout.includes('Usage: procscope'), `exit ${help.code}: ${help.stderr.slice(0, 300)}`);
   });
   const list = await runWine(cli, ['list', '--json']);
-  if (list.code === 0 && list.stdout.trim() === '') {
-    skip('procscope list --json under Wine', 'src-main/cli/commands/list.ts is still a stub that prints nothing');
-  } else {
-    check('procscope list --json under Wine lists node.exe through the win32 backend', () => {
-      assert(list.code === 0, `exit ${list.code}: ${list.stderr.slice(0, 300)}`);
-      JSON.parse(list.stdout);
-      assert(list.stdout.includes('node.exe'), 'node.exe is not in the list');
-    });
-  }
+  check('procscope list --json under Wine lists node.exe through the win32 backend', () => {
+    assert(list.code === 0, `exit ${list.code}: ${list.stderr.slice(0, 300)}`);
+    JSON.parse(list.stdout);
+    assert(list.stdout.includes('node.exe'), 'node.exe is not in the list');
+  });
+  const tree = await runWine(cli, ['list', '--tree']);
+  check('procscope list --tree under Wine prints an indented tree', () => {
+    assert(tree.code === 0, `exit ${tree.code}: ${tree.stderr.slice(0, 300)}`);
+    assert(/node\.exe/i.test(tree.stdout), 'node.exe is not in the tree');
+  });
   const dump = await runWine(cli, ['dump', '2147483640', '--mini', '--out', winPath(cacheDir)]);
-  if (/runs on Linux for now/.test(dump.stderr)) {
-    skip('procscope dump under Wine refuses a pid that does not exist', 'src-main/cli/commands/dump.ts refuses to run on Windows for now');
-  } else {
-    check('procscope dump under Wine refuses a pid that does not exist, in one line', () => {
-      assert(dump.code !== 0 && dump.code !== null, `exit ${dump.code}`);
-      assert(dump.stderr.trim() && !/\n\s+at /.test(dump.stderr), `stderr: ${dump.stderr.slice(0, 300)}`);
-    });
-  }
+  check('procscope dump under Wine refuses a pid that does not exist, in one line', () => {
+    assert(dump.code === 1, `exit ${dump.code}: ${dump.stderr.slice(0, 300)}`);
+    assert(/no process 2147483640/.test(dump.stderr) && !/\n\s+at /.test(dump.stderr), `stderr: ${dump.stderr.slice(0, 300)}`);
+  });
 } else {
   record(false, 'electron-vite build for the CLI under Wine', 'the build failed');
 }
