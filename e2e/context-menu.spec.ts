@@ -35,6 +35,7 @@ test('Shift+F10 and the arrow keys reach a submenu item and Properties', async (
   await expect(createDump).toHaveAttribute('aria-expanded', 'true');
   await page.keyboard.press('ArrowDown');
   await expect(submenu.getByRole('menuitem', { name: 'Create Full Dump…' })).toBeFocused();
+  await page.screenshot({ path: 'test-results/screenshots/row-menu.png' });
   await page.keyboard.press('ArrowLeft');
   await expect(submenu).toHaveCount(0);
   await expect(createDump).toBeFocused();
