@@ -58,7 +58,8 @@ export function DumpDialog({ row, kind, tree, onClose }: { row: ProcessRow; kind
     if (!isAbsoluteFolder(outDir)) return setError('Type the full path of a folder, starting with / (or a drive letter on Windows).');
     setBusy(true);
     setError(null);
-    const args = { pid: row.pid, startTimeMs: row.startTimeMs, kind, outDir, name: row.name };
+    // The name only labels the file; main reads it from the OS when there is none.
+    const args = { pid: row.pid, startTimeMs: row.startTimeMs, kind, outDir, ...(row.name ? { name: row.name.slice(0, 255) } : {}) };
     try {
       if (tree) await api.request('procscope:start-tree-dump', args);
       else await api.request('procscope:start-dump', args);
