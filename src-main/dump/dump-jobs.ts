@@ -1,69 +1,17 @@
 /*
- * The dump engine's public vocabulary: a job (one dump of one process), a group (Dump Process Tree: one job per
- * process, listed together) and the events the engine publishes. Plain cloneable data, so the hosts can carry it
- * over IPC to the jobs panel unchanged. No behaviour here: dump-engine.ts owns the state machine.
+ * The dump engine's public vocabulary. The data types live in src-shared/model/dump-jobs.ts, because the jobs
+ * panel receives them over IPC unchanged; only what stays in the main process is declared here.
  */
-import type { DumpErrorInfo, DumpKind, DumpProgress, DumpResult } from '../../src-shared/model/dump';
+import type { DumpEngineEvent } from '../../src-shared/model/dump-jobs';
 
-export type DumpJobId = string;
-export type DumpGroupId = string;
-
-/** queued → running → done | failed | cancelled; a failed job that is `retryable` may go back to queued, elevated. */
-export type DumpJobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
-
-export interface DumpJobRequest {
-  pid: number;
-  startTimeMs: number;
-  kind: DumpKind;
-  /** Absolute folder; created (0700) if missing. */
-  outDir: string;
-  /** The process name as the list shows it, used in the file name; the writer reads it from the OS otherwise. */
-  name?: string;
-}
-
-export interface DumpJobInfo {
-  id: DumpJobId;
-  /** Set for the jobs of one Dump Process Tree. */
-  groupId: DumpGroupId | null;
-  pid: number;
-  startTimeMs: number;
-  name: string | null;
-  kind: DumpKind;
-  outDir: string;
-  state: DumpJobState;
-  /** True while / after the job ran through the elevated helper. */
-  elevated: boolean;
-  progress: DumpProgress | null;
-  result: DumpResult | null;
-  error: DumpErrorInfo | null;
-  /** The job failed for lack of rights and can be retried as administrator (retryElevated). */
-  retryable: boolean;
-  createdAtMs: number;
-}
-
-export interface DumpGroupInfo {
-  id: DumpGroupId;
-  rootPid: number;
-  rootStartTimeMs: number;
-  rootName: string;
-  kind: DumpKind;
-  outDir: string;
-  /** The root first, then its descendants, parents before children. */
-  jobIds: DumpJobId[];
-}
-
-export type DumpEngineEvent =
-  | { type: 'job-added'; job: DumpJobInfo }
-  /** retryElevated() put a failed job back in the queue, now elevated; job-started follows when it runs. */
-  | { type: 'job-requeued'; job: DumpJobInfo }
-  /** The job began running (first run, or again as administrator after retryElevated). */
-  | { type: 'job-started'; job: DumpJobInfo }
-  | { type: 'job-progress'; jobId: DumpJobId; progress: DumpProgress }
-  | { type: 'job-done'; jobId: DumpJobId; result: DumpResult }
-  /** Also sent for cancellation (error.code 'cancelled', state 'cancelled'). */
-  | { type: 'job-failed'; jobId: DumpJobId; error: DumpErrorInfo; retryable: boolean }
-  /** deleteDump() or dismiss() took the job off the list. */
-  | { type: 'job-removed'; jobId: DumpJobId }
-  | { type: 'group-added'; group: DumpGroupInfo };
+export type {
+  DumpEngineEvent,
+  DumpGroupId,
+  DumpGroupInfo,
+  DumpJobId,
+  DumpJobInfo,
+  DumpJobRequest,
+  DumpJobState,
+} from '../../src-shared/model/dump-jobs';
 
 export type DumpEngineListener = (event: DumpEngineEvent) => void;

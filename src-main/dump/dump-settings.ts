@@ -9,13 +9,9 @@ import { homedir } from 'node:os';
 import { join as joinPosix, isAbsolute as isAbsolutePosix } from 'node:path/posix';
 import { join as joinWin32, isAbsolute as isAbsoluteWin32 } from 'node:path/win32';
 import { z } from 'zod';
-import type { DumpKind } from '../../src-shared/model/dump';
+import type { DumpSettings } from '../../src-shared/model/dump-jobs';
 
-export interface DumpSettings {
-  /** Absolute folder the save dialog proposes. */
-  dumpDir: string;
-  lastKind: DumpKind;
-}
+export type { DumpSettings };
 
 export interface DumpSettingsStore {
   load(): Promise<DumpSettings>;

@@ -4,9 +4,7 @@
  * a sentence with a contract code; the engine's own DumpError sentences pass through dispatchRequest().
  */
 import type { RequestArgs, RequestChannel, RequestResult } from '../../src-shared/ipc/contract';
-import type { DumpGroupView, DumpJobView } from '../../src-shared/ipc/dump-contract';
 import type { DumpEngine } from '../dump/dump-engine';
-import type { DumpGroupInfo, DumpJobInfo } from '../dump/dump-jobs';
 import type { AppServices } from './app-services';
 import { HostRequestError } from './host-request-error';
 import type { RequestContext } from './request-handlers';
@@ -28,10 +26,6 @@ type Handlers = {
   [C in DumpChannel & RequestChannel]: (args: RequestArgs<C>, context: RequestContext) => Promise<RequestResult<C>>;
 };
 
-/** Compile-time proof that the engine's job and group types are what the contract promises. */
-const jobView = (job: DumpJobInfo): DumpJobView => job;
-const groupView = (group: DumpGroupInfo): DumpGroupView => group;
-
 const BROWSER_ONLY =
   'is only available in the Procscope desktop app; in the browser host, type the folder path instead.';
 
@@ -48,10 +42,10 @@ export function createDumpHandlers(services: AppServices): Handlers {
     return services.shell;
   };
   return {
-    'procscope:start-dump': async (args) => jobView(await (await engine()).start(args)),
-    'procscope:start-tree-dump': async (args) => groupView(await (await engine()).startTree(args)),
+    'procscope:start-dump': async (args) => (await engine()).start(args),
+    'procscope:start-tree-dump': async (args) => (await engine()).startTree(args),
     'procscope:cancel-dump': async ({ jobId }) => (await engine()).cancel(jobId),
-    'procscope:retry-dump-elevated': async ({ jobId }) => jobView((await engine()).retryElevated(jobId)),
+    'procscope:retry-dump-elevated': async ({ jobId }) => (await engine()).retryElevated(jobId),
     'procscope:delete-dump': async ({ jobId }) => {
       await (await engine()).deleteDump(jobId);
       return null;
@@ -60,7 +54,7 @@ export function createDumpHandlers(services: AppServices): Handlers {
     'procscope:list-dump-jobs': async () => {
       // Listing must not create the engine: a window that opens without ever dumping costs nothing.
       const existing = services.dumps.peek();
-      return existing ? { jobs: existing.list().map(jobView), groups: existing.listGroups().map(groupView) } : { jobs: [], groups: [] };
+      return existing ? { jobs: existing.list(), groups: existing.listGroups() } : { jobs: [], groups: [] };
     },
     'procscope:get-dump-settings': async () => (await engine()).getSettings(),
     'procscope:update-dump-settings': async (patch) => {

@@ -7,7 +7,6 @@
 import type { DumpEventPayload } from '../../src-shared/ipc/dump-contract';
 import type { ProcessRow } from '../../src-shared/model/process';
 import type { DumpEngine } from '../dump/dump-engine';
-import type { DumpEngineEvent } from '../dump/dump-jobs';
 
 /** How a host builds its engine: createAppDumpEngine() with its config folder, helper command and elevator. */
 export type DumpEngineFactory = (readRows: () => Promise<readonly ProcessRow[]>) => Promise<DumpEngine>;
@@ -19,9 +18,6 @@ export interface DumpServices {
   peek(): DumpEngine | null;
   dispose(): Promise<void>;
 }
-
-/** Compile-time proof that the engine's events are what the IPC contract promises the renderer. */
-const toPayload = (event: DumpEngineEvent): DumpEventPayload => event;
 
 export function createDumpServices(options: {
   factory: DumpEngineFactory | null;
@@ -41,7 +37,7 @@ export function createDumpServices(options: {
       creating ??= factory(options.readRows).then(
         (created) => {
           engine = created;
-          unsubscribe = created.subscribe((event) => options.broadcast(toPayload(event)));
+          unsubscribe = created.subscribe((event) => options.broadcast(event));
           return created;
         },
         (err: unknown) => {
