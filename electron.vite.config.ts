@@ -18,7 +18,9 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/host/electron/main.ts'),
           cli: resolve(__dirname, 'src-main/cli/cli-entry.ts'),
         },
-        output: { format: 'cjs', entryFileNames: '[name].js' },
+        // Chunks sit beside the entries: the code finds cli.js, ../renderer and ../preload from __dirname, which
+        // must be out/main whichever bundle a module lands in.
+        output: { format: 'cjs', entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' },
       },
     },
   },
