@@ -10,7 +10,7 @@ import { isAbsolute, join } from 'node:path';
 import { dumpFileName, type DumpProgress, type DumpRequest, type DumpResult } from '../../../src-shared/model/dump';
 import { clockTicksPerSecond, pageSizeBytes } from '../../platform/linux/ffi/libc';
 import { DumpError, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
-import { checkFreeSpaceSync, createCoreFileSync, toFileError } from './core-file';
+import { checkFreeSpaceSync, createCoreFileSync, toFileError, type CoreFile } from './core-file';
 import { buildCoreNotes, readProcessIdentitySync } from './core-notes';
 import { encodeHeaders, encodeNotes, layoutCore } from './elf-core-layout';
 import { EPERM, ESRCH } from './ffi/libc-ptrace';
@@ -99,22 +99,31 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
   const cancelled = (): DumpError => new DumpError('cancelled', 'The dump was cancelled; the partial file was removed.');
   progress('attaching', 0, null, true);
 
-  // Before the target stops: identity, tracer, permission, the estimate, free space, and the file itself.
-  checkIdentitySync(pid, request.startTimeMs);
-  checkNotTracedSync(pid);
-  const smapsText = readSmapsSync(pid);
-  const smaps = parseSmaps(smapsText);
-  const estimate = planSegments(kind, parseMaps(smapsText), smaps, [], pageBytes).estimatedDiskBytes;
-  checkFreeSpaceSync(request.outDir, estimate);
-  const name = options.nameHint ?? processName(pid);
-  const file = createCoreFileSync(join(request.outDir, dumpFileName(name, pid, kind, 'core', new Date())));
+  // The hash thread boots while the checks run (see sha256-worker.ts); every path below disposes of it.
+  const hash = createSha256Stream();
+  let file: CoreFile;
+  let smaps: ReturnType<typeof parseSmaps>;
+  try {
+    // Before the target stops: identity, tracer, permission, the estimate, free space, and the file itself.
+    checkIdentitySync(pid, request.startTimeMs);
+    checkNotTracedSync(pid);
+    const smapsText = readSmapsSync(pid);
+    smaps = parseSmaps(smapsText);
+    const estimate = planSegments(kind, parseMaps(smapsText), smaps, [], pageBytes).estimatedDiskBytes;
+    checkFreeSpaceSync(request.outDir, estimate);
+    const name = options.nameHint ?? processName(pid);
+    file = createCoreFileSync(join(request.outDir, dumpFileName(name, pid, kind, 'core', new Date())));
+  } catch (err) {
+    await hash.dispose();
+    throw err;
+  }
   if (options.signal?.aborted) {
+    await hash.dispose();
     file.discardSync();
     throw cancelled();
   }
 
   const buffer = acquireCopyBufferSync();
-  const hash = createSha256Stream(file.fd);
   let attached: AttachedProcess | null = null;
   let pauseEndMs = 0;
   const release = (): void => {
@@ -149,7 +158,7 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
     pagemap?.closeSync();
 
     file.writeAtSync(headers, 0);
-    hash.updateWritten(0, headers.length);
+    hash.updateWritten(file.fd, 0, headers.length);
     hash.updateZeros(layout.dataOffset - layout.headerBytes);
     progress('writing', layout.dataOffset, layout.fileLength, true);
     const { unreadableBytes } = await copyMemory({

@@ -167,7 +167,7 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
       if (at === runStart) return;
       if (runNonZero) {
         o.file.writeAtSync(buffer.buf.subarray(runStart, at), fileOffset + runStart);
-        o.hash.updateWritten(fileOffset + runStart, at - runStart);
+        o.hash.updateWritten(o.file.fd, fileOffset + runStart, at - runStart);
       } else {
         o.hash.updateZeros(at - runStart);
       }
