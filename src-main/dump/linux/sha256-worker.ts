@@ -44,6 +44,8 @@ parentPort.on('message', (m) => {
 });
 `;
 
+const MAX_RANGE_BYTES = 4 * 1024 * 1024;
+
 type WorkerMessage = { kind: 'digest'; hex: string } | { kind: 'error'; message: string };
 
 export interface Sha256Stream {
@@ -71,20 +73,36 @@ export function createSha256Stream(): Sha256Stream {
     failure = err;
     settle?.reject(err);
   });
+  // Adjacent ranges and runs of zeros are merged into one message (a range up to 4 MiB): one message per 1 MiB
+  // write cost the writer as much as the write.
   let pendingZeros = 0;
+  let pending: { fd: number; offset: number; length: number } | null = null;
+  const flushRange = (): void => {
+    if (pending) worker.postMessage({ kind: 'range', ...pending });
+    pending = null;
+  };
   const flushZeros = (): void => {
     if (pendingZeros > 0) worker.postMessage({ kind: 'zeros', length: pendingZeros });
     pendingZeros = 0;
   };
   return {
     updateWritten(fd, offset, length) {
+      if (length <= 0) return;
       flushZeros();
-      if (length > 0) worker.postMessage({ kind: 'range', fd, offset, length });
+      if (pending && pending.fd === fd && pending.offset + pending.length === offset && pending.length < MAX_RANGE_BYTES) {
+        pending.length += length;
+        return;
+      }
+      flushRange();
+      pending = { fd, offset, length };
     },
     updateZeros(length) {
+      if (length <= 0) return;
+      flushRange();
       pendingZeros += length;
     },
     digest() {
+      flushRange();
       flushZeros();
       return new Promise<string>((resolve, reject) => {
         if (failure) return reject(failure);
