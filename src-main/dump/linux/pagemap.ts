@@ -2,30 +2,100 @@
  * Which pages of an anonymous mapping hold data, from /proc/PID/pagemap (Documentation/admin-guide/mm/pagemap.rst:
  * one u64 per page; bit 63 present, bit 62 swapped). An anonymous page that is neither was never touched and reads
  * as zeros, so the dump leaves it as a hole without reading it: this is what keeps V8's large untouched
- * reservations cheap. Read while the target is stopped. Only the top byte of each entry is needed.
+ * reservations cheap. Read while the target is stopped. The kernel's PAGEMAP_SCAN ioctl (6.7+) answers with runs
+ * directly — 2 ms for a resident GiB where reading 262144 entries and scanning them in JS took 15-50 ms, all of it
+ * with the target stopped and the hash waiting for its first bytes; older kernels get the entry-by-entry read,
+ * where only the top byte of each entry is needed.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
+import {
+  EINVAL,
+  ENOTTY,
+  PAGE_IS_PRESENT,
+  PAGE_IS_SWAPPED,
+  PAGE_REGION_BYTES,
+  PAGEMAP_SCAN,
+  PM_SCAN_ARG_BYTES,
+  bufferAddress,
+  ioctlSync,
+} from './ffi/libc-ptrace';
 
 /** [startAddr, endAddr) runs of pages that must be read. */
 export type AddressRun = [number, number];
 
 const CHUNK_PAGES = 65536;
+const SCAN_REGIONS = 256;
 
 export interface PagemapReader {
   residentRuns(startAddr: number, endAddr: number): AddressRun[];
+  /** Whether the last residentRuns call was answered by PAGEMAP_SCAN (false: entry-by-entry read). */
+  readonly lastUsedScan: boolean;
   closeSync(): void;
 }
 
-export function openPagemapSync(pid: number, pageBytes: number): PagemapReader | null {
+/** `scan: false` forces the entry-by-entry read (what kernels before 6.7 get); tests compare the two. */
+export function openPagemapSync(pid: number | 'self', pageBytes: number, options: { scan?: boolean } = {}): PagemapReader | null {
   let fd: number;
   try {
     fd = openSync(`/proc/${pid}/pagemap`, 'r');
   } catch {
     return null;
   }
-  const buf = Buffer.allocUnsafe(CHUNK_PAGES * 8);
+  let buf: Buffer | null = null;
+  let scanUnsupported = options.scan === false;
+  const arg = Buffer.alloc(PM_SCAN_ARG_BYTES);
+  const vec = Buffer.alloc(SCAN_REGIONS * PAGE_REGION_BYTES);
+  const vecAddr = bufferAddress(vec);
+
+  /** PAGEMAP_SCAN for present or swapped pages; null when this kernel does not know the ioctl. */
+  const scanRuns = (startAddr: number, endAddr: number): AddressRun[] | null => {
+    const runs: AddressRun[] = [];
+    let at = startAddr;
+    while (at < endAddr) {
+      arg.fill(0);
+      const u64 = (index: number, value: number | bigint): void => {
+        arg.writeBigUInt64LE(BigInt(value), index * 8);
+      };
+      u64(0, PM_SCAN_ARG_BYTES);
+      u64(2, at);
+      u64(3, endAddr);
+      u64(5, vecAddr);
+      u64(6, SCAN_REGIONS);
+      u64(10, PAGE_IS_PRESENT | PAGE_IS_SWAPPED); // category_anyof_mask
+      u64(11, PAGE_IS_PRESENT | PAGE_IS_SWAPPED); // return_mask
+      const r = ioctlSync(fd, PAGEMAP_SCAN, arg);
+      if (r.value < 0) {
+        if (r.errno === ENOTTY || r.errno === EINVAL) return null;
+        throw new Error(`PAGEMAP_SCAN failed (errno ${r.errno})`);
+      }
+      for (let i = 0; i < r.value; i++) {
+        const lo = Number(vec.readBigUInt64LE(i * PAGE_REGION_BYTES));
+        const hi = Number(vec.readBigUInt64LE(i * PAGE_REGION_BYTES + 8));
+        const last = runs[runs.length - 1];
+        if (last && last[1] === lo) last[1] = hi; // a present run next to a swapped one
+        else runs.push([lo, hi]);
+      }
+      const walkEnd = Number(arg.readBigUInt64LE(4 * 8));
+      if (walkEnd <= at) return null; // no progress: let the entry-by-entry read answer
+      at = walkEnd;
+    }
+    return runs;
+  };
+
+  let lastUsedScan = false;
   return {
+    get lastUsedScan() {
+      return lastUsedScan;
+    },
     residentRuns(startAddr, endAddr) {
+      lastUsedScan = false;
+      if (!scanUnsupported) {
+        const scanned = scanRuns(startAddr, endAddr);
+        lastUsedScan = scanned !== null;
+        if (scanned) return scanned;
+        scanUnsupported = true;
+      }
+      buf ??= Buffer.allocUnsafe(CHUNK_PAGES * 8);
       const runs: AddressRun[] = [];
       let runStart = -1;
       for (let page = startAddr / pageBytes; page < endAddr / pageBytes; page += CHUNK_PAGES) {

@@ -1,5 +1,6 @@
 /*
- * koffi declarations for the libc calls the Linux core writer needs: ptrace, waitpid and process_vm_readv. Loaded
+ * koffi declarations for the libc calls the Linux core writer needs: ptrace, waitpid, process_vm_readv and the
+ * pagemap ioctl. Loaded
  * lazily in whichever Node process writes the dump (main, CLI or helper). ptrace requests must be issued from the
  * thread that attached (the kernel checks the tracer task), so callers keep every ptrace call on one thread and
  * never use koffi's .async variants for it. Nothing outside src-main/dump/linux may import this file.
@@ -36,6 +37,8 @@ export const ESRCH = 3;
 export const EINTR = 4;
 export const ECHILD = 10;
 export const EFAULT = 14;
+export const EINVAL = 22;
+export const ENOTTY = 25;
 
 type PtraceFn = (request: number, ...args: unknown[]) => number | bigint;
 type WaitpidFn = (pid: number, status: Int32Array, options: number) => number;
@@ -48,7 +51,10 @@ type ProcessVmReadvFn = (
   flags: number,
 ) => number | bigint;
 
+type IoctlFn = (fd: number, request: number, arg: Buffer) => number;
+
 let ptraceFn: PtraceFn | null = null;
+let ioctlFn: IoctlFn | null = null;
 let waitpidFn: WaitpidFn | null = null;
 let readvFn: ProcessVmReadvFn | null = null;
 
@@ -100,4 +106,24 @@ export function processVmReadvSync(
 /** The address of a Buffer's memory (it must stay referenced while the kernel uses the address). */
 export function bufferAddress(buffer: Buffer): bigint {
   return koffi.address(buffer);
+}
+
+/**
+ * PAGEMAP_SCAN (Linux 6.7+; include/uapi/linux/fs.h, man PAGEMAP_SCAN(2const)): `_IOWR('f', 16, struct
+ * pm_scan_arg)` on a /proc/PID/pagemap descriptor. pm_scan_arg is 12 u64s: size, flags, start, end, walk_end, vec,
+ * vec_len, max_pages, category_inverted, category_mask, category_anyof_mask, return_mask; vec points at
+ * struct page_region {u64 start, end, categories}. Returns the number of regions filled in.
+ */
+export const PAGEMAP_SCAN = 0xc0606610;
+export const PM_SCAN_ARG_BYTES = 96;
+export const PAGE_REGION_BYTES = 24;
+export const PAGE_IS_PRESENT = 1 << 3;
+export const PAGE_IS_SWAPPED = 1 << 4;
+
+/** ioctl(2) with a pointer argument: `int ioctl(int fd, unsigned long request, ...)`. */
+export function ioctlSync(fd: number, request: number, arg: Buffer): SyscallResult {
+  ioctlFn ??= libc().func('int ioctl(int fd, unsigned long request, void *arg)') as IoctlFn;
+  koffi.errno(0);
+  const value = ioctlFn(fd, request, arg);
+  return { value, errno: value === -1 ? koffi.errno() : 0 };
 }
