@@ -82,11 +82,12 @@ async function runDump(args: string[], io: CliIo): Promise<number> {
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
   try {
+    // The writer first: creating it starts work (the Linux hash thread) that overlaps reading the start time.
+    const writer = await createPlatformDumpWriter();
     const startTimeMs = await startTimeOf(parsed.pid);
     if (startTimeMs === null) {
       throw new DumpError('process-gone', `There is no process ${parsed.pid}. Check the pid with \`procscope list\`.`);
     }
-    const writer = await createPlatformDumpWriter();
     // A progress line only for a person at a terminal; scripts (--json, pipes) get the result alone.
     const showProgress = !parsed.json && process.stderr.isTTY === true;
     const result = await writer.write(

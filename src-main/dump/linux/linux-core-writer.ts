@@ -17,7 +17,7 @@ import { EPERM, ESRCH } from './ffi/libc-ptrace';
 import { planSegments, type ThreadPointers } from './mapping-plan';
 import { acquireCopyBufferSync, buildPieces, copyMemory, releaseCopyBuffer } from './memory-copier';
 import { openPagemapSync } from './pagemap';
-import { createSha256Stream } from './sha256-worker';
+import { createSha256Stream, prestartSha256Worker } from './sha256-worker';
 import { parseMaps, parseSmaps } from './proc-maps';
 import {
   AttachError,
@@ -34,6 +34,7 @@ import { checkIdentitySync, checkNotTracedSync, permissionError, processName } f
 const PROGRESS_INTERVAL_MS = 100;
 
 export function createLinuxCoreWriter(): DumpWriter {
+  prestartSha256Worker(); // a writer is created to write: let the hash thread boot meanwhile
   return { format: 'elf-core', write: writeLinuxCore };
 }
 

@@ -3,9 +3,9 @@
  * order, which byte ranges it has just written (the worker reads them back from the page cache through the same
  * descriptor) and how many zero bytes each hole holds (holes are part of the file's content too). So the hash
  * never holds up reading the target: the threads are let go as soon as the last byte is written, and the hash
- * finishes behind. The stream is created before the file exists, first thing in a dump, so the thread's start-up
- * (65 ms on a quiet machine, several times that under load) overlaps the checks instead of delaying the hash,
- * which is the last thing a full dump waits for. The worker is inline code (no extra bundle entry); it only reads
+ * finishes behind. The thread is started ahead (prestartSha256Worker, when the writer is created) or at the
+ * latest first thing in a dump, so its start-up (65 ms on a quiet machine, several times that under load) overlaps
+ * the checks instead of delaying the hash, which is the last thing a full dump waits for. The worker is inline code (no extra bundle entry); it only reads
  * the file, never writes it.
  */
 import { Worker } from 'node:worker_threads';
@@ -58,8 +58,47 @@ export interface Sha256Stream {
   dispose(): Promise<void>;
 }
 
-export function createSha256Stream(): Sha256Stream {
+/** A spare not taken within this time is stopped: a long-lived host never keeps an idle thread for long. */
+const SPARE_IDLE_MS = 10_000;
+let spare: { worker: Worker; dead: boolean; timer: NodeJS.Timeout } | null = null;
+
+/**
+ * Boots the thread of the next stream now, e.g. when the writer is created, before the CLI has even read the
+ * target's start time. Unreferenced while idle, so it never keeps a process alive.
+ */
+export function prestartSha256Worker(): void {
+  if (spare) return;
   const worker = new Worker(WORKER_SOURCE, { eval: true });
+  worker.unref();
+  const entry = {
+    worker,
+    dead: false,
+    timer: setTimeout(() => {
+      if (spare === entry) spare = null;
+      void worker.terminate();
+    }, SPARE_IDLE_MS).unref(),
+  };
+  const die = (): void => {
+    entry.dead = true;
+  };
+  worker.once('error', die);
+  worker.once('exit', die);
+  spare = entry;
+}
+
+function takeWorker(): Worker {
+  const taken = spare;
+  spare = null;
+  if (taken) clearTimeout(taken.timer);
+  if (taken && !taken.dead) {
+    taken.worker.ref();
+    return taken.worker;
+  }
+  return new Worker(WORKER_SOURCE, { eval: true });
+}
+
+export function createSha256Stream(): Sha256Stream {
+  const worker = takeWorker();
   let failure: Error | null = null;
   let settle: { resolve: (hex: string) => void; reject: (err: Error) => void } | null = null;
   worker.on('message', (m: WorkerMessage) => {
