@@ -6,6 +6,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chooseFromRowMenu, expect, processRow, ROOT, test } from './fixtures';
+import { waitForServeUrl } from '../scripts/serve-url.mjs';
 
 const NOBODY = 65534;
 const NOGROUP = 65534;
@@ -25,15 +26,7 @@ test('a dump without the rights offers Retry as administrator', async ({ page, t
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HOME: base, PROCSCOPE_CONFIG_DIR: configDir, PROCSCOPE_TEST_ELEVATOR: 'direct' } },
   );
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      serve.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
-        if (m) resolve(m[0]);
-      });
-      serve.once('exit', (code) => reject(new Error(`serve as nobody exited (${code}): ${out}`)));
-    });
+    const url = await waitForServeUrl(serve, 'serve as nobody');
     await page.goto(url);
     await page.getByRole('searchbox', { name: 'Filter by name, PID or command line' }).fill(tree.marker);
     const pid = tree.pids[3]!;

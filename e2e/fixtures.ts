@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitForServeUrl } from '../scripts/serve-url.mjs';
 
 export const ROOT = join(__dirname, '..');
 const TREE_SCRIPT = join(__dirname, 'tree.sh');
@@ -46,15 +47,7 @@ export const test = base.extend<
         stdio: ['ignore', 'pipe', 'inherit'],
         env: { ...process.env, PROCSCOPE_CONFIG_DIR: configDir },
       });
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          out += chunk.toString();
-          const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
-          if (m) resolve(m[0]);
-        });
-        child.once('exit', (code) => reject(new Error(`procscope serve exited (${code}) before printing its URL: ${out}`)));
-      });
+      const url = await waitForServeUrl(child);
       await use({ url, origin: new URL(url).origin, pid: child.pid! });
       child.kill('SIGTERM');
       rmSync(configDir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 /* global window */
 import { chromium } from '@playwright/test';
+import { waitForServeUrl } from './serve-url.mjs';
 
 const root = join(import.meta.dirname, '..');
 const PROCESSES = 5000;
@@ -26,15 +27,7 @@ if (build.status !== 0) {
 const server = spawn(process.execPath, [join(root, 'out', 'main', 'cli.js'), 'serve', '--port', '0', '--fake', String(PROCESSES), '--interval', String(INTERVAL_MS)], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (c) => {
-    out += c;
-    const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
-    if (m) resolve(m[0]);
-  });
-  server.once('exit', (code) => reject(new Error(`procscope serve exited (${code}): ${out}`)));
-});
+const url = await waitForServeUrl(server);
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 const median = (sorted) => (sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2);

@@ -5,18 +5,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
+import { waitForServeUrl } from './serve-url.mjs';
 
 const root = join(import.meta.dirname, '..');
 const server = spawn(process.execPath, [join(root, 'out', 'main', 'cli.js'), 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve, reject) => {
-  let out = '';
-  server.stdout.on('data', (c) => {
-    out += c;
-    const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]+/.exec(out);
-    if (m) resolve(m[0]);
-  });
-  server.once('exit', (code) => reject(new Error(`procscope serve exited (${code}): ${out}`)));
-});
+const url = await waitForServeUrl(server);
 const browser = await chromium.launch({ executablePath: process.env.PROCSCOPE_CHROMIUM ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu'] });
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 }, colorScheme: process.env.SCHEME ?? 'light' });
