@@ -202,6 +202,25 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
 
   function readOne(pid: number, includeHandleCount: boolean, nowMs: number): ProcessRow | null {
     let entry = identities.get(pid);
+    // The steady path for an idle process: its kept stat descriptor re-read and compared, nothing allocated (no
+    // read record, no closure), since ~all of a busy table takes it every poll. Same answer as the path below.
+    if (
+      entry !== undefined &&
+      entry.statFd >= 0 &&
+      entry.lastRow !== null &&
+      !includeHandleCount &&
+      entry.lastRow.handleCount === null
+    ) {
+      const length = small.rereadSync(entry.statFd);
+      if (typeof length === 'number') {
+        if (nowMs - entry.startTimeMs >= YOUNG_PROCESS_MS && sameBytes(entry.lastStat!, small.buffer, length)) {
+          entry.seenGeneration = generation;
+          return entry.lastRow;
+        }
+        return readChanged(pid, entry, { length, fd: entry.statFd }, includeHandleCount, nowMs);
+      }
+      // Gone: readStat below forgets it and reads the pid afresh, as for any failed kept-descriptor read.
+    }
     const read = readStat(pid, entry);
     // Without stat there is no start time, so no identity: the process is gone or hidden (hidepid).
     if (!read) return null;
@@ -219,6 +238,17 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
         return entry.lastRow;
       }
     }
+    return readChanged(pid, entry, read, includeHandleCount, nowMs);
+  }
+
+  /** A process whose stat is new or moved (or whose handle count is wanted): parse it and build its row. */
+  function readChanged(
+    pid: number,
+    entry: IdentityEntry | undefined,
+    read: { length: number; fd: number },
+    includeHandleCount: boolean,
+    nowMs: number,
+  ): ProcessRow | null {
     const stat = parseProcStat(small.buffer, read.length);
     if (!stat) {
       if (read.fd >= 0 && read.fd !== entry?.statFd) {
@@ -329,7 +359,8 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
       const nowMs = env.nowMs();
       const rows: ProcessRow[] = [];
       let sinceYield = 0;
-      for (const pid of pidsToRead()) {
+      const pids = pidsToRead();
+      for (const pid of pids) {
         const row = readOne(pid, includeHandleCount, nowMs);
         if (row) rows.push(row);
         if (++sinceYield === PROCESSES_PER_SLICE) {
@@ -337,8 +368,11 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
       }
-      for (const [pid, entry] of identities) if (entry.seenGeneration !== generation) forget(pid, entry);
-      listedPids = rows.map((r) => r.pid);
+      // Every row has a live entry read this generation, so equal counts mean no entry went unseen.
+      if (identities.size !== rows.length) {
+        for (const [pid, entry] of identities) if (entry.seenGeneration !== generation) forget(pid, entry);
+      }
+      if (pids !== listedPids || rows.length !== pids.length) listedPids = rows.map((r) => r.pid);
       return rows;
     },
     dispose(): void {
