@@ -3,24 +3,11 @@
  * wrappers: who owns a process, whether its token is elevated, its integrity level, SeDebugPrivilege, and the
  * security descriptor our dump files are created with. Callers see strings and booleans, never a SID pointer.
  */
-import koffi, { type LibraryHandle } from 'koffi';
+import koffi from 'koffi';
 import { getLastError, localFree, wrapHandle } from './kernel32';
-import { loadWinLibrary, type WinHandle, WinError, Win32Error, type KoffiFn as Fn } from './win-types';
+import { winLibrary, type WinHandle, WinError, Win32Error } from './win-types';
 
-let lib: LibraryHandle | null = null;
-function advapi32(): LibraryHandle {
-  lib ??= loadWinLibrary('advapi32.dll');
-  return lib;
-}
-const cache = new Map<string, Fn>();
-function fn(signature: string): Fn {
-  let f = cache.get(signature);
-  if (!f) {
-    f = advapi32().func(signature) as Fn;
-    cache.set(signature, f);
-  }
-  return f;
-}
+const fn = winLibrary('advapi32.dll').fn;
 
 const TOKEN_QUERY = 0x0008;
 const TOKEN_ADJUST_PRIVILEGES = 0x0020;

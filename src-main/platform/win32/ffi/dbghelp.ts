@@ -4,14 +4,10 @@
  * SymInitializeW / SymCleanup around it. Used only by src-main/dump/win32. dbghelp is single-threaded: one dump at
  * a time per process (the dump engine runs one job at a time).
  */
-import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
-import { loadWinLibrary, type WinHandle, type KoffiFn as Fn } from './win-types';
+import koffi, { type TypeObject } from 'koffi';
+import { winLibrary, type WinHandle, type KoffiFn as Fn } from './win-types';
 
-let lib: LibraryHandle | null = null;
-function dbghelp(): LibraryHandle {
-  lib ??= loadWinLibrary('dbghelp.dll');
-  return lib;
-}
+const dbghelp = winLibrary('dbghelp.dll');
 
 /** MINIDUMP_TYPE bits (minidumpapiset.h). */
 export const MiniDumpType = {
@@ -64,7 +60,7 @@ export function miniDumpWriteDumpAsync(
     CallbackRoutine: koffi.pointer(callbackProto),
     CallbackParam: 'void *',
   });
-  writeFn ??= dbghelp().func(
+  writeFn ??= dbghelp.lib().func(
     'bool __stdcall MiniDumpWriteDump(HANDLE h, uint32_t pid, HANDLE file, uint32_t type, void *exc, void *user, MINIDUMP_CALLBACK_INFORMATION *cb)',
   ) as Fn;
   const routine = (_param: unknown, input: unknown, output: unknown): number => {
@@ -113,10 +109,10 @@ export function miniDumpWriteDumpAsync(
  * so MiniDumpWriteDump does not load every module's symbols itself (under Wine that alone costs ~70 s).
  */
 export function symInitialize(process: WinHandle): boolean {
-  return dbghelp().func('bool __stdcall SymInitializeW(HANDLE h, str16 path, bool invade)')(process.raw, null, false) as boolean;
+  return dbghelp.fn('bool __stdcall SymInitializeW(HANDLE h, str16 path, bool invade)')(process.raw, null, false) as boolean;
 }
 
 /** SymCleanup (dbghelp.h): undoes symInitialize. */
 export function symCleanup(process: WinHandle): void {
-  dbghelp().func('bool __stdcall SymCleanup(HANDLE h)')(process.raw);
+  dbghelp.fn('bool __stdcall SymCleanup(HANDLE h)')(process.raw);
 }

@@ -4,24 +4,11 @@
  * against). Each declaration cites its header on learn.microsoft.com and the first Windows version that has it.
  * Callers get WinHandle objects and plain values, never a pointer.
  */
-import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
-import { isBadHandle, loadWinLibrary, WinHandle, type KoffiFn as Fn } from './win-types';
+import koffi, { type TypeObject } from 'koffi';
+import { isBadHandle, winLibrary, WinHandle, type KoffiFn as Fn } from './win-types';
 
-let lib: LibraryHandle | null = null;
-function kernel32(): LibraryHandle {
-  lib ??= loadWinLibrary('kernel32.dll');
-  return lib;
-}
-
-const cache = new Map<string, Fn>();
-function fn(signature: string): Fn {
-  let f = cache.get(signature);
-  if (!f) {
-    f = kernel32().func(signature) as Fn;
-    cache.set(signature, f);
-  }
-  return f;
-}
+const kernel32 = winLibrary('kernel32.dll');
+const fn = kernel32.fn;
 
 /** Process access rights (winnt.h; processthreadsapi.h "Process Security and Access Rights"). */
 export const ProcessAccess = {

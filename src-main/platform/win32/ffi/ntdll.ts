@@ -3,14 +3,10 @@
  * safe wrappers: the one-call process list, process queries and suspend / resume. Loaded lazily; runs in the main
  * process, the CLI or the helper. Nothing outside src-main/platform/win32 and src-main/dump/win32 imports this.
  */
-import koffi, { type LibraryHandle } from 'koffi';
-import { loadWinLibrary, type WinHandle } from './win-types';
+import koffi from 'koffi';
+import { winLibrary, type WinHandle } from './win-types';
 
-let lib: LibraryHandle | null = null;
-function ntdll(): LibraryHandle {
-  lib ??= loadWinLibrary('ntdll.dll');
-  return lib;
-}
+const ntdll = winLibrary('ntdll.dll');
 
 type NtQuerySystemInformationFn = (cls: number, buf: Buffer, len: number, ret: number[]) => number;
 type NtQueryInformationProcessFn = (h: unknown, cls: number, buf: Buffer, len: number, ret: number[]) => number;
@@ -37,7 +33,7 @@ let lastSize = 512 * 1024;
  * with its threads; the buffer grows on STATUS_INFO_LENGTH_MISMATCH, as the documentation asks.
  */
 export function querySystemProcessInformation(): SystemProcessBuffer {
-  ntQuerySystemInformation ??= ntdll().func(
+  ntQuerySystemInformation ??= ntdll.lib().func(
     'int32_t __stdcall NtQuerySystemInformation(int cls, _Out_ void *buf, uint32_t len, _Out_ uint32_t *retLen)',
   ) as NtQuerySystemInformationFn;
   for (let attempt = 0; attempt < 8; attempt++) {
@@ -58,7 +54,7 @@ export function querySystemProcessInformation(): SystemProcessBuffer {
  * Classes used: ProcessBasicInformation 0, ProcessWow64Information 26, ProcessCommandLineInformation 60 (8.1+).
  */
 export function queryInformationProcess(handle: WinHandle, cls: number, buf: Buffer): { status: number; length: number } {
-  ntQueryInformationProcess ??= ntdll().func(
+  ntQueryInformationProcess ??= ntdll.lib().func(
     'int32_t __stdcall NtQueryInformationProcess(HANDLE h, int cls, _Out_ void *buf, uint32_t len, _Out_ uint32_t *retLen)',
   ) as NtQueryInformationProcessFn;
   const ret = [0];
@@ -68,12 +64,12 @@ export function queryInformationProcess(handle: WinHandle, cls: number, buf: Buf
 
 /** NtSuspendProcess (undocumented, exported since Windows XP; what Process Explorer's Suspend uses). Suspends nest. */
 export function suspendProcess(handle: WinHandle): number {
-  ntSuspendProcess ??= ntdll().func('int32_t __stdcall NtSuspendProcess(HANDLE h)') as NtProcessFn;
+  ntSuspendProcess ??= ntdll.lib().func('int32_t __stdcall NtSuspendProcess(HANDLE h)') as NtProcessFn;
   return ntSuspendProcess(handle.raw) >>> 0;
 }
 
 /** NtResumeProcess (undocumented, Windows XP+): undoes one NtSuspendProcess. */
 export function resumeProcess(handle: WinHandle): number {
-  ntResumeProcess ??= ntdll().func('int32_t __stdcall NtResumeProcess(HANDLE h)') as NtProcessFn;
+  ntResumeProcess ??= ntdll.lib().func('int32_t __stdcall NtResumeProcess(HANDLE h)') as NtProcessFn;
   return ntResumeProcess(handle.raw) >>> 0;
 }

@@ -3,11 +3,11 @@
  * a verb ("runas" asks UAC for elevation) and hand back the new process's handle. Used by the runas Elevator in
  * src-main/dump/win32; nothing else starts elevated processes.
  */
-import koffi, { type LibraryHandle, type TypeObject } from 'koffi';
+import koffi, { type TypeObject } from 'koffi';
 import { getLastError, wrapHandle } from './kernel32';
-import { loadWinLibrary, type WinHandle } from './win-types';
+import { winLibrary, type WinHandle } from './win-types';
 
-let lib: LibraryHandle | null = null;
+const shell32 = winLibrary('shell32.dll');
 let info: TypeObject | null = null;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 let shellExecuteEx: ((...args: any[]) => any) | null = null;
@@ -27,7 +27,6 @@ export function shellExecuteWithVerb(
   parameters: string,
   directory: string | null,
 ): { process: WinHandle | null; error: number } {
-  lib ??= loadWinLibrary('shell32.dll');
   info ??= koffi.struct('SHELLEXECUTEINFOW', {
     cbSize: 'uint32_t',
     fMask: 'uint32_t',
@@ -45,7 +44,7 @@ export function shellExecuteWithVerb(
     hIconOrMonitor: 'void *',
     hProcess: 'HANDLE',
   });
-  shellExecuteEx ??= lib.func('bool __stdcall ShellExecuteExW(_Inout_ SHELLEXECUTEINFOW *info)');
+  shellExecuteEx ??= shell32.lib().func('bool __stdcall ShellExecuteExW(_Inout_ SHELLEXECUTEINFOW *info)');
   const sei = {
     cbSize: koffi.sizeof(info),
     fMask: SEE_MASK_NOCLOSEPROCESS | SEE_MASK_FLAG_NO_UI,

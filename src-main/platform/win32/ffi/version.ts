@@ -2,14 +2,10 @@
  * koffi declarations for version.dll (winver.h, Windows XP+): the FileDescription and CompanyName strings of an
  * image's version resource, which Process Explorer shows as Description and Company Name. Callers get strings.
  */
-import koffi, { type LibraryHandle } from 'koffi';
-import { loadWinLibrary, type KoffiFn as Fn } from './win-types';
+import koffi from 'koffi';
+import { winLibrary, type KoffiFn as Fn } from './win-types';
 
-let lib: LibraryHandle | null = null;
-function version(): LibraryHandle {
-  lib ??= loadWinLibrary('version.dll');
-  return lib;
-}
+const version = winLibrary('version.dll');
 let sizeFn: Fn | null = null;
 let infoFn: Fn | null = null;
 let queryFn: Fn | null = null;
@@ -21,7 +17,7 @@ export interface VersionStrings {
 
 /** VerQueryValueW: the value's pointer points into `block`; turn it into an offset and read from the Buffer. */
 function queryValue(block: Buffer, base: bigint, subBlock: string): { offset: number; length: number } | null {
-  queryFn ??= version().func('bool __stdcall VerQueryValueW(void *block, str16 sub, _Out_ void **ptr, _Out_ uint32_t *len)') as Fn;
+  queryFn ??= version.lib().func('bool __stdcall VerQueryValueW(void *block, str16 sub, _Out_ void **ptr, _Out_ uint32_t *len)') as Fn;
   const ptr: unknown[] = [null];
   const len = [0];
   if (!queryFn(block, subBlock, ptr, len) || ptr[0] === null) return null;
@@ -33,8 +29,8 @@ function queryValue(block: Buffer, base: bigint, subBlock: string): { offset: nu
 /** GetFileVersionInfoSizeW + GetFileVersionInfoW + VerQueryValueW (winver.h, Windows XP+). */
 export function readVersionStrings(imagePath: string): VersionStrings {
   const none: VersionStrings = { description: null, companyName: null };
-  sizeFn ??= version().func('uint32_t __stdcall GetFileVersionInfoSizeW(str16 path, _Out_ uint32_t *handle)') as Fn;
-  infoFn ??= version().func('bool __stdcall GetFileVersionInfoW(str16 path, uint32_t handle, uint32_t len, _Out_ void *data)') as Fn;
+  sizeFn ??= version.lib().func('uint32_t __stdcall GetFileVersionInfoSizeW(str16 path, _Out_ uint32_t *handle)') as Fn;
+  infoFn ??= version.lib().func('bool __stdcall GetFileVersionInfoW(str16 path, uint32_t handle, uint32_t len, _Out_ void *data)') as Fn;
   const size = sizeFn(imagePath, [0]) as number;
   if (!size || size > 4 * 1024 * 1024) return none;
   const block = Buffer.allocUnsafeSlow(size);

@@ -9,9 +9,34 @@ import koffi, { type LibraryHandle } from 'koffi';
 export const HANDLE = koffi.pointer('HANDLE', koffi.opaque());
 
 /** Loads a system DLL once HANDLE is registered (every loader goes through here, so the order is guaranteed). */
-export function loadWinLibrary(name: string): LibraryHandle {
+function loadWinLibrary(name: string): LibraryHandle {
   void HANDLE;
   return koffi.load(name);
+}
+
+export interface WinLibrary {
+  /** The loaded DLL (loaded on first use). */
+  lib(): LibraryHandle;
+  /** A declared function, declared once per signature and cached. */
+  fn(signature: string): KoffiFn;
+}
+
+/** A DLL loaded on first use, with its declared functions cached by signature. */
+export function winLibrary(name: string): WinLibrary {
+  let lib: LibraryHandle | null = null;
+  const cache = new Map<string, KoffiFn>();
+  const load = (): LibraryHandle => (lib ??= loadWinLibrary(name));
+  return {
+    lib: load,
+    fn(signature: string): KoffiFn {
+      let f = cache.get(signature);
+      if (!f) {
+        f = load().func(signature) as KoffiFn;
+        cache.set(signature, f);
+      }
+      return f;
+    },
+  };
 }
 
 const INVALID_HANDLE_VALUE = 0xffffffffffffffffn;
