@@ -5,9 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'vite';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleFixture, REPO_NODE_MODULES } from '../../dump/helper/__fixtures__/bundle-fixture';
 import { compileDumpTargetSync, startDumpTarget, type RunningTarget } from '../../dump/linux/__fixtures__/dump-target';
 import { CliUsageError } from '../cli-command';
 import { parseDumpArgs } from './dump';
@@ -43,43 +43,29 @@ describe('procscope dump arguments', () => {
 });
 
 describe('procscope dump as a process', () => {
-  let cliDir: string;
+  let cliPath: string;
   let exe: string;
   let target: RunningTarget;
 
   const runCli = (args: string[], wrapper: string[] = []): { status: number | null; stdout: string; stderr: string } => {
-    const argv = [...wrapper, process.execPath, join(cliDir, 'cli.js'), 'dump', ...args];
+    const argv = [...wrapper, process.execPath, cliPath, 'dump', ...args];
     const r = spawnSync(argv[0]!, argv.slice(1), {
       encoding: 'utf8',
       timeout: 60_000,
-      env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+      env: { ...process.env, NODE_PATH: REPO_NODE_MODULES },
     });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
 
   beforeAll(async () => {
-    cliDir = mkdtempSync(join(tmpdir(), 'procscope-cli-'));
-    chmodSync(cliDir, 0o755);
-    await build({
-      configFile: false,
-      logLevel: 'error',
-      root,
-      build: {
-        ssr: join(root, 'src-main/cli/cli-entry.ts'),
-        outDir: cliDir,
-        emptyOutDir: false,
-        minify: false,
-        target: 'node20',
-        rolldownOptions: { external: ['koffi', 'ws', 'zod', 'electron'], output: { format: 'cjs', entryFileNames: 'cli.js' } },
-      },
-    });
-    spawnSync('chmod', ['-R', 'a+rX', cliDir]);
+    // In a folder every user may read: the refusal tests run the CLI as nobody.
+    cliPath = await bundleFixture(join(root, 'src-main/cli/cli-entry.ts'));
     exe = compileDumpTargetSync();
     target = await startDumpTarget(exe);
   });
   afterAll(() => {
     target?.stop();
-    rmSync(cliDir, { recursive: true, force: true });
+    rmSync(dirname(cliPath), { recursive: true, force: true });
   });
 
   it('bad input exits 2 with the usage', () => {
