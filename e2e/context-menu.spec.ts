@@ -48,6 +48,7 @@ test('Shift+F10 and the arrow keys reach a submenu item and Properties', async (
   await expect(dialog.getByText(String(tree.pids[2]), { exact: true })).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole('treegrid', { name: 'Processes' })).toBeFocused();
   // The ContextMenu key opens the same menu on the selected row.
   await page.keyboard.press('ContextMenu');
   await expect(menu).toBeVisible();

@@ -2,6 +2,7 @@
  * The one open row-action dialog (kill confirmation, dump, properties) and the notices actions left behind.
  * Closing a dialog hands the focus back to the process tree, where the keyboard user came from.
  */
+import { useLayoutEffect, useRef } from 'react';
 import { appStore, useAppStore } from '../store/app-store';
 import { DumpDialog } from './dump-dialog';
 import { KillDialog } from './kill-dialog';
@@ -9,12 +10,18 @@ import { PropertiesDialog } from './properties-dialog';
 
 function closeDialog(): void {
   appStore.getState().closeDialog();
-  // After the <dialog> has closed: closing restores focus to where it was before, a menu item now gone.
-  setTimeout(() => document.querySelector<HTMLElement>('[role="treegrid"]')?.focus(), 0);
 }
 
 export function ActionDialogs() {
   const dialog = useAppStore((s) => s.dialog);
+  const wasOpen = useRef(false);
+  // In the commit that removes the dialog, after its <dialog> has closed (closing restores focus to where it was
+  // before: a menu item now gone). Done in that same commit, not a timer later, so a key pressed right after
+  // Escape already reaches the tree.
+  useLayoutEffect(() => {
+    if (wasOpen.current && !dialog) document.querySelector<HTMLElement>('[role="treegrid"]')?.focus();
+    wasOpen.current = dialog !== null;
+  }, [dialog]);
   if (!dialog) return null;
   if (dialog.type === 'confirm-kill') return <KillDialog row={dialog.row} tree={dialog.tree} onClose={closeDialog} />;
   if (dialog.type === 'dump') return <DumpDialog row={dialog.row} kind={dialog.kind} tree={dialog.tree} onClose={closeDialog} />;

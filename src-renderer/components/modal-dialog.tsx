@@ -3,7 +3,7 @@
  * page for free), named by its title. Used by both hosts: the browser host has no native dialogs, and the same
  * dialog keeps the Electron app's behaviour identical.
  */
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useId, useLayoutEffect, useRef, type ReactNode } from 'react';
 
 export interface ModalDialogProps {
   title: string;
@@ -18,7 +18,9 @@ export interface ModalDialogProps {
 export function ModalDialog({ title, onClose, children, initialFocus, describedBy, className }: ModalDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
-  useEffect(() => {
+  // A layout effect, so the cleanup closes the <dialog> while it is still in the document: the owner's layout
+  // effects in the same commit then see the focus where closing left it.
+  useLayoutEffect(() => {
     const dialog = ref.current!;
     if (!dialog.open) dialog.showModal();
     if (initialFocus) dialog.querySelector<HTMLElement>(initialFocus)?.focus();
