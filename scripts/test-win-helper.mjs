@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `node scripts/test-win-helper.mjs`: the elevated dump helper on Windows, under Wine. Bundles the probe
 // (scripts/wine-helper) and the production `procscope helper` entry, runs the probe with the Windows node.exe,
-// and judges its report: a minidump written through runas + named pipe, and three refusals that leave no file.
+// and judges its report: a minidump written through runas + named pipe and readable by its requester, and four
+// refusals that leave no file.
 // Reuses the Windows runtime of scripts/wine/wine-env.mjs. scripts/test-win.mjs runs it as part of the Windows suite
 // through runHelperSuite(); run on its own, it exits non-zero on any failure.
+import { chownSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'rolldown';
 import { appDir, ensureWinRuntime, runWine, winPath } from './wine/wine-env.mjs';
@@ -21,12 +23,23 @@ export async function runHelperSuite(check, skip) {
     logLevel: 'warn',
     output: { dir: outDir, format: 'cjs', entryFileNames: '[name].js' },
   });
-  const run = await runWine(join(outDir, 'helper-probe.js'), [winPath(join(outDir, 'helper-entry.js'))], { timeoutMs: 240_000 });
+  // A folder of another account: Wine reports a folder of another unix user as owned by S-1-5-7 (Anonymous).
+  const foreign = join(outDir, 'foreign-owner');
+  rmSync(foreign, { recursive: true, force: true });
+  mkdirSync(foreign);
+  chownSync(foreign, 65534, 65534);
+  const run = await runWine(join(outDir, 'helper-probe.js'), [winPath(join(outDir, 'helper-entry.js')), winPath(foreign)], { timeoutMs: 240_000 });
   if (run.code !== 0) {
     check(false, 'helper probe ran', `exit ${run.code}: ${run.stderr.slice(0, 1500)}`);
   } else {
     const r = JSON.parse(run.stdout);
     check(r.valid.ok && r.valid.format === 'minidump' && r.valid.fileBytes > 0 && r.valid.files.length === 1, 'helper via runas + named pipe writes a minidump', JSON.stringify(r.valid));
+    check(typeof r.valid.dacl === 'string' && r.valid.dacl.includes(`;;;${r.ownSid})`), 'the helper\'s dump is readable by the user who started it (the parent\'s SID in its DACL)', r.valid.dacl);
+    check(
+      !r.foreign.ok && r.foreign.code === 'bad-request' && /does not belong to you/.test(r.foreign.message) && r.foreign.files?.length === 0 && r.foreign.owner !== r.ownSid,
+      'a folder another account owns is refused, no file',
+      `${r.foreign.message} (owner ${r.foreign.owner}, requester ${r.ownSid})`,
+    );
     check(!r.wrongStart.ok && r.wrongStart.code === 'pid-recycled' && r.wrongStart.files.length === 0, 'wrong start time refused, no file', JSON.stringify(r.wrongStart));
     check(!r.relative.ok && r.relative.code === 'bad-request' && /absolute folder path/.test(r.relative.message), 'relative folder refused', r.relative.message);
     if (r.junction.unsupported) skip('junction refused', `Wine cannot create a junction: ${r.junction.unsupported}`);

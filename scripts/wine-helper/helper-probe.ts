@@ -2,13 +2,16 @@
  * Windows side of the elevated-helper check (runs under Wine, where "runas" starts without a prompt): the app's
  * helper DumpWriter starts the bundled `procscope helper` through the real runas Elevator; the helper proves the
  * secret on a named pipe, re-validates and writes a minidump with the real Windows writer. Also tries the
- * refusals (relative path, junction, wrong start time). Prints one JSON report; scripts/test-win-helper.mjs judges.
+ * refusals (relative path, junction, wrong start time, a folder another account owns: argv[3], made by the Linux
+ * side, which can chown). Prints one JSON report; scripts/test-win-helper.mjs judges.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DumpError } from '../../src-main/dump/dump-writer';
+import { readFileDaclSddl, readFileOwnerSid, readTokenUserSid } from '../../src-main/platform/win32/ffi/advapi32';
+import { currentProcess } from '../../src-main/platform/win32/ffi/kernel32';
 import { createHelperDumpWriter } from '../../src-main/dump/helper/helper-dump-writer';
 import { createRunasElevator } from '../../src-main/dump/win32/runas-elevator';
 import { createWin32Backend } from '../../src-main/platform/win32/win32-backend';
@@ -17,6 +20,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 async function main(): Promise<void> {
   const helperEntry = process.argv[2]!;
+  const foreignDir = process.argv[3]!;
+  const ownSid = readTokenUserSid(currentProcess());
   const target = spawn(process.execPath, ['--max-old-space-size=16', '--jitless', '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   await sleep(1500);
   const backend = await createWin32Backend();
@@ -32,7 +37,8 @@ async function main(): Promise<void> {
     let progress = 0;
     try {
       const r = await writer.write({ pid: target.pid!, startTimeMs: start, kind: 'mini', outDir }, { onProgress: () => progress++, nameHint: 'node' });
-      return { ok: true, path: r.path, fileBytes: r.fileBytes, sizeOnDisk: statSync(r.path).size, format: r.format, progress, files: readdirSync(outDir) };
+      const dacl = readFileDaclSddl(r.path);
+      return { ok: true, path: r.path, fileBytes: r.fileBytes, sizeOnDisk: statSync(r.path).size, format: r.format, progress, files: readdirSync(outDir), dacl };
     } catch (err) {
       const e = err instanceof DumpError ? { code: err.code, message: err.message } : { code: 'unexpected', message: String(err) };
       return { ok: false, ...e, progress, files: safeList(outDir) };
@@ -43,6 +49,8 @@ async function main(): Promise<void> {
     report['valid'] = await attempt(mkdtempSync(join(tmpdir(), 'ph-valid-')));
     report['wrongStart'] = await attempt(mkdtempSync(join(tmpdir(), 'ph-start-')), startTimeMs + 5000);
     report['relative'] = await attempt('dumps');
+    report['foreign'] = { ...(await attempt(foreignDir)), owner: readFileOwnerSid(foreignDir), ownSid };
+    report['ownSid'] = ownSid;
     const real = mkdtempSync(join(tmpdir(), 'ph-real-'));
     const junction = `${real}-junction`;
     try {

@@ -21,6 +21,12 @@ export interface DumpWriteOptions {
   onProgress?: (progress: DumpProgress) => void;
   /** Override the process name used in the file name (defaults to what the writer reads from the OS). */
   nameHint?: string;
+  /**
+   * Windows: the SID of the user the file is made readable by, instead of the user the writer runs as. The
+   * elevated helper writes for its requester, who may be another account (over-the-shoulder UAC). Linux hands
+   * the finished file over with chown instead.
+   */
+  readerSid?: string;
 }
 
 export interface DumpWriter {

@@ -17,7 +17,10 @@ export const helperCommand: CliCommand = {
     'Started by Procscope through pkexec or UAC to write one dump; not meant to be run by hand.',
   async run(args, io) {
     const readStartTimeMs = await createStartTimeReader();
+    // Read at start-up, while the process that started us is surely still there.
+    const win32 = process.platform === 'win32' ? (await import('../../dump/win32/helper-requester')).readWin32HelperFacts() : undefined;
     return runHelper(args, {
+      ...(win32 ? { win32 } : {}),
       createWriter: () => createPlatformDumpWriter(),
       readStartTimeMs,
       platform: process.platform,

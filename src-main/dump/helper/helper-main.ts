@@ -20,7 +20,7 @@ import {
   type Handlers,
   type HelperMessage,
 } from './helper-protocol';
-import { validateHelperJob } from './helper-validate';
+import { validateHelperJob, type Win32HelperFacts } from './helper-validate';
 
 export interface HelperDeps {
   createWriter(): Promise<DumpWriter>;
@@ -30,6 +30,8 @@ export interface HelperDeps {
   stderr(text: string): void;
   /** The helper's own uid (null on Windows): a root helper hands the dump file to the requesting user. */
   ownUid: number | null;
+  /** Windows only: who asked (the dump file is made readable by them) and who owns a folder. */
+  win32?: Win32HelperFacts;
 }
 
 /** How long the helper waits for the app to accept its hello. */
@@ -56,7 +58,7 @@ export async function runHelper(args: readonly string[], deps: HelperDeps): Prom
     return 2;
   }
   const job = parsed.job;
-  const invalid = await validateHelperJob(job, { readStartTimeMs: deps.readStartTimeMs, platform: deps.platform, env: deps.env, ownUid: deps.ownUid });
+  const invalid = await validateHelperJob(job, deps);
   if (invalid) return session.finish(invalid);
   if (session.signal.aborted) return session.finish(abortReason(session.signal));
   return session.finish(await writeDump(job, deps, session.signal, session.send));
@@ -154,7 +156,12 @@ async function writeDump(
     const writer = await deps.createWriter();
     const result = await writer.write(
       { pid: job.pid, startTimeMs: job.startTimeMs, kind: job.kind, outDir: job.outDir },
-      { signal, onProgress, ...(job.nameHint !== null ? { nameHint: job.nameHint } : {}) },
+      {
+        signal,
+        onProgress,
+        ...(job.nameHint !== null ? { nameHint: job.nameHint } : {}),
+        ...(deps.win32?.requesterSid ? { readerSid: deps.win32.requesterSid } : {}),
+      },
     );
     if (deps.ownUid === 0 && job.uid !== null && job.uid !== 0) {
       // Written as root: hand the file to the person who asked, so they can open, move and delete it.

@@ -12,6 +12,14 @@ import { normalize as normalizeWin32, parse as parseWin32 } from 'node:path/win3
 import type { DumpErrorInfo } from '../../../src-shared/model/dump';
 import type { HelperJob } from './helper-args';
 
+/** What the Windows checks need from the OS (src-main/dump/win32/helper-requester.ts reads it). */
+export interface Win32HelperFacts {
+  /** The requesting user's SID, or null when it cannot be known (the job is then refused). */
+  requesterSid: string | null;
+  /** The owner SID of a folder, or null when it cannot be read. */
+  readOwnerSid(path: string): string | null;
+}
+
 export interface HelperValidationDeps {
   /** Start time of a live pid in ms since the epoch, or null when it is gone. */
   readStartTimeMs(pid: number): number | null;
@@ -20,6 +28,8 @@ export interface HelperValidationDeps {
   env: NodeJS.ProcessEnv;
   /** The helper's own uid (null on Windows). */
   ownUid: number | null;
+  /** Windows only: the requester (the helper's parent process) and folder owners, from the OS. */
+  win32?: Win32HelperFacts;
 }
 
 const bad = (message: string): DumpErrorInfo => ({ code: 'bad-request', message });
@@ -40,7 +50,7 @@ export async function validateHelperJob(job: HelperJob, deps: HelperValidationDe
       message: `Process ${job.pid} is no longer the process you chose: the id now belongs to a newer process. Refresh the list and try again.`,
     };
   }
-  if (deps.platform === 'win32') return checkFolderWin32(job.outDir);
+  if (deps.platform === 'win32') return checkFolderWin32(job.outDir, deps.win32);
   // A helper that is not root and is the requester (the engine's unelevated child process) has no rights to
   // lend: the kernel already holds it to what the person may do, so links and shared folders are theirs to use.
   if (deps.ownUid !== null && deps.ownUid !== 0 && deps.ownUid === job.uid) return checkPlainPath(job.outDir);
@@ -92,7 +102,10 @@ async function checkFolderPosix(outDir: string, uid: number | null): Promise<Dum
   return null;
 }
 
-async function checkFolderWin32(outDir: string): Promise<DumpErrorInfo | null> {
+async function checkFolderWin32(outDir: string, facts: Win32HelperFacts | undefined): Promise<DumpErrorInfo | null> {
+  if (!facts?.requesterSid) {
+    return bad('The helper could not tell which user started it (its parent process is gone or unreadable), so it was refused. Try again.');
+  }
   const normalized = normalizeWin32(outDir);
   const trimmed = normalized.length > 3 ? normalized.replace(/\\+$/, '') : normalized;
   if (outDir.replace(/\\+$/, '') !== trimmed || outDir.startsWith('\\\\')) {
@@ -110,6 +123,11 @@ async function checkFolderWin32(outDir: string): Promise<DumpErrorInfo | null> {
       return bad(`'${path}' is a symbolic link or junction; the elevated helper only writes into real folders. Choose the real folder.`);
     }
     if (!st.isDirectory()) return { code: 'folder-unwritable', message: `'${path}' is not a folder. Choose a folder.` };
+  }
+  // Checked after the walk, on the folder the walk proved real: an administrator's helper must not write into a
+  // folder some other account owns (say C:\Windows\Temp, or another user's profile) on the requester's behalf.
+  if (facts.readOwnerSid(trimmed) !== facts.requesterSid) {
+    return bad(`The folder '${trimmed}' does not belong to you, so the elevated helper will not write there. Choose a folder of your own.`);
   }
   return null;
 }

@@ -9,7 +9,7 @@ import { createReadStream, rmSync, statSync } from 'node:fs';
 import { join, win32 } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { dumpFileName, type DumpRequest, type DumpResult } from '../../../src-shared/model/dump';
-import { enableDebugPrivilege, readTokenFacts, withOwnerOnlySecurityDescriptor } from '../../platform/win32/ffi/advapi32';
+import { enableDebugPrivilege, readTokenUserSid, withOwnerOnlySecurityDescriptor } from '../../platform/win32/ffi/advapi32';
 import { miniDumpWriteDumpAsync, symCleanup, symInitialize } from '../../platform/win32/ffi/dbghelp';
 import {
   createFileNew, currentProcess, getExitCodeProcess, getFileSize, getLastError, getProcessCreateTime100ns, openProcess,
@@ -51,8 +51,9 @@ function openTarget(request: DumpRequest): WinHandle {
   throw new DumpError('io-error', `Could not open process ${request.pid} (Windows error ${error}).`);
 }
 
-function createOutput(path: string): WinHandle {
-  const sid = readTokenFacts(currentProcess()).userSid;
+/** Creates the file readable by `readerSid` (the elevated helper's requester), else by the user we run as. */
+function createOutput(path: string, readerSid: string | undefined): WinHandle {
+  const sid = readerSid ?? readTokenUserSid(currentProcess());
   if (!sid) throw new DumpError('io-error', 'Could not read the current user, so the dump file cannot be made private.');
   const { handle, error } = withOwnerOnlySecurityDescriptor(sid, (sd) => createFileNew(path, sd));
   if (handle) return handle;
@@ -92,7 +93,7 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
     const image = queryFullProcessImageName(target);
     const name = options.nameHint ?? (image ? win32.basename(image).replace(/\.exe$/i, '') : `pid${request.pid}`);
     path = join(request.outDir, dumpFileName(name, request.pid, request.kind, 'dmp', new Date()));
-    file = createOutput(path);
+    file = createOutput(path, options.readerSid);
 
     let method: DumpResult['method'] = 'live';
     let pauseStart = performance.now();

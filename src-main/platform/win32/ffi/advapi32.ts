@@ -86,6 +86,18 @@ function integrityFromRid(rid: number): TokenIntegrity {
   return 'untrusted';
 }
 
+/** The user SID of a process's primary token, without the account-name lookup (which may ask a domain controller). */
+export function readTokenUserSid(process: WinHandle): string | null {
+  const token = openProcessToken(process, TOKEN_QUERY);
+  if (!token) return null;
+  try {
+    const user = tokenInformation(token, TokenUser);
+    return (user && firstSid(user)?.text) ?? null;
+  } finally {
+    token.close();
+  }
+}
+
 /** User, elevation and integrity of a process's primary token; each part null when it cannot be read. */
 export function readTokenFacts(process: WinHandle): TokenFacts {
   const facts: TokenFacts = { user: null, userSid: null, elevated: null, integrityLevel: null };
@@ -156,18 +168,46 @@ export function withOwnerOnlySecurityDescriptor<T>(userSid: string, use: (descri
   }
 }
 
+/** GetFileSecurityW (securitybaseapi.h, Windows XP+): the parts of a file's security descriptor that `info` names. */
+function fileSecurity(path: string, info: number): Buffer | null {
+  const get = fn('bool __stdcall GetFileSecurityW(str16 path, uint32_t info, _Out_ void *sd, uint32_t len, _Out_ uint32_t *need)');
+  const need = [0];
+  get(path, info, Buffer.alloc(0), 0, need);
+  if (!need[0] || need[0] > 1 << 16) return null;
+  const sd = Buffer.alloc(need[0]);
+  return get(path, info, sd, sd.length, need) ? sd : null;
+}
+
 /**
- * The DACL of a file as SDDL (GetFileSecurityW, securitybaseapi.h, Windows XP+, with DACL_SECURITY_INFORMATION;
+ * The owner of a file or folder as a SID string (GetFileSecurityW with OWNER_SECURITY_INFORMATION;
+ * GetSecurityDescriptorOwner, securitybaseapi.h, and ConvertSidToStringSidW, sddl.h, Windows XP+). The elevated
+ * helper writes only into a folder its requester owns. Null when it cannot be read.
+ */
+export function readFileOwnerSid(path: string): string | null {
+  const OWNER_SECURITY_INFORMATION = 0x1;
+  const sd = fileSecurity(path, OWNER_SECURITY_INFORMATION);
+  if (!sd) return null;
+  const owner: unknown[] = [null];
+  if (!fn('bool __stdcall GetSecurityDescriptorOwner(void *sd, _Out_ void **owner, _Out_ int *defaulted)')(sd, owner, [0]) || !owner[0]) {
+    return null;
+  }
+  const text: unknown[] = [null];
+  if (!fn('bool __stdcall ConvertSidToStringSidW(void *sid, _Out_ void **str)')(owner[0], text)) return null;
+  try {
+    return koffi.decode.string16(text[0]);
+  } finally {
+    localFree(text[0]);
+  }
+}
+
+/**
+ * The DACL of a file as SDDL (GetFileSecurityW with DACL_SECURITY_INFORMATION;
  * ConvertSecurityDescriptorToStringSecurityDescriptorW, sddl.h, Windows XP+). Lets tests check who may read a dump.
  */
 export function readFileDaclSddl(path: string): string | null {
   const DACL_SECURITY_INFORMATION = 0x4;
-  const get = fn('bool __stdcall GetFileSecurityW(str16 path, uint32_t info, _Out_ void *sd, uint32_t len, _Out_ uint32_t *need)');
-  const need = [0];
-  get(path, DACL_SECURITY_INFORMATION, Buffer.alloc(0), 0, need);
-  if (!need[0] || need[0] > 1 << 16) return null;
-  const sd = Buffer.alloc(need[0]);
-  if (!get(path, DACL_SECURITY_INFORMATION, sd, sd.length, need)) return null;
+  const sd = fileSecurity(path, DACL_SECURITY_INFORMATION);
+  if (!sd) return null;
   const out: unknown[] = [null];
   const convert = fn('bool __stdcall ConvertSecurityDescriptorToStringSecurityDescriptorW(void *sd, uint32_t rev, uint32_t info, _Out_ void **str, _Out_ uint32_t *len)');
   if (!convert(sd, 1, DACL_SECURITY_INFORMATION, out, [0])) return null;
