@@ -4,12 +4,15 @@
  */
 import { memo, type MouseEvent } from 'react';
 import { columnDef, type ColumnId } from '../format/columns';
+import { CELL_PADDING_PX, fitsUnclipped } from '../format/text-fit';
 import type { RowStatus } from '../store/processes-slice';
 import type { VisibleRow } from '../store/visible-rows';
 
 export interface ProcessRowViewProps {
   entry: VisibleRow;
   columns: ColumnId[];
+  /** Column widths: a cell gets a clip only when its text may not fit (see text-fit.ts). */
+  widths: Readonly<Record<ColumnId, number>>;
   rowIndex: number;
   selected: boolean;
   status: RowStatus | undefined;
@@ -20,6 +23,11 @@ export interface ProcessRowViewProps {
   onToggle(entry: VisibleRow): void;
   onContextMenu(entry: VisibleRow, event: MouseEvent): void;
 }
+
+/** Width of one tree guide, elbow or twisty (.guide and .twisty in styles.css). */
+const GUIDE_PX = 16;
+/** The name cell's padding: 2 px left (.name-cell), 6 px right (.cell). */
+const NAME_CELL_PADDING_PX = 8;
 
 export function rowDomId(key: string): string {
   return `process-row-${key.replace(':', '-')}`;
@@ -79,18 +87,21 @@ export const ProcessRowView = memo(function ProcessRowView(props: ProcessRowView
       {columns.map((c) => {
         const def = columnDef(c);
         if (c === 'name') {
+          const textPx = props.widths.name - NAME_CELL_PADDING_PX - (entry.lineContinues.length + (entry.depth > 0 ? 2 : 1)) * GUIDE_PX;
           return (
-            <div key={c} role="gridcell" className="cell name-cell">
+            <div key={c} role="gridcell" className={textPx < 0 ? 'cell name-cell clip' : 'cell name-cell'}>
               <span className="tree-prefix">
                 <TreeGuides entry={entry} onToggle={props.onToggle} />
               </span>
-              <span className="name-text">{row.name}</span>
+              <span className={fitsUnclipped(row.name, textPx) ? 'name-text' : 'name-text clip'}>{row.name}</span>
             </div>
           );
         }
+        const text = def.format(row);
+        const clip = fitsUnclipped(text, props.widths[c] - CELL_PADDING_PX) ? '' : ' clip';
         return (
-          <div key={c} role="gridcell" className={`cell align-${def.align}`} title={c === 'commandLine' ? (row.commandLine ?? '') : undefined}>
-            {def.format(row)}
+          <div key={c} role="gridcell" className={`cell align-${def.align}${clip}`} title={c === 'commandLine' ? (row.commandLine ?? '') : undefined}>
+            {text}
           </div>
         );
       })}

@@ -136,6 +136,7 @@ export function ProcessTable() {
               key={entry.row.key}
               entry={entry}
               columns={columns}
+              widths={widths}
               rowIndex={item.index}
               selected={entry.row.key === selectedKey}
               status={rowStatus.get(entry.row.key)}
