@@ -1,5 +1,5 @@
 // User flow: Dump Process Tree ▸ Minidumps… on a process with two children → one file per process, all three
-// listed together in the jobs panel as one group.
+// listed together in the jobs panel as one group; Clear finished then empties the list and leaves the files.
 import { readdirSync, readFileSync } from 'node:fs';
 import { chooseFromRowMenu, expect, openAndFilter, processRow, test } from './fixtures';
 
@@ -28,6 +28,11 @@ test('Dump Process Tree writes one file per process and lists the three together
     expect(file, `a minidump of ${name} ${pid} in ${files.join(', ')}`).toBeDefined();
     await expect(group.getByText(`${dumpDir}/${file}`, { exact: true })).toBeVisible();
   }
+
+  // Clear finished takes the whole group off the list; the files stay.
+  await page.getByRole('region', { name: 'Dump jobs' }).getByRole('button', { name: 'Clear finished (3)' }).click();
+  await expect(page.getByRole('region', { name: 'Dump jobs' })).toHaveCount(0);
+  expect(readdirSync(dumpDir).sort()).toEqual(files);
 });
 
 function readChildren(pid: number): number[] {

@@ -1,12 +1,14 @@
 /*
  * The jobs panel under the tree: every dump of this session, oldest first. A Dump Process Tree is one group
  * listing every file, with a summary line that names the processes that exited before they could be dumped. It
- * reads the dump-jobs slice only; the buttons' requests go to main, whose events update the slice.
+ * reads the dump-jobs slice only; the buttons' requests go to main, whose events update the slice. "Clear finished"
+ * takes every finished job (saved, failed, cancelled) off the list; the files stay where they are.
  */
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import type { DumpGroupView, DumpJobView } from '../../src-shared/ipc/dump-contract';
 import { dumpPanelEntries } from '../store/dump-jobs-slice';
-import { useAppStore } from '../store/app-store';
+import { useApi } from '../api/api-context';
+import { appStore, useAppStore } from '../store/app-store';
 import { DumpJobItem } from './dump-job-view';
 
 export function groupSummary(group: DumpGroupView, jobs: readonly DumpJobView[]): string {
@@ -30,7 +32,10 @@ export function JobsPanel() {
   if (!entries.length) return null;
   return (
     <section className="jobs-panel" aria-label="Dump jobs">
-      <h2 className="jobs-heading">Dumps</h2>
+      <div className="jobs-header">
+        <h2 className="jobs-heading">Dumps</h2>
+        <ClearFinishedButton />
+      </div>
       <ul className="job-list">
         {entries.map((entry) =>
           entry.type === 'job' ? (
@@ -53,5 +58,27 @@ export function JobsPanel() {
         )}
       </ul>
     </section>
+  );
+}
+
+const FINISHED: ReadonlySet<DumpJobView['state']> = new Set(['done', 'failed', 'cancelled']);
+
+function ClearFinishedButton() {
+  const api = useApi();
+  const [busy, setBusy] = useState(false);
+  const finished = useAppStore((s) => s.dumpJobOrder.filter((id) => FINISHED.has(s.dumpJobs[id]?.state ?? 'queued')).length);
+  if (!finished) return null;
+  const clear = async () => {
+    setBusy(true);
+    const { dumpJobOrder, dumpJobs } = appStore.getState();
+    const ids = dumpJobOrder.filter((id) => FINISHED.has(dumpJobs[id]?.state ?? 'queued'));
+    const failed = (await Promise.allSettled(ids.map((jobId) => api.request('procscope:dismiss-dump', { jobId })))).filter((r) => r.status === 'rejected');
+    if (failed.length) appStore.getState().notify(`${failed.length} of ${ids.length} finished dumps could not be cleared from the list.`);
+    setBusy(false);
+  };
+  return (
+    <button type="button" disabled={busy} onClick={() => void clear()} title="Remove saved, failed and cancelled dumps from this list; the files stay on disk">
+      Clear finished ({finished})
+    </button>
   );
 }
