@@ -29,9 +29,9 @@ test('Dump Process Tree writes one file per process and lists the three together
     await expect(group.getByText(`${dumpDir}/${file}`, { exact: true })).toBeVisible();
   }
 
-  // Clear finished takes the whole group off the list; the files stay.
-  await page.getByRole('region', { name: 'Dump jobs' }).getByRole('button', { name: 'Clear finished (3)' }).click();
-  await expect(page.getByRole('region', { name: 'Dump jobs' })).toHaveCount(0);
+  // Clear finished takes the group (and whatever else has finished) off the list; the files stay.
+  await page.getByRole('region', { name: 'Dump jobs' }).getByRole('button', { name: /^Clear finished \(\d+\)$/ }).click();
+  await expect(group).toHaveCount(0);
   expect(readdirSync(dumpDir).sort()).toEqual(files);
 });
 

@@ -78,6 +78,16 @@ describe('dump engine', () => {
     expect((await stat(outDir)).mode & 0o777).toBe(0o700);
   });
 
+  it('makes only the last folder of the path: a mistyped deeper path is refused, nothing is built', async () => {
+    const { engine, writer } = makeEngine(() => ({ totalBytes: 1000, chunkBytes: 1000 }));
+    const typo = join(dir, 'no-such-parent', 'tmp', 'dumps');
+    const job = await engine.start({ pid: 42, startTimeMs: 5, kind: 'full', outDir: typo, name: 'worker' });
+    const end = await settled(engine, job.id);
+    expect(end).toMatchObject({ type: 'job-failed', error: { code: 'folder-unwritable', message: expect.stringContaining('does not exist') } });
+    expect(await readdir(dir)).not.toContain('no-such-parent');
+    expect(writer.calls).toEqual([]);
+  });
+
   it('cancels a running job, removes the partial file and keeps the list consistent', async () => {
     const { engine } = makeEngine(() => ({ totalBytes: 10_000_000, chunkBytes: 10_000, chunkDelayMs: 5 }));
     const job = await engine.start({ pid: 7, startTimeMs: 1, kind: 'full', outDir });

@@ -6,7 +6,7 @@
  * ever deletes files it wrote itself.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { basename, dirname, isAbsolute } from 'node:path';
 import type { DumpProgress, DumpResult } from '../../src-shared/model/dump';
 import type { ProcessRow } from '../../src-shared/model/process';
 import { buildProcessTree, collectSubtree } from '../../src-shared/tree/process-tree';
@@ -183,8 +183,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
     };
     let result: DumpResult;
     try {
-      // Dumps hold secrets: a folder we create is for this user only.
-      if (!info.elevated) await mkdir(info.outDir, { recursive: true, mode: 0o700 });
+      if (!info.elevated) await createDumpFolder(info.outDir);
       const w = await getWriter(info.elevated);
       if (abort.signal.aborted) throw new DumpError('cancelled', cancelledInfo().message);
       const writeOptions = { signal: abort.signal, onProgress, ...(info.name !== null ? { nameHint: info.name } : {}) };
@@ -335,5 +334,23 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
         () => {},
         () => {},
       );
+  }
+}
+
+/**
+ * Makes the chosen folder when it is missing (the first dump into the default folder), but only its last part:
+ * a mistyped path is refused with a sentence rather than silently built. Dumps hold secrets, so a folder we
+ * create is for this user only.
+ */
+async function createDumpFolder(outDir: string): Promise<void> {
+  try {
+    await mkdir(outDir, { mode: 0o700 });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    if (code === 'ENOENT') {
+      throw new DumpError('folder-unwritable', `The folder '${dirname(outDir)}' does not exist, so '${basename(outDir)}' cannot be made in it. Choose an existing folder.`);
+    }
+    throw err;
   }
 }

@@ -88,6 +88,8 @@ export function DumpDialog({ row, kind, tree, onClose }: { row: ProcessRow; kind
             type="text"
             spellCheck={false}
             value={folder ?? ''}
+            // Read-only until the remembered folder is in: text typed before it arrived would run into it.
+            readOnly={folder === null}
             placeholder={folder === null ? 'Loading the remembered folder…' : '/path/to/folder'}
             onChange={(e) => setFolder(e.target.value)}
           />
