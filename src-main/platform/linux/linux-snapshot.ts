@@ -11,7 +11,7 @@ import { createProcFileReader, openProcFileSync, type ProcFileReader } from './p
 import { parseLastPid } from './proc-loadavg';
 import { parseProcStat, PF_KTHREAD, processStateOf, type ProcStat } from './proc-stat';
 import { parseProcStatm, privateBytesOfStatm } from './proc-statm';
-import { parseProcStatusUids } from './proc-status';
+import { parseProcStatusRssAnonBytes, parseProcStatusUids } from './proc-status';
 
 /**
  * Ages at which a process's identity fields are read again: setproctitle() and setuid() leave no trace in stat and
@@ -76,6 +76,8 @@ interface IdentityEntry {
   statFd: number;
   statmResidentPages: number;
   privateBytes: number | null;
+  /** The poll in which status gave privateBytes (RssAnon), so statm need not be read in it too. */
+  privateFromStatusGeneration: number;
   /** The stat bytes and the row made from them last time: identical bytes → the very same row object. */
   lastStat: Buffer | null;
   lastRow: ProcessRow | null;
@@ -155,8 +157,16 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
     entry.argEnd = stat.argEnd;
     const status = small.readSync(`${root}/${pid}/status`);
     if (status === 'gone') return 'gone';
-    const uids = typeof status === 'number' ? parseProcStatusUids(small.buffer.toString('latin1', 0, status)) : null;
+    const statusText = typeof status === 'number' ? small.buffer.toString('latin1', 0, status) : null;
+    const uids = statusText !== null ? parseProcStatusUids(statusText) : null;
     entry.user = uids ? env.userName(uids.effectiveUid) : null;
+    // status carries RssAnon too: a new process's private bytes without a statm read (a fifth of a cold read).
+    const privateBytes = statusText !== null ? parseProcStatusRssAnonBytes(statusText) : null;
+    if (privateBytes !== null) {
+      entry.privateBytes = privateBytes;
+      entry.statmResidentPages = stat.residentPages;
+      entry.privateFromStatusGeneration = generation;
+    }
     if ((stat.flags & PF_KTHREAD) !== 0) {
       // Kernel threads have no image and no arguments.
       entry.exePath = null;
@@ -287,6 +297,7 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
         statFd: read.fd,
         statmResidentPages: -1,
         privateBytes: null,
+        privateFromStatusGeneration: -1,
         lastStat: null,
         lastRow: null,
       };
@@ -313,7 +324,10 @@ export function createLinuxSnapshotReader(env: LinuxSnapshotEnv): LinuxSnapshotR
     }
     entry.seenGeneration = generation;
 
-    if (stat.residentPages !== entry.statmResidentPages || (generation + pid) % STATM_REFRESH_POLLS === 0) {
+    if (
+      entry.privateFromStatusGeneration !== generation &&
+      (stat.residentPages !== entry.statmResidentPages || (generation + pid) % STATM_REFRESH_POLLS === 0)
+    ) {
       const statmLength = small.readSync(`${root}/${pid}/statm`);
       if (statmLength === 'gone') {
         forget(pid, entry);

@@ -1,11 +1,12 @@
-// The small /proc files: statm, status (Uid), cmdline and /proc/meminfo, on recorded fixtures.
+// The small /proc files: statm, status (Uid, RssAnon), cmdline and /proc/meminfo, on recorded fixtures and live.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseProcCmdline } from './proc-cmdline';
 import { parseMemInfo } from './proc-meminfo';
 import { parseProcStatm, privateBytesOfStatm } from './proc-statm';
-import { parseProcStatusUids } from './proc-status';
+import { parseProcStatusRssAnonBytes, parseProcStatusUids } from './proc-status';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '__fixtures__', name));
 
@@ -33,6 +34,31 @@ describe('status', () => {
     expect(parseProcStatusUids(fixture('zombie.status').toString())).toEqual({ realUid: 0, effectiveUid: 0 });
     expect(parseProcStatusUids('Name:\tx\nUid:\t1000\t0\t0\t0\n')).toEqual({ realUid: 1000, effectiveUid: 0 });
     expect(parseProcStatusUids('Name:\tx\n')).toBeNull();
+  });
+
+  it('gives the same private bytes from RssAnon as statm gives from resident − shared', () => {
+    const statm = fixture('node.statm');
+    expect(parseProcStatusRssAnonBytes(fixture('node.status').toString())).toBe(privateBytesOfStatm(parseProcStatm(statm, statm.length)!, 4096));
+    expect(parseProcStatusRssAnonBytes(fixture('node.status').toString())).toBe(6328 * 1024);
+  });
+
+  it('gives 0 without memory (zombie, kernel thread), as statm does, and null for a cut-short text', () => {
+    expect(parseProcStatusRssAnonBytes(fixture('zombie.status').toString())).toBe(0);
+    expect(parseProcStatusRssAnonBytes(fixture('kthreadd.status').toString())).toBe(0);
+    expect(parseProcStatusRssAnonBytes('Name:\tx\nUid:\t0\t0\t0\t0\n')).toBeNull();
+  });
+
+  it('agrees with statm on a live, idle process', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 100));
+      const statm = readFileSync(`/proc/${child.pid}/statm`);
+      const fromStatm = privateBytesOfStatm(parseProcStatm(statm, statm.length)!, 4096);
+      expect(fromStatm).toBeGreaterThan(0);
+      expect(parseProcStatusRssAnonBytes(readFileSync(`/proc/${child.pid}/status`, 'latin1'))).toBe(fromStatm);
+    } finally {
+      child.kill();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 /*
- * Parser for the Uid line of /proc/PID/status (proc(5); task_state() in fs/proc/array.c). Only read once per
- * process identity (and after an exec), so plain string handling is fine here.
+ * Parsers for /proc/PID/status (proc(5); task_state() and task_mem() in fs/proc/array.c and task_mmu.c): the Uid
+ * line and RssAnon. Only read once per process identity (and after an exec), so plain string handling is fine here.
  */
 
 export interface ProcStatusIds {
@@ -19,4 +19,16 @@ export function parseProcStatusUids(text: string): ProcStatusIds | null {
   const effectiveUid = Number(fields[1]);
   if (!Number.isInteger(realUid) || !Number.isInteger(effectiveUid)) return null;
   return { realUid, effectiveUid };
+}
+
+/**
+ * Private bytes from the RssAnon line (kB): the same counter as statm's resident − shared (MM_ANONPAGES), so a
+ * new process needs no statm read. A process without memory (a kernel thread, a zombie) has no such line and
+ * gets 0, as statm's zeros give it; a text without the later Threads line was cut short and gives null.
+ */
+export function parseProcStatusRssAnonBytes(text: string): number | null {
+  const at = text.indexOf('\nRssAnon:');
+  if (at < 0) return text.includes('\nThreads:') ? 0 : null;
+  const kb = Number.parseInt(text.slice(at + 9, at + 40).trim(), 10);
+  return Number.isSafeInteger(kb) && kb >= 0 ? kb * 1024 : null;
 }
