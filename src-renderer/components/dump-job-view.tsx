@@ -16,7 +16,8 @@ export function jobTitle(job: DumpJobView): string {
   return `${job.kind === 'full' ? 'Full dump' : 'Minidump'} of ${job.name ?? 'process'}, PID ${job.pid}`;
 }
 
-function useJobAction() {
+/** A button's request with a busy flag; a failure becomes a notice naming what failed. */
+export function useJobAction() {
   const [busy, setBusy] = useState(false);
   return {
     busy,

@@ -4,12 +4,12 @@
  * reads the dump-jobs slice only; the buttons' requests go to main, whose events update the slice. "Clear finished"
  * takes every finished job (saved, failed, cancelled) off the list; the files stay where they are.
  */
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type { DumpGroupView, DumpJobView } from '../../src-shared/ipc/dump-contract';
 import { dumpPanelEntries } from '../store/dump-jobs-slice';
 import { useApi } from '../api/api-context';
 import { appStore, useAppStore } from '../store/app-store';
-import { DumpJobItem } from './dump-job-view';
+import { DumpJobItem, useJobAction } from './dump-job-view';
 
 export function groupSummary(group: DumpGroupView, jobs: readonly DumpJobView[]): string {
   const count = (state: DumpJobView['state']) => jobs.filter((j) => j.state === state).length;
@@ -65,19 +65,17 @@ const FINISHED: ReadonlySet<DumpJobView['state']> = new Set(['done', 'failed', '
 
 function ClearFinishedButton() {
   const api = useApi();
-  const [busy, setBusy] = useState(false);
+  const { busy, run } = useJobAction();
   const finished = useAppStore((s) => s.dumpJobOrder.filter((id) => FINISHED.has(s.dumpJobs[id]?.state ?? 'queued')).length);
   if (!finished) return null;
   const clear = async () => {
-    setBusy(true);
     const { dumpJobOrder, dumpJobs } = appStore.getState();
     const ids = dumpJobOrder.filter((id) => FINISHED.has(dumpJobs[id]?.state ?? 'queued'));
     const failed = (await Promise.allSettled(ids.map((jobId) => api.request('procscope:dismiss-dump', { jobId })))).filter((r) => r.status === 'rejected');
-    if (failed.length) appStore.getState().notify(`${failed.length} of ${ids.length} finished dumps could not be cleared from the list.`);
-    setBusy(false);
+    if (failed.length) throw new Error(`${failed.length} of ${ids.length} finished dumps could not be cleared from the list.`);
   };
   return (
-    <button type="button" disabled={busy} onClick={() => void clear()} title="Remove saved, failed and cancelled dumps from this list; the files stay on disk">
+    <button type="button" disabled={busy} onClick={() => void run('Clear finished', clear)} title="Remove saved, failed and cancelled dumps from this list; the files stay on disk">
       Clear finished ({finished})
     </button>
   );

@@ -57,31 +57,28 @@ function ntCheck(status: number, what: string, pid: number): void {
   throw new ProcessActionError('failed', `Could not ${what} process ${pid} (NTSTATUS 0x${status.toString(16)}).`);
 }
 
-export function terminateWin32(target: ProcessTarget): void {
-  const h = openVerified(target, ProcessAccess.TERMINATE);
+/** Runs `use` with the target opened for `access` (identity checked), and closes the handle whatever happens. */
+function withVerified(target: ProcessTarget, access: number, use: (h: WinHandle) => void): void {
+  const h = openVerified(target, access);
   try {
+    use(h);
+  } finally {
+    h.close();
+  }
+}
+
+export function terminateWin32(target: ProcessTarget): void {
+  withVerified(target, ProcessAccess.TERMINATE, (h) => {
     if (!terminateProcess(h, 1)) {
       throw new ProcessActionError('failed', `Could not end process ${target.pid} (Windows error ${getLastError()}).`);
     }
-  } finally {
-    h.close();
-  }
+  });
 }
 
 export function suspendWin32(target: ProcessTarget): void {
-  const h = openVerified(target, ProcessAccess.SUSPEND_RESUME);
-  try {
-    ntCheck(suspendProcess(h), 'suspend', target.pid);
-  } finally {
-    h.close();
-  }
+  withVerified(target, ProcessAccess.SUSPEND_RESUME, (h) => ntCheck(suspendProcess(h), 'suspend', target.pid));
 }
 
 export function resumeWin32(target: ProcessTarget): void {
-  const h = openVerified(target, ProcessAccess.SUSPEND_RESUME);
-  try {
-    ntCheck(resumeProcess(h), 'resume', target.pid);
-  } finally {
-    h.close();
-  }
+  withVerified(target, ProcessAccess.SUSPEND_RESUME, (h) => ntCheck(resumeProcess(h), 'resume', target.pid));
 }
