@@ -42,4 +42,24 @@ describe('fake backend', () => {
     await backend.terminate({ pid: target.pid, startTimeMs: target.startTimeMs });
     expect(backend.readStartTimeMs(target.pid)).toBeNull();
   });
+
+  it('hands back the same sample object for a process that did not change, as the Linux backend does', async () => {
+    const backend = createFakeBackend({ processCount: 1000, seed: 5, changingFraction: 0.02 });
+    const first = await backend.takeSnapshot({ includeHandleCount: false });
+    const byPid = new Map(first.rows.map((r) => [r.pid, r]));
+    const target = first.rows[10]!;
+    await backend.suspend({ pid: target.pid, startTimeMs: target.startTimeMs });
+    const second = await backend.takeSnapshot({ includeHandleCount: false });
+    const fresh = second.rows.filter((r) => r !== byPid.get(r.pid));
+    // A new object exactly for the rows whose values moved (the scripted share, and the suspended one); none other.
+    for (const r of fresh) expect(r).not.toEqual(byPid.get(r.pid));
+    expect(fresh.map((r) => r.pid)).toContain(target.pid);
+    expect(second.rows.find((r) => r.pid === target.pid)!.state).toBe('stopped');
+    expect(fresh.length).toBeGreaterThan(5);
+    expect(fresh.length).toBeLessThanOrEqual(21);
+    // Asking for handle counts changes every row.
+    const third = await backend.takeSnapshot({ includeHandleCount: true });
+    const secondByPid = new Map(second.rows.map((r) => [r.pid, r]));
+    expect(third.rows.every((r) => r !== secondByPid.get(r.pid) && r.handleCount !== null)).toBe(true);
+  });
 });

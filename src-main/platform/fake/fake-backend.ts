@@ -1,7 +1,9 @@
 /*
  * A scripted, deterministic ProcessBackend for UI tests and bench:ui: a seeded tree of N processes in which a fixed
  * share changes its CPU time and memory every sample, and a scripted number spawn and exit. Same seed, same
- * samples. It never touches the OS; it is never a stand-in for the real backend in integration tests.
+ * samples. Like the Linux backend, it hands back the same sample object for a process that did not change, so the
+ * poller's cheap path is what bench:ui exercises, not a full diff of every row. It never touches the OS; it is never
+ * a stand-in for the real backend in integration tests.
  */
 import { emptyProcessRow, processKey } from '../../../src-shared/model/process';
 import {
@@ -53,6 +55,10 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
   let nextPid = 1;
   let sampleCount = 0;
   const rows = new Map<number, ProcessSample>();
+  /** The sample object last handed out per pid; a pid in `changed` (or a new handle-count option) gets a new one. */
+  const emitted = new Map<number, ProcessSample>();
+  const changed = new Set<number>();
+  let emittedWithHandleCount: boolean | null = null;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
   function spawn(ppid: number): void {
@@ -88,6 +94,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
       const row = pick(live);
       row.cpuTimeMs = (row.cpuTimeMs ?? 0) + Math.floor(random() * stepMs * 0.5);
       row.workingSetBytes = Math.max(4096, (row.workingSetBytes ?? 0) + Math.floor((random() - 0.5) * 1024 * 1024));
+      changed.add(row.pid);
     }
     for (let i = 0; i < exitPerSample && rows.size > 1; i++) {
       const victim = pick(live.filter((r) => r.pid !== 1 && rows.has(r.pid)));
@@ -114,11 +121,17 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
     async takeSnapshot(snapshotOptions: SnapshotOptions): Promise<BackendSnapshot> {
       if (sampleCount > 0) advance();
       sampleCount++;
-      const sample = [...rows.values()].map((r) => ({
-        ...r,
-        key: processKey(r.pid, r.startTimeMs),
-        handleCount: snapshotOptions.includeHandleCount ? 10 + (r.pid % 90) : null,
-      }));
+      if (emittedWithHandleCount !== snapshotOptions.includeHandleCount) emitted.clear();
+      emittedWithHandleCount = snapshotOptions.includeHandleCount;
+      for (const pid of emitted.keys()) if (!rows.has(pid)) emitted.delete(pid);
+      const sample = [...rows.values()].map((r) => {
+        const last = emitted.get(r.pid);
+        if (last && !changed.has(r.pid)) return last;
+        const next = { ...r, key: processKey(r.pid, r.startTimeMs), handleCount: snapshotOptions.includeHandleCount ? 10 + (r.pid % 90) : null };
+        emitted.set(r.pid, next);
+        return next;
+      });
+      changed.clear();
       return {
         timestampMs: nowMs,
         monotonicMs,
@@ -136,12 +149,15 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
     },
     async suspend(target: ProcessTarget): Promise<void> {
       check(target).state = 'stopped';
+      changed.add(target.pid);
     },
     async resume(target: ProcessTarget): Promise<void> {
       check(target).state = 'sleeping';
+      changed.add(target.pid);
     },
     dispose(): void {
       rows.clear();
+      emitted.clear();
     },
   };
 }
