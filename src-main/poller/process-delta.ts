@@ -51,20 +51,26 @@ export interface RowChanges {
 export function computeRowChanges(previous: ReadonlyMap<ProcessKey, ProcessRow>, next: readonly ProcessRow[]): RowChanges {
   const added: ProcessRow[] = [];
   const updated: ProcessUpdate[] = [];
-  const seen = new Set<ProcessKey>();
+  // Keys are unique within a sample, so when every previous key was matched nothing left: the usual poll, where a
+  // set of 5,000 keys would be built only to find that.
+  let matched = 0;
   for (const row of next) {
-    seen.add(row.key);
     const before = previous.get(row.key);
     if (!before) {
       added.push(row);
       continue;
     }
+    matched++;
     // The poller keeps the same object for a row that did not change.
     if (before === row) continue;
     const changes = changedFields(before, row);
     if (changes) updated.push({ key: row.key, changes });
   }
   const removed: ProcessKey[] = [];
-  for (const key of previous.keys()) if (!seen.has(key)) removed.push(key);
+  if (matched < previous.size) {
+    const seen = new Set<ProcessKey>();
+    for (const row of next) seen.add(row.key);
+    for (const key of previous.keys()) if (!seen.has(key)) removed.push(key);
+  }
   return { added, updated, removed };
 }
