@@ -127,7 +127,8 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
       const sample = [...rows.values()].map((r) => {
         const last = emitted.get(r.pid);
         if (last && !changed.has(r.pid)) return last;
-        const next = { ...r, key: processKey(r.pid, r.startTimeMs), handleCount: snapshotOptions.includeHandleCount ? 10 + (r.pid % 90) : null };
+        const handleCount = snapshotOptions.includeHandleCount ? 10 + (r.pid % 90) : null;
+        const next = { ...r, key: processKey(r.pid, r.startTimeMs), handleCount };
         emitted.set(r.pid, next);
         return next;
       });
