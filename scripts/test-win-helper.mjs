@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // `node scripts/test-win-helper.mjs`: the elevated dump helper on Windows, under Wine. Bundles the probe
 // (scripts/wine-helper) and the production `procscope helper` entry, runs the probe with the Windows node.exe,
-// and judges its report: a minidump written through runas + named pipe and readable by its requester, and four
+// and judges its report: a minidump written through runas + named pipe and readable by its requester, and five
 // refusals that leave no file.
 // Reuses the Windows runtime of scripts/wine/wine-env.mjs. scripts/test-win.mjs runs it as part of the Windows suite
 // through runHelperSuite(); run on its own, it exits non-zero on any failure.
-import { chownSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'rolldown';
 import { appDir, ensureWinRuntime, runWine, winPath } from './wine/wine-env.mjs';
@@ -28,7 +28,16 @@ export async function runHelperSuite(check, skip) {
   rmSync(foreign, { recursive: true, force: true });
   mkdirSync(foreign);
   chownSync(foreign, 65534, 65534);
-  const run = await runWine(join(outDir, 'helper-probe.js'), [winPath(join(outDir, 'helper-entry.js')), winPath(foreign)], { timeoutMs: 240_000 });
+  // A folder of our own below one every account may change: Wine reports mode 0777 as Everyone with Modify rights.
+  const openParent = join(outDir, 'open-parent');
+  rmSync(openParent, { recursive: true, force: true });
+  mkdirSync(join(openParent, 'mine'), { recursive: true });
+  chmodSync(openParent, 0o777);
+  const run = await runWine(
+    join(outDir, 'helper-probe.js'),
+    [winPath(join(outDir, 'helper-entry.js')), winPath(foreign), winPath(join(openParent, 'mine'))],
+    { timeoutMs: 240_000 },
+  );
   if (run.code !== 0) {
     check(false, 'helper probe ran', `exit ${run.code}: ${run.stderr.slice(0, 1500)}`);
   } else {
@@ -39,6 +48,11 @@ export async function runHelperSuite(check, skip) {
       !r.foreign.ok && r.foreign.code === 'bad-request' && /does not belong to you/.test(r.foreign.message) && r.foreign.files?.length === 0 && r.foreign.owner !== r.ownSid,
       'a folder another account owns is refused, no file',
       `${r.foreign.message} (owner ${r.foreign.owner}, requester ${r.ownSid})`,
+    );
+    check(
+      !r.openParent.ok && r.openParent.code === 'bad-request' && /can be changed by another user/.test(r.openParent.message) && r.openParent.files?.length === 0,
+      'a folder of our own below one every account may change is refused, no file',
+      `${r.openParent.message} (DACL of the parent ${r.openParent.parentDacl})`,
     );
     check(!r.wrongStart.ok && r.wrongStart.code === 'pid-recycled' && r.wrongStart.files.length === 0, 'wrong start time refused, no file', JSON.stringify(r.wrongStart));
     check(!r.relative.ok && r.relative.code === 'bad-request' && /absolute folder path/.test(r.relative.message), 'relative folder refused', r.relative.message);

@@ -2,13 +2,14 @@
  * Windows side of the elevated-helper check (runs under Wine, where "runas" starts without a prompt): the app's
  * helper DumpWriter starts the bundled `procscope helper` through the real runas Elevator; the helper proves the
  * secret on a named pipe, re-validates and writes a minidump with the real Windows writer. Also tries the
- * refusals (relative path, junction, wrong start time, a folder another account owns: argv[3], made by the Linux
- * side, which can chown). Prints one JSON report; scripts/test-win-helper.mjs judges.
+ * refusals (relative path, junction, wrong start time, a folder another account owns: argv[3], and one of ours below
+ * a folder every account may change: argv[4], both made by the Linux side, which can chown and chmod). Prints one
+ * JSON report; scripts/test-win-helper.mjs judges.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DumpError } from '../../src-main/dump/dump-writer';
 import { readFileDaclSddl, readFileOwnerSid, readTokenUserSid } from '../../src-main/platform/win32/ffi/advapi32';
 import { currentProcess } from '../../src-main/platform/win32/ffi/kernel32';
@@ -21,6 +22,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function main(): Promise<void> {
   const helperEntry = process.argv[2]!;
   const foreignDir = process.argv[3]!;
+  const belowOpenDir = process.argv[4]!;
   const ownSid = readTokenUserSid(currentProcess());
   const target = spawn(process.execPath, ['--max-old-space-size=16', '--jitless', '-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   await sleep(1500);
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
     report['wrongStart'] = await attempt(mkdtempSync(join(tmpdir(), 'ph-start-')), startTimeMs + 5000);
     report['relative'] = await attempt('dumps');
     report['foreign'] = { ...(await attempt(foreignDir)), owner: readFileOwnerSid(foreignDir), ownSid };
+    report['openParent'] = { ...(await attempt(belowOpenDir)), parentDacl: readFileDaclSddl(dirname(belowOpenDir)) };
     report['ownSid'] = ownSid;
     const real = mkdtempSync(join(tmpdir(), 'ph-real-'));
     const junction = `${real}-junction`;

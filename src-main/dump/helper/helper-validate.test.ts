@@ -35,14 +35,14 @@ describe('the Windows helper without a known requester', () => {
 
   it('refuses when the parent process could not be read, before reading any folder owner', async () => {
     const asked: string[] = [];
-    const error = await validateHelperJob(job, deps({ requesterSid: null, readOwnerSid: () => 'S-1-5-21-1-2-3-1001' }, asked));
+    const error = await validateHelperJob(job, deps({ requesterSid: null, readOwnerSid: () => 'S-1-5-21-1-2-3-1001', readDaclSddl: () => null }, asked));
     expect(error?.code).toBe('bad-request');
     expect(error?.message).toMatch(/could not tell which user started it/);
     expect(asked).toEqual([]);
   });
 
   it('still refuses a recycled pid first', async () => {
-    const error = await validateHelperJob({ ...job, startTimeMs: job.startTimeMs + 1 }, deps({ requesterSid: null, readOwnerSid: () => null }));
+    const error = await validateHelperJob({ ...job, startTimeMs: job.startTimeMs + 1 }, deps({ requesterSid: null, readOwnerSid: () => null, readDaclSddl: () => null }));
     expect(error?.code).toBe('pid-recycled');
   });
 });

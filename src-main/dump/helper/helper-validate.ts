@@ -11,6 +11,7 @@ import { normalize as normalizePosix } from 'node:path/posix';
 import { normalize as normalizeWin32, parse as parseWin32 } from 'node:path/win32';
 import type { DumpErrorInfo } from '../../../src-shared/model/dump';
 import type { HelperJob } from './helper-args';
+import { whoElseMaySwapFolder } from './win32-folder-acl';
 
 /** What the Windows checks need from the OS (src-main/dump/win32/helper-requester.ts reads it). */
 export interface Win32HelperFacts {
@@ -18,6 +19,8 @@ export interface Win32HelperFacts {
   requesterSid: string | null;
   /** The owner SID of a folder, or null when it cannot be read. */
   readOwnerSid(path: string): string | null;
+  /** A folder's DACL in SDDL ("D:…"), or null when it cannot be read. */
+  readDaclSddl(path: string): string | null;
 }
 
 export interface HelperValidationDeps {
@@ -113,6 +116,7 @@ async function checkFolderWin32(outDir: string, facts: Win32HelperFacts | undefi
   }
   const root = parseWin32(trimmed).root;
   const parts = trimmed.slice(root.length).split('\\').filter(Boolean);
+  const walked: string[] = [];
   let path = root;
   for (let i = 0; i <= parts.length; i++) {
     if (i > 0) path = path.endsWith('\\') ? path + parts[i - 1] : `${path}\\${parts[i - 1]}`;
@@ -123,11 +127,20 @@ async function checkFolderWin32(outDir: string, facts: Win32HelperFacts | undefi
       return bad(`'${path}' is a symbolic link or junction; the elevated helper only writes into real folders. Choose the real folder.`);
     }
     if (!st.isDirectory()) return { code: 'folder-unwritable', message: `'${path}' is not a folder. Choose a folder.` };
+    walked.push(path);
   }
   // Checked after the walk, on the folder the walk proved real: an administrator's helper must not write into a
   // folder some other account owns (say C:\Windows\Temp, or another user's profile) on the requester's behalf.
   if (facts.readOwnerSid(trimmed) !== facts.requesterSid) {
     return bad(`The folder '${trimmed}' does not belong to you, so the elevated helper will not write there. Choose a folder of your own.`);
+  }
+  // Nor below a folder another account could rename, delete or take over: it could swap the path after this check
+  // (the POSIX check reads the same from owners and mode bits).
+  for (const folder of walked) {
+    const why = whoElseMaySwapFolder(facts.readOwnerSid(folder), facts.readDaclSddl(folder), facts.requesterSid);
+    if (why) {
+      return bad(`The folder '${folder}' can be changed by another user (${why}), so the elevated helper will not write below it. Choose a folder in your profile.`);
+    }
   }
   return null;
 }

@@ -6,7 +6,7 @@
  * still the person at the desk, so the parent, not the helper's own token, is the requester. The Linux
  * counterpart is pkexec's PKEXEC_UID.
  */
-import { readFileOwnerSid, readTokenUserSid } from '../../platform/win32/ffi/advapi32';
+import { readFileDaclSddl, readFileOwnerSid, readTokenUserSid } from '../../platform/win32/ffi/advapi32';
 import type { Win32HelperFacts } from '../helper/helper-validate';
 import { currentProcess, getProcessCreateTime100ns, openProcess, ProcessAccess } from '../../platform/win32/ffi/kernel32';
 
@@ -27,5 +27,5 @@ export function readRequesterSid(parentPid: number = process.ppid): string | nul
 }
 
 export function readWin32HelperFacts(): Win32HelperFacts {
-  return { requesterSid: readRequesterSid(), readOwnerSid: readFileOwnerSid };
+  return { requesterSid: readRequesterSid(), readOwnerSid: readFileOwnerSid, readDaclSddl: readFileDaclSddl };
 }
