@@ -139,7 +139,8 @@ async function checkFolderWin32(outDir: string, facts: Win32HelperFacts | undefi
   for (const folder of walked) {
     const why = whoElseMaySwapFolder(facts.readOwnerSid(folder), facts.readDaclSddl(folder), facts.requesterSid);
     if (why) {
-      return bad(`The folder '${folder}' can be changed by another user (${why}), so the elevated helper will not write below it. Choose a folder in your profile.`);
+      const where = folder === walked.at(-1) ? 'there' : 'below it';
+      return bad(`The folder '${folder}' can be changed by another user (${why}), so the elevated helper will not write ${where}. Choose a folder in your profile.`);
     }
   }
   return null;
