@@ -5,10 +5,11 @@
 // refusals that leave no file.
 // Reuses the Windows runtime of scripts/wine/wine-env.mjs. scripts/test-win.mjs runs it as part of the Windows suite
 // through runHelperSuite(); run on its own, it exits non-zero on any failure.
-import { chmodSync, chownSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'rolldown';
-import { appDir, ensureWinRuntime, runWine, winPath } from './wine/wine-env.mjs';
+import { appDir, ensureWinRuntime, prefixDir, runWine, winPath } from './wine/wine-env.mjs';
 
 /** check(ok, name, detail) records one test; skip(name, reason) one skip with its reason. */
 export async function runHelperSuite(check, skip) {
@@ -29,13 +30,18 @@ export async function runHelperSuite(check, skip) {
   mkdirSync(foreign);
   chownSync(foreign, 65534, 65534);
   // A folder of our own below one every account may change: Wine reports mode 0777 as Everyone with Modify rights.
-  const openParent = join(outDir, 'open-parent');
+  // It lives on drive C: so that no ancestor of this checkout (/tmp, say) is what gets it refused. The prefix must
+  // exist before a folder is added to it: a fresh machine creates it at its first Wine run.
+  if (!existsSync(join(prefixDir, 'system.reg'))) await runWine('-e', ['0']);
+  const user = userInfo().username;
+  const openParent = join(prefixDir, 'drive_c', 'users', user, 'Temp', 'procscope-open-parent');
+  const openParentWin = `C:\\users\\${user}\\Temp\\procscope-open-parent`;
   rmSync(openParent, { recursive: true, force: true });
   mkdirSync(join(openParent, 'mine'), { recursive: true });
   chmodSync(openParent, 0o777);
   const run = await runWine(
     join(outDir, 'helper-probe.js'),
-    [winPath(join(outDir, 'helper-entry.js')), winPath(foreign), winPath(join(openParent, 'mine'))],
+    [winPath(join(outDir, 'helper-entry.js')), winPath(foreign), `${openParentWin}\\mine`],
     { timeoutMs: 240_000 },
   );
   if (run.code !== 0) {
@@ -50,7 +56,10 @@ export async function runHelperSuite(check, skip) {
       `${r.foreign.message} (owner ${r.foreign.owner}, requester ${r.ownSid})`,
     );
     check(
-      !r.openParent.ok && r.openParent.code === 'bad-request' && /can be changed by another user/.test(r.openParent.message) && r.openParent.files?.length === 0,
+      !r.openParent.ok &&
+        r.openParent.code === 'bad-request' &&
+        r.openParent.message.startsWith(`The folder '${openParentWin}' can be changed by another user`) &&
+        r.openParent.files?.length === 0,
       'a folder of our own below one every account may change is refused, no file',
       `${r.openParent.message} (DACL of the parent ${r.openParent.parentDacl})`,
     );
