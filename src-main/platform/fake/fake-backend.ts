@@ -55,9 +55,9 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
   let nextPid = 1;
   let sampleCount = 0;
   const rows = new Map<number, ProcessSample>();
-  /** The sample object last handed out per pid; a pid in `changed` (or a new handle-count option) gets a new one. */
+  /** The sample object last handed out per pid, dropped when the process changes or exits (all of them when the
+   * handle-count option changes), so the next snapshot makes a new one. */
   const emitted = new Map<number, ProcessSample>();
-  const changed = new Set<number>();
   let emittedWithHandleCount: boolean | null = null;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
@@ -94,11 +94,14 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
       const row = pick(live);
       row.cpuTimeMs = (row.cpuTimeMs ?? 0) + Math.floor(random() * stepMs * 0.5);
       row.workingSetBytes = Math.max(4096, (row.workingSetBytes ?? 0) + Math.floor((random() - 0.5) * 1024 * 1024));
-      changed.add(row.pid);
+      emitted.delete(row.pid);
     }
     for (let i = 0; i < exitPerSample && rows.size > 1; i++) {
       const victim = pick(live.filter((r) => r.pid !== 1 && rows.has(r.pid)));
-      if (victim) rows.delete(victim.pid);
+      if (victim) {
+        rows.delete(victim.pid);
+        emitted.delete(victim.pid);
+      }
     }
     for (let i = 0; i < spawnPerSample; i++) spawn(pick([...rows.keys()]));
   }
@@ -123,16 +126,14 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
       sampleCount++;
       if (emittedWithHandleCount !== snapshotOptions.includeHandleCount) emitted.clear();
       emittedWithHandleCount = snapshotOptions.includeHandleCount;
-      for (const pid of emitted.keys()) if (!rows.has(pid)) emitted.delete(pid);
       const sample = [...rows.values()].map((r) => {
         const last = emitted.get(r.pid);
-        if (last && !changed.has(r.pid)) return last;
+        if (last) return last;
         const handleCount = snapshotOptions.includeHandleCount ? 10 + (r.pid % 90) : null;
         const next = { ...r, key: processKey(r.pid, r.startTimeMs), handleCount };
         emitted.set(r.pid, next);
         return next;
       });
-      changed.clear();
       return {
         timestampMs: nowMs,
         monotonicMs,
@@ -147,14 +148,15 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
     },
     async terminate(target: ProcessTarget): Promise<void> {
       rows.delete(check(target).pid);
+      emitted.delete(target.pid);
     },
     async suspend(target: ProcessTarget): Promise<void> {
       check(target).state = 'stopped';
-      changed.add(target.pid);
+      emitted.delete(target.pid);
     },
     async resume(target: ProcessTarget): Promise<void> {
       check(target).state = 'sleeping';
-      changed.add(target.pid);
+      emitted.delete(target.pid);
     },
     dispose(): void {
       rows.clear();
