@@ -27,6 +27,33 @@ export interface DumpWriteOptions {
    * the finished file over with chown instead.
    */
   readerSid?: string;
+  /**
+   * The output folder, already opened and checked on its open handle by the elevated helper (or a root CLI). A
+   * writer given one creates its file relative to that handle and removes a partial file through it: it never
+   * resolves `request.outDir` again, so nobody can swap the path between the check and the create.
+   */
+  folder?: OpenedFolder;
+}
+
+/** A folder opened once, by a walk from the root that followed no link, and checked on the handle it holds. */
+export type OpenedFolder = LinuxOpenedFolder | Win32OpenedFolder;
+
+export interface LinuxOpenedFolder {
+  readonly platform: 'linux';
+  /** For messages and DumpResult.path only: never opened again. */
+  readonly path: string;
+  /** An O_DIRECTORY | O_NOFOLLOW descriptor of the folder itself. */
+  readonly fd: number;
+  /** Whose file-system rights the file is created with (fsuid/fsgid around the openat), or null for our own. */
+  readonly createAs: { readonly uid: number; readonly gid: number } | null;
+}
+
+export interface Win32OpenedFolder {
+  readonly platform: 'win32';
+  /** For messages and DumpResult.path only: never opened again. */
+  readonly path: string;
+  /** The folder's HANDLE (koffi pointer), opened with FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT. */
+  readonly handle: unknown;
 }
 
 export interface DumpWriter {
