@@ -73,11 +73,20 @@ function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
-/** `<name>_<pid>_<yyyyMMdd_HHmmss>_<full|mini>.<ext>`, local time, with the name made safe for any file system. */
-export function dumpFileName(name: string, pid: number, kind: DumpKind, ext: 'core' | 'dmp', at: Date): string {
+/**
+ * How many names a writer tries before it gives up with 'file-exists': two dumps of one process in the same second
+ * (Dump Process Tree twice, a series) take `…_full.core`, `…_full_2.core`, `…_full_3.core`, …; no file is replaced.
+ */
+export const DUMP_NAME_ATTEMPTS = 100;
+
+/**
+ * `<name>_<pid>_<yyyyMMdd_HHmmss>_<full|mini>[_<attempt>].<ext>`, local time, with the name made safe for any file
+ * system. Attempt 1 has no suffix; a writer whose exclusive create finds the name taken tries the next attempt.
+ */
+export function dumpFileName(name: string, pid: number, kind: DumpKind, ext: 'core' | 'dmp', at: Date, attempt = 1): string {
   const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, 64) || 'process';
   const stamp =
     `${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}_` +
     `${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
-  return `${safe}_${pid}_${stamp}_${kind}.${ext}`;
+  return `${safe}_${pid}_${stamp}_${kind}${attempt > 1 ? `_${attempt}` : ''}.${ext}`;
 }
