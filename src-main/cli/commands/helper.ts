@@ -12,8 +12,8 @@ export const helperCommand: CliCommand = {
   name: 'helper',
   summary: 'Internal: the elevated dump helper (started by Procscope itself)',
   usage:
-    'procscope helper --pid N --start-time-ms MS --kind full|mini --out-dir ABSOLUTE_FOLDER --uid UID [--name NAME] ' +
-    '--channel SOCKET_OR_PIPE --secret HEX\n' +
+    'procscope helper --pid=N --start-time-ms=MS --kind=full|mini --out-dir=ABSOLUTE_FOLDER --uid=UID [--name=NAME] ' +
+    '--channel=SOCKET_OR_PIPE --secret=HEX\n' +
     'Started by Procscope through pkexec or UAC to write one dump; not meant to be run by hand.',
   async run(args, io) {
     const readStartTimeMs = await createStartTimeReader();

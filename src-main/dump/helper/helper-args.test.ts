@@ -6,19 +6,22 @@ const job: HelperJob = {
   channel: '/tmp/procscope-helper-Ab12/channel.sock', secret: 'f'.repeat(64),
 };
 const args = helperJobToArgs(job);
-const withArg = (flag: string, value: string) => {
-  const copy = [...args];
-  copy[copy.indexOf(flag) + 1] = value;
-  return copy;
-};
+const withArg = (flag: string, value: string) => args.map((a) => (a.startsWith(`${flag}=`) ? `${flag}=${value}` : a));
 const errorOf = (a: string[], platform: NodeJS.Platform = 'linux') => {
   const r = parseHelperArgs(a, platform);
   return r.ok ? null : r.error;
 };
 
 describe('helper arguments', () => {
-  it('round-trips a job', () => {
+  it('round-trips a job, each argument one --flag=value element (even a name that looks like a switch)', () => {
+    expect(args).toEqual([
+      '--pid=4242', '--start-time-ms=1764160000123', '--kind=full', '--out-dir=/home/ann/dumps', '--uid=1000', '--name=my app',
+      '--channel=/tmp/procscope-helper-Ab12/channel.sock', `--secret=${'f'.repeat(64)}`,
+    ]);
     expect(parseHelperArgs(args, 'linux')).toEqual({ ok: true, job });
+    const dashed = { ...job, nameHint: '--remote-debugging-port=9222' };
+    expect(helperJobToArgs(dashed)).toContain('--name=--remote-debugging-port=9222');
+    expect(parseHelperArgs(helperJobToArgs(dashed), 'linux')).toEqual({ ok: true, job: dashed });
     const win = { ...job, uid: null, outDir: 'C:\\Users\\ann\\Dumps', channel: `\\\\.\\pipe\\procscope-helper-${'0'.repeat(32)}` };
     expect(parseHelperArgs(helperJobToArgs(win), 'win32')).toEqual({ ok: true, job: win });
   });
@@ -35,16 +38,16 @@ describe('helper arguments', () => {
     expect(errorOf(withArg('--channel', 'tcp://evil:80'))).toBe('--channel must be the absolute path of a Procscope helper socket.');
     expect(errorOf(withArg('--secret', 'F'.repeat(64)))).toBe('--secret must be 64 lowercase hex digits.');
     expect(errorOf(withArg('--name', ''))).toBe('--name must be 1 to 255 characters.');
-    expect(errorOf(['--pid', '1', '--pid', '2'])).toBe('--pid is given twice.');
-    expect(errorOf([...args, '--exec', '/bin/sh'])).toBe("Unknown argument '--exec'.");
-    expect(errorOf([...args, '--pid'])).toBe('--pid needs a value.');
-    expect(errorOf(args.slice(2))).toBe('--pid is missing.');
-    const noUid = [...args];
-    noUid.splice(noUid.indexOf('--uid'), 2);
-    expect(errorOf(noUid)).toBe('--uid is missing.');
+    expect(errorOf(['--pid=1', '--pid=2'])).toBe('--pid is given twice.');
+    expect(errorOf([...args, '--exec=/bin/sh'])).toBe("Unknown argument '--exec'.");
+    expect(errorOf([...args.slice(1), '--pid'])).toBe('--pid needs a value, as --pid=VALUE.');
+    // The old two-element form is not the grammar: a value must never stand alone where Chromium reads switches.
+    expect(errorOf(['--pid', '4242', ...args.slice(1)])).toBe('--pid needs a value, as --pid=VALUE.');
+    expect(errorOf(args.slice(1))).toBe('--pid is missing.');
+    expect(errorOf(args.filter((a) => !a.startsWith('--uid=')))).toBe('--uid is missing.');
     const win = helperJobToArgs({ ...job, uid: null, outDir: 'C:\\Dumps', channel: `\\\\.\\pipe\\procscope-helper-${'0'.repeat(32)}` });
     expect(errorOf(win, 'win32')).toBeNull();
-    const winWith = (flag: string, value: string) => win.map((a, i) => (win[i - 1] === flag ? value : a));
+    const winWith = (flag: string, value: string) => win.map((a) => (a.startsWith(`${flag}=`) ? `${flag}=${value}` : a));
     expect(errorOf(winWith('--channel', '/tmp/x/channel.sock'), 'win32')).toBe('--channel must be a Procscope helper pipe name.');
     expect(errorOf(winWith('--out-dir', '\\\\server\\share'), 'win32')).toMatch(/absolute folder path/);
     expect(errorOf(winWith('--out-dir', '\\Dumps'), 'win32')).toMatch(/absolute folder path/);

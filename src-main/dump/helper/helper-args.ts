@@ -1,8 +1,10 @@
 /*
  * The helper's command line: the one job it may do, written by the app (helperJobToArgs) and read back by the
  * helper (parseHelperArgs). The helper runs elevated and anyone can start it, so parsing trusts nothing: every
- * flag exactly once, each value checked for shape, anything unknown refused with a sentence. Checks that need the
- * OS (is the pid alive, is the folder safe) live in helper-validate.ts.
+ * flag exactly once, each value checked for shape, anything unknown refused with a sentence. Each argument is one
+ * `--flag=value` element, never a flag and a separate value: in the Electron build Chromium and Node read every
+ * argv element that starts with a dash as their own switch, so a value such as a process named
+ * `--remote-debugging-port=9222` must never stand alone. Checks that need the OS live in helper-validate.ts.
  */
 import { isAbsolute as isAbsolutePosix } from 'node:path/posix';
 import { isAbsolute as isAbsoluteWin32 } from 'node:path/win32';
@@ -29,16 +31,27 @@ export type ParsedHelperArgs =
   | { ok: false; error: string; replyTo: { channel: string; secret: string } | null };
 
 const FLAGS = ['--pid', '--start-time-ms', '--kind', '--out-dir', '--uid', '--name', '--channel', '--secret'] as const;
-type Flag = (typeof FLAGS)[number];
+export type HelperFlag = (typeof FLAGS)[number];
+type Flag = HelperFlag;
 const OPTIONAL: readonly Flag[] = ['--name', '--uid'];
 
 export function helperJobToArgs(job: HelperJob): string[] {
-  const args = ['--pid', String(job.pid), '--start-time-ms', String(job.startTimeMs), '--kind', job.kind];
-  args.push('--out-dir', job.outDir);
-  if (job.uid !== null) args.push('--uid', String(job.uid));
-  if (job.nameHint !== null) args.push('--name', job.nameHint);
-  args.push('--channel', job.channel, '--secret', job.secret);
+  const args = [`--pid=${job.pid}`, `--start-time-ms=${job.startTimeMs}`, `--kind=${job.kind}`, `--out-dir=${job.outDir}`];
+  if (job.uid !== null) args.push(`--uid=${job.uid}`);
+  if (job.nameHint !== null) args.push(`--name=${job.nameHint}`);
+  args.push(`--channel=${job.channel}`, `--secret=${job.secret}`);
   return args;
+}
+
+/** One `--flag=value` element split into its known flag and value, or the sentence saying what is wrong with it. */
+export function splitHelperArg(arg: string): { flag: HelperFlag; value: string } | string {
+  const eq = arg.indexOf('=');
+  const flag = eq < 0 ? arg : arg.slice(0, eq);
+  if (!(FLAGS as readonly string[]).includes(flag)) return `Unknown argument '${flag.slice(0, 40)}'.`;
+  if (eq < 0) return `${flag} needs a value, as ${flag}=VALUE.`;
+  const value = arg.slice(eq + 1);
+  if (value.includes('\0')) return `${flag} contains a NUL character.`;
+  return { flag: flag as HelperFlag, value };
 }
 
 function parseInteger(flag: string, text: string, min: number, max: number): number | string {
@@ -67,9 +80,9 @@ export function parseHelperArgs(args: readonly string[], platform: NodeJS.Platfo
 
 function replyAddress(args: readonly string[], platform: NodeJS.Platform): { channel: string; secret: string } | null {
   const at = (flag: string): string | undefined => {
-    const i = args.indexOf(flag);
-    // Only a value in a value position (odd index) counts, and only if the flag appears once.
-    return i >= 0 && i % 2 === 0 && args.lastIndexOf(flag) === i ? args[i + 1] : undefined;
+    // Only a flag that appears once counts.
+    const found = args.filter((a) => a.startsWith(`${flag}=`));
+    return found.length === 1 ? found[0]!.slice(flag.length + 1) : undefined;
   };
   const channel = at('--channel');
   const secret = at('--secret');
@@ -80,14 +93,11 @@ function replyAddress(args: readonly string[], platform: NodeJS.Platform): { cha
 /** The job, or the first thing wrong with the arguments as a sentence. */
 function parseJob(args: readonly string[], platform: NodeJS.Platform): HelperJob | string {
   const values = new Map<Flag, string>();
-  for (let i = 0; i < args.length; i += 2) {
-    const flag = args[i]!;
-    if (!(FLAGS as readonly string[]).includes(flag)) return `Unknown argument '${flag.slice(0, 40)}'.`;
-    const value = args[i + 1];
-    if (value === undefined) return `${flag} needs a value.`;
-    if (values.has(flag as Flag)) return `${flag} is given twice.`;
-    if (value.includes('\0')) return `${flag} contains a NUL character.`;
-    values.set(flag as Flag, value);
+  for (const arg of args) {
+    const split = splitHelperArg(arg);
+    if (typeof split === 'string') return split;
+    if (values.has(split.flag)) return `${split.flag} is given twice.`;
+    values.set(split.flag, split.value);
   }
   for (const flag of FLAGS) {
     if (!values.has(flag) && !OPTIONAL.includes(flag)) return `${flag} is missing.`;

@@ -10,6 +10,7 @@ import { toDumpErrorInfo } from '../dump-errors';
 import { createDirectElevator } from './direct-elevator';
 import type { Elevator } from './elevator';
 import { helperJobToArgs } from './helper-args';
+import { helperLaunchSwitches } from './helper-argv';
 import { openHelperChannel, type ProvenHelperMessage } from './helper-channel';
 import { dispatch, HELPER_PROTOCOL_VERSION, type Handlers } from './helper-protocol';
 
@@ -20,10 +21,9 @@ export interface HelperCommand {
 }
 
 /**
- * Electron: the app binary with --procscope-helper (the Electron host must route that flag to the helper command
- * before creating any window). On Linux it also needs --no-sandbox: Electron aborts before any JS runs when started
- * as root without it (electron_main_delegate.cc, crbug.com/638180), and the helper never opens a renderer. Plain
- * Node: node with the built CLI bundle and its `helper` sub-command.
+ * Electron: the app binary with helperLaunchSwitches (--procscope-helper, after --no-sandbox on Linux), exactly
+ * the switches checkHelperArgv lets the helper start with. Plain Node: node with the built CLI bundle and its
+ * `helper` sub-command.
  */
 export function defaultHelperCommand(runtime: {
   execPath: string;
@@ -32,8 +32,7 @@ export function defaultHelperCommand(runtime: {
   platform?: NodeJS.Platform;
 }): HelperCommand {
   if (!runtime.isElectron) return { executable: runtime.execPath, args: [runtime.cliScriptPath, 'helper'] };
-  const linux = (runtime.platform ?? process.platform) === 'linux';
-  return { executable: runtime.execPath, args: linux ? ['--no-sandbox', '--procscope-helper'] : ['--procscope-helper'] };
+  return { executable: runtime.execPath, args: helperLaunchSwitches(runtime.platform ?? process.platform) };
 }
 
 export interface HelperDumpWriterOptions {

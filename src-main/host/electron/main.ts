@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, screen, shell } from 'electron';
 import { helperCommand } from '../../cli/commands/helper';
 import { createAppDumpEngine } from '../../dump/dump-engine-setup';
+import { checkHelperArgv, isHelperLaunch } from '../../dump/helper/helper-argv';
 import { defaultHelperCommand } from '../../dump/helper/helper-dump-writer';
 import { createPlatformBackend } from '../../platform/select-backend';
 import { createPoller } from '../../poller/poller';
@@ -20,14 +21,34 @@ import { mainWindowOptions } from './window-options';
 import { createAppUrlCheck, hardenWebContents } from './window-security';
 import { loadWindowStateSync, saveWindowStateSync } from './window-state';
 
-/** defaultHelperCommand() starts this binary with the flag; the helper's own arguments follow it. */
-const HELPER_FLAG = '--procscope-helper';
 const rendererIndex = join(__dirname, '..', 'renderer', 'index.html');
 const isAppUrl = createAppUrlCheck(pathToFileURL(rendererIndex).href);
 const trustedContents = new Set<number>();
 let mainWindow: BrowserWindow | null = null;
 
-app.enableSandbox();
+/**
+ * The first thing this process does when started as the helper: the whole argv must be the helper's own grammar
+ * (checkHelperArgv), else it exits 2 having done nothing. Switches Node and Chromium consume before any JS runs
+ * (--inspect*, NODE_OPTIONS, --js-flags) are the fuses' job (electron-builder.yml), not this check's.
+ */
+function runHelperLaunch(): void {
+  const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
+  const checked = checkHelperArgv(process.argv, process.platform);
+  if (!checked.ok) {
+    io.stderr(`procscope helper: ${checked.error}\n`);
+    app.exit(2);
+    return;
+  }
+  // Only the helper command, not the CLI dispatcher: importing every command would move `serve` (and its
+  // __dirname-relative paths) into a chunk shared with this bundle.
+  helperCommand.run(checked.jobArgs, io).then(
+    (code) => app.exit(code),
+    (err: unknown) => {
+      io.stderr(`procscope helper: ${err instanceof Error ? err.message : String(err)}\n`);
+      app.exit(1);
+    },
+  );
+}
 
 function installMenu(services: AppServices): void {
   const build = () =>
@@ -109,22 +130,13 @@ async function start(): Promise<void> {
   });
 }
 
-const helperFlagAt = process.argv.indexOf(HELPER_FLAG);
-if (helperFlagAt >= 0) {
+if (isHelperLaunch(process.argv, process.env)) {
   // The elevated helper: one dump, then exit, before the single-instance lock (the app may be running) or a window.
-  const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
-  // Only the helper command, not the CLI dispatcher: importing every command would move `serve` (and its
-  // __dirname-relative paths) into a chunk shared with this bundle.
-  helperCommand.run(process.argv.slice(helperFlagAt + 1), io).then(
-    (code) => app.exit(code),
-    (err: unknown) => {
-      io.stderr(`procscope helper: ${err instanceof Error ? err.message : String(err)}\n`);
-      app.exit(1);
-    },
-  );
+  runHelperLaunch();
 } else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
+  app.enableSandbox();
   app.on('second-instance', () => {
     if (!mainWindow) return;
     if (mainWindow.isMinimized()) mainWindow.restore();
