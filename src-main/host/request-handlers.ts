@@ -85,7 +85,11 @@ export async function dispatchRequest(
   rawArgs: unknown,
   context: RequestContext,
 ): Promise<IpcEnvelope<unknown>> {
-  if (!isRequestChannel(channel)) return ipcFail('unknown-channel', `There is no request channel ${String(channel).slice(0, 80)}.`);
+  if (!isRequestChannel(channel)) {
+    // Never String(channel): a JSON frame's {"toString": 1} makes that throw, and this function must not.
+    const named = typeof channel === 'string' ? `'${channel.slice(0, 80)}'` : `given as ${channel === null ? 'null' : typeof channel}`;
+    return ipcFail('unknown-channel', `There is no request channel ${named}.`);
+  }
   const parsed = REQUEST_SCHEMAS[channel].safeParse(rawArgs);
   if (!parsed.success) {
     return ipcFail('invalid-argument', `${channel}: ${describeSchemaError(parsed.error)}`);
