@@ -11,16 +11,29 @@ import type { Elevator } from '../helper/elevator';
 export interface PkexecElevatorOptions {
   /** Defaults to pkexec on PATH; tests point it at a stand-in script. */
   pkexecPath?: string;
+  /** The app's environment (process.env by default): APPIMAGE says it runs from an AppImage. */
+  env?: NodeJS.ProcessEnv;
 }
+
+/**
+ * An AppImage runs from a FUSE mount that only the person who started it may read (no allow_other), so root
+ * started by pkexec cannot even open the binary, and no polkit policy is installed for it.
+ */
+const APPIMAGE_REFUSAL =
+  'Retry as administrator needs the Procscope deb package: this copy runs from an AppImage, whose files root cannot read ' +
+  '(it is a FUSE mount only you may open), and the deb installs the polkit policy pkexec asks with. Install the deb, ' +
+  'or dump as root from a terminal.';
 
 const PKEXEC_DISMISSED = 126;
 const PKEXEC_NOT_AUTHORIZED = 127;
 
 export function createPkexecElevator(options: PkexecElevatorOptions = {}): Elevator {
   const pkexec = options.pkexecPath ?? 'pkexec';
+  const env = options.env ?? process.env;
   return {
     kind: 'pkexec',
     run(executable, args) {
+      if (env.APPIMAGE) return Promise.reject(new DumpError('unsupported', APPIMAGE_REFUSAL));
       if (!executable.startsWith('/')) {
         return Promise.reject(new DumpError('bad-request', `pkexec needs the helper's absolute path, not '${executable}'.`));
       }
