@@ -14,10 +14,10 @@ import { buildMenuTemplate } from './app-menu';
 import { registerIpcHandlers, type IpcMainLike } from './ipc-bridge';
 import { createSenderCheck, type SenderEvent } from './trusted-sender';
 import { mainWindowOptions } from './window-options';
-import { createAppUrlCheck, hardenWebContents, type HardenableContents } from './window-security';
+import { createAppUrlCheck, createExternalUrlCheck, hardenWebContents, isAllowedExternalUrl, type HardenableContents } from './window-security';
 import { loadWindowStateSync, saveWindowStateSync } from './window-state';
 
-const APP_URL = 'file:///opt/procscope/out/renderer/index.html';
+const APP_URL = 'app://procscope/index.html';
 type Handler = (event: SenderEvent, args: unknown) => Promise<unknown>;
 
 function fakeIpcMain() {
@@ -70,7 +70,7 @@ describe('Electron window security', () => {
     expect(options).toMatchObject({ x: 10, y: 20, width: 900, height: 700, show: false });
   });
 
-  it('denies window.open (sending web links to the OS browser), foreign navigation, webviews and permissions', () => {
+  it('denies window.open (sending allow-listed https links to the OS browser), foreign navigation, webviews and permissions', () => {
     const listeners = new Map<string, (event: { preventDefault(): void }, url?: string) => void>();
     let openHandler: ((d: { url: string }) => { action: string }) | null = null;
     let permission: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | null = null;
@@ -81,11 +81,16 @@ describe('Electron window security', () => {
       session: { setPermissionRequestHandler: (fn: never) => (permission = fn), setPermissionCheckHandler: (fn: never) => (permissionCheck = fn) },
     } as unknown as HardenableContents;
     const opened: string[] = [];
-    hardenWebContents(contents, { isAppUrl: createAppUrlCheck(APP_URL), openExternal: (u) => opened.push(u) });
+    hardenWebContents(contents, {
+      isAppUrl: createAppUrlCheck(APP_URL),
+      openExternal: (u) => opened.push(u),
+      isExternalUrlAllowed: createExternalUrlCheck(['example.com']),
+    });
 
-    expect(openHandler!({ url: 'https://example.com/' })).toEqual({ action: 'deny' });
-    expect(openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
-    expect(opened).toEqual(['https://example.com/']);
+    for (const url of ['https://example.com/', 'https://example.com/a?b', 'file:///etc/passwd', 'http://example.com/', 'https://evil.example/', 'smb://host/share', 'https://example.com:8443/', 'https://u:p@example.com/', 'ms-settings:', 'not a url']) {
+      expect(openHandler!({ url })).toEqual({ action: 'deny' });
+    }
+    expect(opened).toEqual(['https://example.com/', 'https://example.com/a?b']);
 
     const navigate = (name: string, url: string) => {
       let prevented = false;
@@ -93,7 +98,9 @@ describe('Electron window security', () => {
       return prevented;
     };
     expect(navigate('will-navigate', 'https://evil.example/')).toBe(true);
-    expect(navigate('will-navigate', 'file:///opt/procscope/out/renderer/other.html')).toBe(true);
+    expect(navigate('will-navigate', 'file:///opt/procscope/out/renderer/index.html')).toBe(true);
+    expect(navigate('will-navigate', 'app://procscope/other.html')).toBe(true);
+    expect(navigate('will-navigate', 'app://other/index.html')).toBe(true);
     expect(navigate('will-redirect', 'http://127.0.0.1:1/')).toBe(true);
     expect(navigate('will-navigate', `${APP_URL}?reload=1`)).toBe(false);
     expect(navigate('will-attach-webview', '')).toBe(true);
@@ -101,6 +108,12 @@ describe('Electron window security', () => {
     permission!(null, 'media', (ok) => (granted = ok));
     expect(granted).toBe(false);
     expect(permissionCheck!()).toBe(false);
+  });
+});
+
+describe('Electron external links', () => {
+  it('opens nothing by default: the allow-list of hosts is empty until a link needs one', () => {
+    for (const url of ['https://example.com/', 'https://github.com/', 'mailto:a@b', 'file:///etc/passwd']) expect(isAllowedExternalUrl(url)).toBe(false);
   });
 });
 
@@ -127,7 +140,7 @@ describe('Electron IPC registration and sender check', () => {
 
   it('refuses another webContents, a subframe and a page that is not ours', async () => {
     const { handlers } = setup();
-    for (const { event } of [fakeEvent(8), fakeEvent(7, APP_URL, { url: APP_URL }), fakeEvent(7, 'https://evil.example/'), fakeEvent(7, 'file:///tmp/x.html')]) {
+    for (const { event } of [fakeEvent(8), fakeEvent(7, APP_URL, { url: APP_URL }), fakeEvent(7, 'https://evil.example/'), fakeEvent(7, 'file:///tmp/x.html'), fakeEvent(7, 'app://procscope/evil.html')]) {
       for (const channel of REQUEST_CHANNELS) {
         expect(await handlers.get(channel)!(event, {})).toMatchObject({ ok: false, error: { code: 'untrusted-sender' } });
       }

@@ -5,8 +5,7 @@
  * composes pieces from this folder and never puts Node or the backend within reach of the page.
  */
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, screen, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, shell } from 'electron';
 import { helperCommand } from '../../cli/commands/helper';
 import { createAppDumpEngine } from '../../dump/dump-engine-setup';
 import { checkHelperArgv, isHelperLaunch } from '../../dump/helper/helper-argv';
@@ -15,14 +14,15 @@ import { createPlatformBackend } from '../../platform/select-backend';
 import { createPoller } from '../../poller/poller';
 import { createAppServices, type AppServices, type HostShell } from '../app-services';
 import { buildMenuTemplate } from './app-menu';
+import { APP_INDEX_URL, APP_SCHEME_PRIVILEGES, handleAppProtocol } from './app-protocol';
 import { registerIpcHandlers, senderForContents } from './ipc-bridge';
 import { createSenderCheck } from './trusted-sender';
 import { mainWindowOptions } from './window-options';
 import { createAppUrlCheck, hardenWebContents } from './window-security';
 import { loadWindowStateSync, saveWindowStateSync } from './window-state';
 
-const rendererIndex = join(__dirname, '..', 'renderer', 'index.html');
-const isAppUrl = createAppUrlCheck(pathToFileURL(rendererIndex).href);
+const rendererRoot = join(__dirname, '..', 'renderer');
+const isAppUrl = createAppUrlCheck(APP_INDEX_URL);
 const trustedContents = new Set<number>();
 let mainWindow: BrowserWindow | null = null;
 
@@ -86,7 +86,7 @@ function createMainWindow(services: AppServices): BrowserWindow {
   if (state.maximized) win.maximize();
   win.once('ready-to-show', () => win.show());
   win.on('close', () => saveWindowStateSync(stateFile, { bounds: win.getNormalBounds(), maximized: win.isMaximized() }));
-  void win.loadFile(rendererIndex);
+  void win.loadURL(APP_INDEX_URL);
   return win;
 }
 
@@ -104,6 +104,7 @@ const hostShell: HostShell = {
 };
 
 async function start(): Promise<void> {
+  handleAppProtocol(protocol, rendererRoot, (url) => net.fetch(url));
   app.on('web-contents-created', (_event, contents) =>
     hardenWebContents(contents, { isAppUrl, openExternal: (url) => void shell.openExternal(url) }),
   );
@@ -137,6 +138,7 @@ if (isHelperLaunch(process.argv, process.env)) {
   app.quit();
 } else {
   app.enableSandbox();
+  protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
   app.on('second-instance', () => {
     if (!mainWindow) return;
     if (mainWindow.isMinimized()) mainWindow.restore();
