@@ -176,6 +176,9 @@ export async function openMinidump(path: string): Promise<Minidump> {
       systemInfo,
       processId,
       async readMemory(address, length) {
+        // BigInt(length) below throws its own cryptic RangeError for NaN or 1.5; a caller gets a sentence instead.
+        if (typeof address !== 'bigint') throw new TypeError(`readMemory takes the address as a bigint, not a ${typeof address}.`);
+        if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`readMemory needs a whole, non-negative number of bytes, not ${length}.`);
         const r = memory.find((m) => address >= m.start && address + BigInt(length) <= m.start + BigInt(m.dataBytes));
         return r ? src.read(r.fileOffset + Number(address - r.start), length, 'memory') : null;
       },
