@@ -282,8 +282,9 @@ describe('dump engine', () => {
     const { engine } = makeEngine(() => ({}));
     const job = await engine.start({ pid: 3, startTimeMs: 1, kind: 'mini', outDir });
     await settled(engine, job.id);
+    // getSettings waits for the background write, so the file is there for another store once it answers.
+    expect(await engine.getSettings()).toEqual({ dumpDir: outDir, lastKind: 'mini' });
     const again = createDumpSettingsStore({ configDir: join(dir, 'config') });
     expect(await again.load()).toEqual({ dumpDir: outDir, lastKind: 'mini' });
-    expect(await engine.getSettings()).toEqual({ dumpDir: outDir, lastKind: 'mini' });
   });
 });

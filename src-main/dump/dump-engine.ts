@@ -64,6 +64,7 @@ export interface DumpEngine {
   dismiss(jobId: DumpJobId): boolean;
   /** Returns the unsubscribe function. Listeners are called synchronously, in order; a throwing listener is ignored. */
   subscribe(listener: DumpEngineListener): () => void;
+  /** The remembered settings, once the folder and kind of the dumps started so far are saved. */
   getSettings(): Promise<DumpSettings>;
   updateSettings(patch: Partial<DumpSettings>): Promise<DumpSettings>;
   /** Cancels every job and waits for running ones to stop and for the settings file to be written. */
@@ -293,8 +294,16 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       return () => listeners.delete(listener);
     },
 
-    getSettings: () => options.settingsStore.load(),
-    updateSettings: (patch) => options.settingsStore.update(patch),
+    // The last dump's folder and kind are written in the background (rememberChoice); a dialog opened right after
+    // a dump must see them, and a person's own change must not be overwritten by that write, so both wait for it.
+    getSettings: async () => {
+      await settingsWrite;
+      return options.settingsStore.load();
+    },
+    updateSettings: async (patch) => {
+      await settingsWrite;
+      return options.settingsStore.update(patch);
+    },
 
     async dispose() {
       for (const id of jobs.keys()) cancel(id);
