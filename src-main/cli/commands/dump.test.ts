@@ -3,7 +3,7 @@
 // process, and a folder it cannot write to. Argument parsing is checked in-process.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,29 @@ describe('procscope dump as a process', () => {
       expect(j.sha256).toBe(createHash('sha256').update(readFileSync(j.path as string)).digest('hex'));
       expect(j.kind).toBe('mini');
       expect(j.targetPauseMs as number).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('as root (sudo): refuses an --out folder reached through a symbolic link, at the end or on the way, and writes nothing', () => {
+    // Someone who may rename in a folder that root's dump goes to could plant the link: root never follows one.
+    const dir = mkdtempSync(join(tmpdir(), 'procscope-cli-link-'));
+    const real = join(dir, 'real');
+    mkdirSync(join(real, 'deeper'), { recursive: true, mode: 0o700 });
+    const link = join(dir, 'link');
+    symlinkSync(real, link);
+    try {
+      for (const out of [link, join(link, 'deeper')]) {
+        const r = runCli([String(target.pid), '--mini', '--out', out, '--json']);
+        expect(r.status, out).toBe(2);
+        expect(JSON.parse(r.stdout).error, out).toEqual({
+          code: 'bad-request',
+          message: `'${link}' is a symbolic link; as root, procscope dump only writes into folders reached without links. Give the real folder.`,
+        });
+      }
+      expect(readdirSync(real)).toEqual(['deeper']);
+      expect(readdirSync(join(real, 'deeper'))).toEqual([]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

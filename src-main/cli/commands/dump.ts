@@ -1,12 +1,13 @@
 /*
  * `procscope dump <pid> [--full | --mini] [--out DIR] [--json]`: writes one dump of a running process with the
  * platform's writer and prints its path (or, with --json, the DumpResult figures). Runs in the CLI process; Ctrl-C
- * cancels cleanly (the writer lets the target go and removes its partial file). Bad arguments exit 2, dump
- * failures exit 1 with the writer's sentence.
+ * cancels cleanly (the writer lets the target go and removes its partial file). Bad arguments (and, as root, an
+ * --out folder reached through a link) exit 2, dump failures exit 1 with the writer's sentence.
  */
+import { closeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DUMP_SECRETS_WARNING, type DumpKind, type DumpProgress } from '../../../src-shared/model/dump';
-import { DumpError } from '../../dump/dump-writer';
+import { DumpError, type LinuxOpenedFolder } from '../../dump/dump-writer';
 import { createPlatformDumpWriter } from '../../dump/select-writer';
 import { createPlatformBackend } from '../../platform/select-backend';
 import { CliUsageError, type CliCommand, type CliIo } from '../cli-command';
@@ -76,12 +77,26 @@ async function startTimeOf(pid: number): Promise<number | null> {
   }
 }
 
+/**
+ * As root (sudo) on Linux, the --out folder is opened once by a walk that follows no link and the file is created
+ * relative to it: a link someone planted on the way cannot send root's file elsewhere. The file stays root's (0600),
+ * as before: SUDO_UID is not used, since `sudo procscope dump --out /var/crash` must keep working, and a dump of
+ * someone's memory is better left to the admin to hand over than given away by default.
+ */
+async function openFolderAsRoot(outDir: string): Promise<LinuxOpenedFolder | null> {
+  if (process.platform !== 'linux' || process.geteuid?.() !== 0) return null;
+  const { openFolderByWalkSync } = await import('../../dump/linux/opened-folder');
+  return openFolderByWalkSync(outDir, { kind: 'root-cli' });
+}
+
 async function runDump(args: string[], io: CliIo): Promise<number> {
   const parsed = parseDumpArgs(args, process.cwd());
   const abort = new AbortController();
   const onSigint = (): void => abort.abort();
   process.once('SIGINT', onSigint);
+  let folder: LinuxOpenedFolder | null = null;
   try {
+    folder = await openFolderAsRoot(parsed.outDir);
     // The writer first: creating it starts work (the Linux hash thread) that overlaps reading the start time.
     const writer = await createPlatformDumpWriter();
     const startTimeMs = await startTimeOf(parsed.pid);
@@ -92,7 +107,11 @@ async function runDump(args: string[], io: CliIo): Promise<number> {
     const showProgress = !parsed.json && process.stderr.isTTY === true;
     const result = await writer.write(
       { pid: parsed.pid, startTimeMs, kind: parsed.kind, outDir: parsed.outDir },
-      { signal: abort.signal, onProgress: showProgress ? (p) => io.stderr(`\r${progressLine(p)}`) : undefined },
+      {
+        signal: abort.signal,
+        onProgress: showProgress ? (p) => io.stderr(`\r${progressLine(p)}`) : undefined,
+        ...(folder ? { folder } : {}),
+      },
     );
     if (showProgress) io.stderr('\n');
     if (parsed.json) {
@@ -109,6 +128,7 @@ async function runDump(args: string[], io: CliIo): Promise<number> {
     io.stderr(`procscope dump: ${err.message}\n`);
     return err.code === 'bad-request' ? 2 : 1;
   } finally {
+    if (folder) closeSync(folder.fd);
     process.off('SIGINT', onSigint);
   }
 }

@@ -1,13 +1,15 @@
 /*
- * A scripted DumpWriter for engine and helper tests: it really creates the file exclusively, writes it in chunks
- * with progress, honours the abort signal and removes its partial file on any failure, as the contract in
- * dump-writer.ts asks of real writers. Behaviour per pid comes from a script; never used outside tests.
+ * A scripted DumpWriter for engine and helper tests: it really creates the file exclusively under the first free
+ * name (dumpFileName attempts, as real writers do; relative to options.folder on Linux, through the same code as the
+ * core writer), writes it in chunks with progress, honours the abort signal and removes its partial file on any
+ * failure, as the contract in dump-writer.ts asks of real writers. Behaviour per pid comes from a script; never used
+ * outside tests.
  */
 import { createHash } from 'node:crypto';
-import { open, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { writeSync } from 'node:fs';
 import { dumpFileName, type DumpRequest, type DumpResult } from '../../../src-shared/model/dump';
 import { DumpError, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
+import { createCoreFileSync } from '../linux/core-file';
 
 export interface FakeTarget {
   name?: string;
@@ -30,11 +32,14 @@ export function createFakeDumpWriter(script: (request: DumpRequest) => FakeTarge
       const t = script(request);
       if (t.failWith) throw t.failWith;
       const started = Date.now();
-      const path = join(request.outDir, dumpFileName(options.nameHint ?? t.name ?? 'fake', request.pid, request.kind, 'core', new Date()));
+      if (options.folder && options.folder.platform !== 'linux') throw new DumpError('unsupported', 'The fake writer opens Linux folders only.');
+      const at = new Date();
+      const name = options.nameHint ?? t.name ?? 'fake';
+      const file = createCoreFileSync(request.outDir, (attempt) => dumpFileName(name, request.pid, request.kind, 'core', at, attempt), options.folder);
+      const path = file.path;
       const total = t.totalBytes ?? 64 * 1024;
       const chunk = Buffer.alloc(t.chunkBytes ?? 16 * 1024, request.pid & 0xff);
       const hash = createHash('sha256');
-      const fh = await open(path, 'wx', 0o600);
       try {
         let written = 0;
         let chunks = 0;
@@ -43,33 +48,31 @@ export function createFakeDumpWriter(script: (request: DumpRequest) => FakeTarge
           if (options.signal?.aborted) throw new DumpError('cancelled', 'The dump was cancelled.');
           if (t.failAfterChunks && chunks === t.failAfterChunks.chunks) throw t.failAfterChunks.error;
           const piece = chunk.subarray(0, Math.min(chunk.length, total - written));
-          await fh.write(piece);
+          writeSync(file.fd, piece, 0, piece.length, written);
           hash.update(piece);
           written += piece.length;
           chunks++;
           options.onProgress?.({ bytesWritten: written, estimatedTotalBytes: total, elapsedMs: Date.now() - started, phase: 'writing' });
-          if (t.chunkDelayMs) await new Promise((r) => setTimeout(r, t.chunkDelayMs));
+          // Yield between chunks as an asynchronous write would, so cancels and other jobs get their turn.
+          await new Promise((r) => (t.chunkDelayMs ? setTimeout(r, t.chunkDelayMs) : setImmediate(r)));
         }
-        await fh.close();
+        return {
+          path,
+          kind: request.kind,
+          pid: request.pid,
+          bytesOnDisk: file.finishSync(written),
+          fileBytes: written,
+          sha256: hash.digest('hex'),
+          durationMs: Date.now() - started,
+          targetPauseMs: 0,
+          unreadableBytes: 0,
+          method: 'live',
+          format: 'elf-core',
+        };
       } catch (err) {
-        await fh.close().catch(() => {});
-        await rm(path, { force: true });
+        file.discardSync();
         throw err;
       }
-      const st = await stat(path);
-      return {
-        path,
-        kind: request.kind,
-        pid: request.pid,
-        bytesOnDisk: st.blocks * 512,
-        fileBytes: st.size,
-        sha256: hash.digest('hex'),
-        durationMs: Date.now() - started,
-        targetPauseMs: 0,
-        unreadableBytes: 0,
-        method: 'live',
-        format: 'elf-core',
-      };
     },
   };
 }

@@ -1,12 +1,12 @@
 // The helper's refusals, run in-process against a real channel, a real spawned target and real folders; the
 // writer is the scripted fake (helper-spawn.test.ts runs the helper as its own process with the real writer).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, chown, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { dumpFileName, type DumpErrorInfo, type DumpResult } from '../../../src-shared/model/dump';
+import { DUMP_NAME_ATTEMPTS, dumpFileName, type DumpErrorInfo, type DumpResult } from '../../../src-shared/model/dump';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
 import { createFakeDumpWriter } from '../__fixtures__/fake-dump-writer';
 import { helperJobToArgs, type HelperJob } from './helper-args';
@@ -137,17 +137,31 @@ describe('helper, in-process', () => {
     expect(errorOf(forOther)!.message).toMatch(/is a symbolic link/);
   });
 
-  it('refuses an existing file (the dump is never written over anything)', async () => {
+  it('never writes over a file: a taken name moves the dump to the next one, and only a full set of names is refused', async () => {
     // Occupy the names the writer may pick during the next seconds.
     const now = Date.now();
-    for (let s = -1; s < 5; s++) {
-      await writeFile(join(outDir, dumpFileName('sleeper', target.pid!, 'full', 'core', new Date(now + s * 1000))), 'keep');
-    }
+    const seconds = [-1, 0, 1, 2, 3, 4].map((s) => new Date(now + s * 1000));
+    for (const at of seconds) await writeFile(join(outDir, dumpFileName('sleeper', target.pid!, 'full', 'core', at)), 'keep');
     const before = (await readdir(outDir)).sort();
     const o = await runAgainstChannel((job) => helperJobToArgs(job));
-    expect(o.exitCode).toBe(1);
-    expect(errorOf(o)).toMatchObject({ code: 'file-exists' });
-    expect((await readdir(outDir)).sort()).toEqual(before);
+    expect(o.exitCode).toBe(0);
+    const result = o.messages.find((m) => m.kind === 'result')?.result as DumpResult;
+    expect(result.path).toMatch(/\/sleeper_\d+_\d{8}_\d{6}_full_2\.core$/);
+    expect((await readdir(outDir)).sort()).toEqual([...before, result.path.slice(outDir.length + 1)].sort());
+    for (const name of before) expect(await readFile(join(outDir, name), 'utf8')).toBe('keep');
+
+    await rm(result.path);
+    for (const at of seconds) {
+      for (let attempt = 1; attempt <= DUMP_NAME_ATTEMPTS; attempt++) {
+        await writeFile(join(outDir, dumpFileName('sleeper', target.pid!, 'full', 'core', at, attempt)), 'keep');
+      }
+    }
+    const all = (await readdir(outDir)).sort();
+    const refused = await runAgainstChannel((job) => helperJobToArgs(job));
+    expect(refused.exitCode).toBe(1);
+    expect(errorOf(refused)).toMatchObject({ code: 'file-exists' });
+    expect(errorOf(refused)!.message).toMatch(new RegExp(`already exists, and so do the ${DUMP_NAME_ATTEMPTS - 1} names Procscope tries after it\\. Procscope never overwrites a file`));
+    expect((await readdir(outDir)).sort()).toEqual(all);
   });
 
   it('refuses a folder of another user, a folder below one others may rename in, and a uid pkexec did not vouch for', async () => {

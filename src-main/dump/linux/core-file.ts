@@ -1,11 +1,16 @@
 /*
- * The dump file on disk: created exclusively (O_CREAT|O_EXCL|O_RDWR, mode 0600) so an existing file is never
- * replaced, written with synchronous positional writes on the dump's thread so all-zero pages stay holes, sized at
- * the end with ftruncate, and removed on any failure. Also the up-front free-space check (statvfs via
- * fs.statfsSync). Maps errno codes to DumpErrors.
+ * The dump file on disk: created exclusively (O_CREAT|O_EXCL, mode 0600) so an existing file is never replaced —
+ * under the next free name (`…_2.core`, …) when one is taken — written with synchronous positional writes on the
+ * dump's thread so all-zero pages stay holes, sized at the end with ftruncate, and removed on any failure. Given an
+ * opened folder (the root helper, root's CLI) it creates and removes relative to that descriptor with the
+ * requester's rights and never resolves the folder's path again. Also the up-front free-space check (statvfs via
+ * fs.statfsSync) and the errno → DumpError mapping.
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
-import { DumpError } from '../dump-writer';
+import { closeSync, fstatSync, ftruncateSync, lstatSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { DUMP_NAME_ATTEMPTS } from '../../../src-shared/model/dump';
+import { DumpError, type LinuxOpenedFolder } from '../dump-writer';
+import { createFileInFolderSync, removeFileInFolderSync } from './opened-folder';
 
 /**
  * Largest single write. Measured on this kernel (6.18, ext4): 1 GiB in 1 MiB pwrites takes 0.3-0.6 s, in 2 or 4 MiB
@@ -31,8 +36,8 @@ export function toFileError(err: unknown, path: string): DumpError {
   return new DumpError('io-error', `Writing ${path} failed (${code || String(err)}). Check the disk and try again.`);
 }
 
-/** statvfs: refuse up front when the estimate (plus a margin) does not fit. */
-export function checkFreeSpaceSync(dir: string, estimatedBytes: number): void {
+/** statvfs: refuse up front when the estimate (plus a margin) does not fit. `shownDir` names `dir` in the sentence. */
+export function checkFreeSpaceSync(dir: string, estimatedBytes: number, shownDir = dir): void {
   let freeBytes: number;
   try {
     const s = statfsSync(dir);
@@ -44,7 +49,7 @@ export function checkFreeSpaceSync(dir: string, estimatedBytes: number): void {
     const mib = (n: number): string => `${Math.ceil(n / 2 ** 20)} MiB`;
     throw new DumpError(
       'disk-full',
-      `The dump needs about ${mib(estimatedBytes)} but ${dir} has ${mib(freeBytes)} free. Free some space or choose another folder.`,
+      `The dump needs about ${mib(estimatedBytes)} but ${shownDir} has ${mib(freeBytes)} free. Free some space or choose another folder.`,
     );
   }
 }
@@ -57,25 +62,54 @@ export interface CoreFile {
   writeAtSync(buffer: Buffer, position: number): void;
   /** Sets the length (trailing holes), closes, and returns the allocated bytes (st_blocks × 512). */
   finishSync(lengthBytes: number): number;
-  /** Close and unlink; safe to call more than once. */
+  /** Close and remove the file if its name still holds it; safe to call more than once. */
   discardSync(): void;
 }
 
-export function createCoreFileSync(path: string): CoreFile {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx+', 0o600); // read-write: the hash worker reads back what was written
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'EEXIST') {
-      throw new DumpError('file-exists', `${path} already exists. Procscope never overwrites a file: move it away or choose another folder.`);
-    }
-    if (code === 'ENOSPC' || code === 'EDQUOT') throw diskFullError(path);
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new DumpError('folder-unwritable', `Procscope cannot create a file in that folder (${code}). Choose a folder you can write to.`);
-    }
-    throw toFileError(err, path);
+function createError(err: unknown, path: string): DumpError {
+  if (err instanceof DumpError) return err;
+  const code = errnoCode(err);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return diskFullError(path);
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT' || code === 'ENOTDIR') {
+    return new DumpError('folder-unwritable', `Procscope cannot create a file in that folder (${code}). Choose a folder you can write to.`);
   }
+  return toFileError(err, path);
+}
+
+/**
+ * Creates the first free name of `nameOf(1)`, `nameOf(2)`, … up to DUMP_NAME_ATTEMPTS in `outDir` — or, given
+ * `folder`, relative to its descriptor (`outDir` is then not used). 'file-exists' only when every name is taken.
+ */
+export function createCoreFileSync(outDir: string, nameOf: (attempt: number) => string, folder?: LinuxOpenedFolder): CoreFile {
+  const dir = folder?.path ?? outDir;
+  for (let attempt = 1; attempt <= DUMP_NAME_ATTEMPTS; attempt++) {
+    const name = nameOf(attempt);
+    const path = join(dir, name);
+    try {
+      if (folder) {
+        const created = createFileInFolderSync(folder, name);
+        return openedCoreFile(path, created.fd, () => removeFileInFolderSync(folder, name, created));
+      }
+      const fd = openSync(path, 'wx+', 0o600); // read-write: the hash worker reads back what was written
+      const made = fstatSync(fd, { bigint: true });
+      return openedCoreFile(path, fd, () => {
+        // Only our own file: someone may have moved it and put another at its name.
+        const now = lstatSync(path, { bigint: true });
+        if (now.dev === made.dev && now.ino === made.ino) unlinkSync(path);
+      });
+    } catch (err) {
+      if (errnoCode(err) === 'EEXIST') continue;
+      throw createError(err, path);
+    }
+  }
+  throw new DumpError(
+    'file-exists',
+    `${join(dir, nameOf(1))} already exists, and so do the ${DUMP_NAME_ATTEMPTS - 1} names Procscope tries after it. ` +
+      'Procscope never overwrites a file: move them away or choose another folder.',
+  );
+}
+
+function openedCoreFile(path: string, fd: number, removeSync: () => void): CoreFile {
   let open = true;
   return {
     path,
@@ -116,9 +150,9 @@ export function createCoreFileSync(path: string): CoreFile {
         }
       }
       try {
-        unlinkSync(path);
+        removeSync();
       } catch {
-        // never created or already gone
+        // already gone
       }
     },
   };

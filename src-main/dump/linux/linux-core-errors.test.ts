@@ -4,9 +4,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpFileName, type DumpErrorCode, type DumpRequest } from '../../../src-shared/model/dump';
+import { DUMP_NAME_ATTEMPTS, dumpFileName, type DumpErrorCode, type DumpRequest } from '../../../src-shared/model/dump';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
 import { DumpError, type DumpWriteOptions } from '../dump-writer';
 import { compileDumpTargetSync, startDumpTarget, type RunningTarget } from './__fixtures__/dump-target';
@@ -55,17 +55,31 @@ describe('Linux ELF core writer refusals', () => {
     expect(readdirSync(outDir)).toEqual([]);
   });
 
-  it('never overwrites an existing file', async () => {
+  it('never overwrites an existing file: the dump takes the next free name, and only a full set of names is refused', async () => {
     // The name carries the second it was made: occupy this second and the next few.
-    const names = [0, 1, 2, 3].map((s) => dumpFileName('occupied', target.pid, 'mini', 'core', new Date(Date.now() + s * 1000)));
-    for (const n of names) writeFileSync(join(outDir, n), 'keep me');
+    const seconds = [0, 1, 2, 3].map((s) => new Date(Date.now() + s * 1000));
+    const taken = seconds.map((at) => dumpFileName('occupied', target.pid, 'mini', 'core', at));
+    for (const n of taken) writeFileSync(join(outDir, n), 'keep me');
     try {
+      const result = await createLinuxCoreWriter().write({ pid: target.pid, startTimeMs, kind: 'mini', outDir }, { nameHint: 'occupied' });
+      expect(basename(result.path)).toMatch(new RegExp(`^occupied_${target.pid}_\\d{8}_\\d{6}_mini_2\\.core$`));
+      expect(readFileSync(result.path).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+      for (const n of taken) expect(readFileSync(join(outDir, n), 'utf8')).toBe('keep me');
+      rmSync(result.path);
+
+      for (const at of seconds) {
+        for (let attempt = 2; attempt <= DUMP_NAME_ATTEMPTS; attempt++) {
+          writeFileSync(join(outDir, dumpFileName('occupied', target.pid, 'mini', 'core', at, attempt)), 'keep me');
+        }
+      }
+      const all = readdirSync(outDir).sort();
+      expect(all).toHaveLength(seconds.length * DUMP_NAME_ATTEMPTS);
       const err = await expectDumpError({ pid: target.pid, startTimeMs, kind: 'mini', outDir }, 'file-exists', { nameHint: 'occupied' });
-      expect(err.message).toMatch(/already exists.*never overwrites/);
-      for (const n of names) expect(readFileSync(join(outDir, n), 'utf8')).toBe('keep me');
-      expect(readdirSync(outDir).sort()).toEqual([...new Set(names)].sort());
+      expect(err.message).toMatch(/already exists, and so do the \d+ names Procscope tries after it\. Procscope never overwrites a file/);
+      expect(readdirSync(outDir).sort()).toEqual(all);
+      for (const n of all) expect(readFileSync(join(outDir, n), 'utf8')).toBe('keep me');
     } finally {
-      for (const n of names) rmSync(join(outDir, n), { force: true });
+      for (const n of readdirSync(outDir)) rmSync(join(outDir, n), { force: true });
     }
   });
 

@@ -3,10 +3,11 @@
  * Runs in the Node process that asked (main, CLI or helper); every ptrace call stays on its JS thread. Order:
  * checks and the plan's estimate before the target stops; then stop all threads, read registers, mappings and
  * memory; let the threads go as soon as the last byte is read; finish the file. The target is detached on every
- * path, and the partial file is removed on any failure or cancel.
+ * path, and the partial file is removed on any failure or cancel. Given options.folder (the root helper, root's
+ * CLI) the file is created in that descriptor with the requester's rights, and request.outDir is never opened.
  */
 import { readFileSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { dumpFileName, type DumpProgress, type DumpRequest, type DumpResult } from '../../../src-shared/model/dump';
 import { clockTicksPerSecond, pageSizeBytes } from '../../platform/linux/ffi/libc';
 import { DumpError, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
@@ -16,6 +17,7 @@ import { encodeHeaders, encodeNotes, layoutCore } from './elf-core-layout';
 import { EPERM, ESRCH } from './ffi/libc-ptrace';
 import { planSegments, type ThreadPointers } from './mapping-plan';
 import { acquireCopyBufferSync, buildPieces, copyMemory, releaseCopyBuffer } from './memory-copier';
+import { openedFolderProcPath } from './opened-folder';
 import { openPagemapSync } from './pagemap';
 import { createSha256Stream, prestartSha256Worker } from './sha256-worker';
 import { parseMaps, parseSmaps } from './proc-maps';
@@ -38,7 +40,7 @@ export function createLinuxCoreWriter(): DumpWriter {
   return { format: 'elf-core', write: writeLinuxCore };
 }
 
-function validateRequest(r: DumpRequest): void {
+function validateRequest(r: DumpRequest, folder: DumpWriteOptions['folder']): void {
   const bad = (why: string): never => {
     throw new DumpError('bad-request', `Invalid dump request: ${why}.`);
   };
@@ -47,6 +49,7 @@ function validateRequest(r: DumpRequest): void {
   if (typeof r.startTimeMs !== 'number' || !Number.isFinite(r.startTimeMs)) bad('startTimeMs must be a number');
   if (r.kind !== 'full' && r.kind !== 'mini') bad("kind must be 'full' or 'mini'");
   if (typeof r.outDir !== 'string' || !isAbsolute(r.outDir) || r.outDir.includes('\0')) bad('outDir must be an absolute path');
+  if (folder && folder.platform !== 'linux') bad('the opened folder is not a Linux one');
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new DumpError('unsupported', 'ELF core dumps are written on x86-64 Linux only.');
   }
@@ -86,7 +89,7 @@ function pointersOf(regs: ThreadRegisters): ThreadPointers {
 }
 
 async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = {}): Promise<DumpResult> {
-  validateRequest(request);
+  validateRequest(request, options.folder);
   const { pid, kind } = request;
   const startedMs = performance.now();
   const pageBytes = pageSizeBytes();
@@ -111,9 +114,13 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
     const smapsText = readSmapsSync(pid);
     smaps = parseSmaps(smapsText);
     const estimate = planSegments(kind, parseMaps(smapsText), smaps, [], pageBytes).estimatedDiskBytes;
-    checkFreeSpaceSync(request.outDir, estimate);
+    const folder = options.folder?.platform === 'linux' ? options.folder : undefined; // validateRequest refused any other
+    if (folder) checkFreeSpaceSync(openedFolderProcPath(folder), estimate, folder.path);
+    else checkFreeSpaceSync(request.outDir, estimate);
     const name = options.nameHint ?? processName(pid);
-    file = createCoreFileSync(join(request.outDir, dumpFileName(name, pid, kind, 'core', new Date())));
+    // One time stamp for every attempt: a second dump in the same second takes `…_2.core`, not a later second.
+    const at = new Date();
+    file = createCoreFileSync(request.outDir, (attempt) => dumpFileName(name, pid, kind, 'core', at, attempt), folder);
   } catch (err) {
     await hash.dispose();
     throw err;
