@@ -5,6 +5,7 @@
  * phsvc does the same with numbered operations). Nothing here trusts the other side: an unknown, oversized or
  * malformed line is refused with a sentence, never parsed leniently.
  */
+import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import type { DumpErrorInfo, DumpProgress, DumpResult } from '../../../src-shared/model/dump';
 
@@ -98,7 +99,9 @@ function decodeWith<M>(schema: z.ZodType<M>, line: string, from: string): Decode
     return { ok: false, error: `${from} sent a line that is not JSON.` };
   }
   if (typeof raw === 'object' && raw !== null && 'v' in raw && raw.v !== HELPER_PROTOCOL_VERSION) {
-    return { ok: false, error: `${from} speaks protocol version ${String(raw.v)}; this build speaks ${HELPER_PROTOCOL_VERSION}.` };
+    // Never String(raw.v): {"v":{"toString":1}} makes that throw, and a 60 KiB "v" would make the sentence as long.
+    const version = typeof raw.v === 'number' || typeof raw.v === 'string' ? String(raw.v).slice(0, 20) : `of type ${raw.v === null ? 'null' : typeof raw.v}`;
+    return { ok: false, error: `${from} speaks protocol version ${version}; this build speaks ${HELPER_PROTOCOL_VERSION}.` };
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -132,12 +135,15 @@ export interface LineSplitter {
  * MAX_LINE_BYTES without a newline (the caller then drops the connection).
  */
 export function createLineSplitter(onLine: (line: string) => void, onOverflow: () => void): LineSplitter {
+  // A StringDecoder, not chunk.toString(): a socket may cut a message inside a UTF-8 character (a path named
+  // 'Développement'), and decoding each chunk alone turned both halves into U+FFFD.
+  const decoder = new StringDecoder('utf8');
   let pending = '';
   let stopped = false;
   return {
     push(chunk) {
       if (stopped) return;
-      pending += chunk.toString('utf8');
+      pending += decoder.write(chunk);
       let nl: number;
       while (!stopped && (nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl);
