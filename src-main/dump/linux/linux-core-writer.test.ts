@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DumpProgress, DumpResult } from '../../../src-shared/model/dump';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
 import { DumpError } from '../dump-writer';
@@ -103,26 +103,40 @@ describe('Linux ELF core writer', () => {
   it('cancels mid-way through a large dump: no file left, target running', async () => {
     const big = await startDumpTarget(exe, 256);
     const dir = mkdtempSync(join(tmpdir(), 'procscope-cancel-'));
+    // The writer reports progress at most every 100 ms of performance.now(), and on a quiet machine the 256 MiB copy
+    // takes about that long, so on the real clock the report past 64 MiB often never came and the cancel never
+    // fired. A clock that moves 100 ms per reading lets every 1 MiB batch report, so the cancel lands at a known
+    // point, with copying under way, however fast or loaded the machine is.
+    let fakeNowMs = performance.now();
+    const clock = vi.spyOn(performance, 'now').mockImplementation(() => (fakeNowMs += 100));
     try {
       const abort = new AbortController();
       let seenBytes = 0;
+      let total = 0;
+      const after: DumpProgress[] = [];
       const attempt = createLinuxCoreWriter().write(
         { pid: big.pid, startTimeMs: readProcessStartTimeMs(big.pid)!, kind: 'full', outDir: dir },
         {
           signal: abort.signal,
           onProgress: (p) => {
-            if (p.phase === 'writing' && p.bytesWritten > 64 * 2 ** 20) {
+            if (abort.signal.aborted) after.push(p);
+            else if (p.phase === 'writing' && p.bytesWritten > 64 * 2 ** 20) {
               seenBytes = p.bytesWritten;
+              total = p.estimatedTotalBytes ?? 0;
               abort.abort();
             }
           },
         },
       );
       await expect(attempt).rejects.toSatisfy((e) => e instanceof DumpError && e.code === 'cancelled');
-      expect(seenBytes).toBeGreaterThan(0);
+      expect(seenBytes).toBeGreaterThan(64 * 2 ** 20);
+      expect(total - seenBytes).toBeGreaterThan(64 * 2 ** 20); // stopped mid-way, with much still to copy
+      expect(after).toEqual([]); // nothing more was written or reported after the cancel
       expect(readdirSync(dir)).toEqual([]);
+      clock.mockRestore();
       await expectAlive(big);
     } finally {
+      clock.mockRestore();
       big.stop();
       rmSync(dir, { recursive: true, force: true });
     }
