@@ -5,7 +5,7 @@
 // refusals that leave no file.
 // Reuses the Windows runtime of scripts/wine/wine-env.mjs. scripts/test-win.mjs runs it as part of the Windows suite
 // through runHelperSuite(); run on its own, it exits non-zero on any failure.
-import { chmodSync, chownSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'rolldown';
@@ -17,6 +17,7 @@ export async function runHelperSuite(check, skip) {
   await build({
     input: {
       'helper-probe': join(import.meta.dirname, 'wine-helper', 'helper-probe.ts'),
+      'folder-attack-probe': join(import.meta.dirname, 'wine-helper', 'folder-attack-probe.ts'),
       'helper-entry': join(import.meta.dirname, '..', 'src-main', 'dump', 'helper', '__fixtures__', 'helper-entry.ts'),
     },
     platform: 'node',
@@ -69,6 +70,57 @@ export async function runHelperSuite(check, skip) {
     else check(!r.junction.ok && /symbolic link or junction/.test(r.junction.message) && r.junction.realFiles.length === 0, 'junction refused, no file', r.junction.message);
   }
   process.stdout.write(`windows helper (wine) took ${(run.ms / 1000).toFixed(1)} s\n`);
+  await runFolderAttacks(outDir, check);
+}
+
+/**
+ * The attacks on the folder, in the helper's own order in one Windows process (folder-attack-probe.ts). The Linux
+ * side builds what a requester could: a folder of theirs, a unix symlink (which Wine follows like a junction) to a
+ * folder of another account, and a folder whose next names are already taken.
+ */
+export async function runFolderAttacks(outDir, check) {
+  const attack = join(outDir, 'folder-attack');
+  rmSync(attack, { recursive: true, force: true });
+  const [mine, foreign, names] = ['mine', 'foreign', 'names'].map((n) => join(attack, n));
+  for (const dir of [mine, foreign, names]) mkdirSync(dir, { recursive: true });
+  chownSync(foreign, 65534, 65534);
+  chmodSync(foreign, 0o777);
+  let swapper;
+  try {
+    const running = runWine(join(outDir, 'folder-attack-probe.js'), [mine, foreign, names, attack].map(winPath), { timeoutMs: 240_000 });
+    // The requester's move, between the helper's check and its write.
+    swapper = setInterval(() => {
+      if (!existsSync(join(attack, 'checked')) || existsSync(join(attack, 'swapped'))) return;
+      renameSync(mine, `${mine}-moved`);
+      symlinkSync(foreign, mine);
+      writeFileSync(join(attack, 'swapped'), '');
+    }, 50);
+    const run = await running;
+    if (run.code !== 0) {
+      check(false, 'folder attack probe ran', `exit ${run.code}: ${run.stderr.slice(0, 1500)}`);
+      return;
+    }
+    const r = JSON.parse(run.stdout);
+    check(
+      r.swap.ok && r.swap.swapped && Array.isArray(r.swap.inForeign) && r.swap.inForeign.length === 0 && r.swap.inChecked.length === 1,
+      'a folder swapped for a link to another account\'s folder after the check: the dump lands in the folder that was checked, none in the other',
+      JSON.stringify(r.swap),
+    );
+    const { first, second, taken, takenIntact, files } = r.sameSecond;
+    check(
+      first.ok && second.ok && first.path !== second.path && takenIntact && files.length === taken.length + 2 && ![first, second].some((d) => taken.some((t) => d.path.endsWith(`\\${t}`))),
+      'two dumps whose first names are taken land under two new names and replace no file',
+      JSON.stringify({ first: first.path ?? first.message, second: second.path ?? second.message, takenIntact, files: files.length }),
+    );
+    check(
+      !r.cancel.ok && r.cancel.code === 'cancelled' && r.cancel.sawWriting && Array.isArray(r.cancel.left) && r.cancel.left.length === 0,
+      'a dump cancelled while writing into the opened folder leaves no file (removed through its handle)',
+      JSON.stringify(r.cancel),
+    );
+  } finally {
+    clearInterval(swapper);
+    rmSync(attack, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] === import.meta.filename) {

@@ -5,6 +5,7 @@
  * a code and a sentence a person can act on.
  */
 import type { DumpErrorCode, DumpProgress, DumpRequest, DumpResult } from '../../src-shared/model/dump';
+import type { WinHandle } from '../platform/win32/ffi/win-types';
 
 export class DumpError extends Error {
   constructor(
@@ -52,8 +53,11 @@ export interface Win32OpenedFolder {
   readonly platform: 'win32';
   /** For messages and DumpResult.path only: never opened again. */
   readonly path: string;
-  /** The folder's HANDLE (koffi pointer), opened with FILE_FLAG_BACKUP_SEMANTICS | FILE_FLAG_OPEN_REPARSE_POINT. */
-  readonly handle: unknown;
+  /**
+   * The folder's handle, the last of a walk that opened each entry relative to the one before it with
+   * FILE_OPEN_REPARSE_POINT (src-main/platform/win32/ffi/file-handles.ts); the file is created relative to it.
+   */
+  readonly handle: WinHandle;
 }
 
 export interface DumpWriter {

@@ -4,11 +4,12 @@
  * write the dump with the same DumpWriter the app uses, stream progress and the result, and exit. It never does
  * a second job, never writes before the job is validated, and leaves no partial file behind on any failure.
  */
+import { closeSync } from 'node:fs';
 import { chown, lstat, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import type { DumpErrorInfo, DumpProgress } from '../../../src-shared/model/dump';
 import { cancelledInfo, toDumpErrorInfo } from '../dump-errors';
-import type { DumpWriter } from '../dump-writer';
+import type { DumpWriter, OpenedFolder } from '../dump-writer';
 import { parseHelperArgs, type HelperJob } from './helper-args';
 import {
   createLineSplitter,
@@ -58,10 +59,19 @@ export async function runHelper(args: readonly string[], deps: HelperDeps): Prom
     return 2;
   }
   const job = parsed.job;
-  const invalid = await validateHelperJob(job, deps);
-  if (invalid) return session.finish(invalid);
-  if (session.signal.aborted) return session.finish(abortReason(session.signal));
-  return session.finish(await writeDump(job, deps, session.signal, session.send));
+  const checked = await validateHelperJob(job, deps);
+  if (!checked.ok) return session.finish(checked.error);
+  try {
+    if (session.signal.aborted) return await session.finish(abortReason(session.signal));
+    return await session.finish(await writeDump(job, deps, session.signal, session.send, checked.folder));
+  } finally {
+    if (checked.folder) closeOpenedFolder(checked.folder);
+  }
+}
+
+function closeOpenedFolder(folder: OpenedFolder): void {
+  if (folder.platform === 'win32') folder.handle.close();
+  else closeSync(folder.fd);
 }
 
 interface HelperSession {
@@ -141,6 +151,7 @@ async function writeDump(
   deps: HelperDeps,
   signal: AbortSignal,
   send: (message: HelperMessage) => void,
+  folder: OpenedFolder | null,
 ): Promise<DumpErrorInfo | null> {
   let lastSentMs = 0;
   let lastPhase: DumpProgress['phase'] | null = null;
@@ -161,6 +172,7 @@ async function writeDump(
         onProgress,
         ...(job.nameHint !== null ? { nameHint: job.nameHint } : {}),
         ...(deps.win32?.requesterSid ? { readerSid: deps.win32.requesterSid } : {}),
+        ...(folder ? { folder } : {}),
       },
     );
     if (deps.ownUid === 0 && job.uid !== null && job.uid !== 0) {

@@ -6,9 +6,11 @@
  * still the person at the desk, so the parent, not the helper's own token, is the requester. The Linux
  * counterpart is pkexec's PKEXEC_UID.
  */
-import { readFileDaclSddl, readFileOwnerSid, readTokenUserSid } from '../../platform/win32/ffi/advapi32';
-import type { Win32HelperFacts } from '../helper/helper-validate';
+import { readHandleOwnerAndDacl, readTokenUserSid } from '../../platform/win32/ffi/advapi32';
+import { NtStatus, openFolderNoReparse, readHandleFileInformation } from '../../platform/win32/ffi/file-handles';
+import type { Win32FolderFacts, Win32HelperFacts, Win32OpenFailure } from '../helper/helper-validate';
 import { currentProcess, getProcessCreateTime100ns, openProcess, ProcessAccess } from '../../platform/win32/ffi/kernel32';
+import type { WinHandle } from '../../platform/win32/ffi/win-types';
 
 /** The user SID of the process that started us, or null when it is gone, newer than us (a reused pid) or unreadable. */
 export function readRequesterSid(parentPid: number = process.ppid): string | null {
@@ -26,6 +28,31 @@ export function readRequesterSid(parentPid: number = process.ppid): string | nul
   }
 }
 
+/** Sorts an NTSTATUS from opening a folder into what the refusal says. */
+export function folderOpenFailure(status: number): Win32OpenFailure {
+  switch (status) {
+    case NtStatus.OBJECT_NAME_NOT_FOUND:
+    case NtStatus.OBJECT_PATH_NOT_FOUND:
+      return { failure: 'missing', status };
+    case NtStatus.NOT_A_DIRECTORY:
+      return { failure: 'not-a-folder', status };
+    case NtStatus.ACCESS_DENIED:
+      return { failure: 'denied', status };
+    default:
+      return { failure: 'failed', status };
+  }
+}
+
+function openFolder(parent: WinHandle | null, name: string): { handle: WinHandle } | Win32OpenFailure {
+  const { handle, status } = openFolderNoReparse(parent, name);
+  return handle ? { handle } : folderOpenFailure(status);
+}
+
+function describeFolder(folder: WinHandle): Win32FolderFacts | null {
+  const info = readHandleFileInformation(folder);
+  return info ? { attributes: info.attributes, ...readHandleOwnerAndDacl(folder) } : null;
+}
+
 export function readWin32HelperFacts(): Win32HelperFacts {
-  return { requesterSid: readRequesterSid(), readOwnerSid: readFileOwnerSid, readDaclSddl: readFileDaclSddl };
+  return { requesterSid: readRequesterSid(), openFolder, describeFolder };
 }

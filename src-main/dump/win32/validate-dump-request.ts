@@ -1,13 +1,18 @@
 /*
  * Checks a DumpRequest before anything is opened: it may come from the elevated helper's channel, so nothing in it
- * is trusted. Pure apart from one stat of the output folder. Throws DumpError('bad-request' | 'folder-unwritable').
+ * is trusted. Pure apart from one stat of the output folder, which is skipped when the writer was handed the folder
+ * already opened (the path is then not looked at again). Throws DumpError('bad-request' | 'folder-unwritable').
  */
 import { statSync } from 'node:fs';
 import { win32 } from 'node:path';
 import type { DumpRequest } from '../../../src-shared/model/dump';
 import { DumpError } from '../dump-writer';
 
-export function validateDumpRequest(request: DumpRequest, isAbsolute: (p: string) => boolean = win32.isAbsolute): void {
+export function validateDumpRequest(
+  request: DumpRequest,
+  isAbsolute: (p: string) => boolean = win32.isAbsolute,
+  { folderExists = true }: { folderExists?: boolean } = {},
+): void {
   if (typeof request !== 'object' || request === null) throw new DumpError('bad-request', 'The dump request is empty.');
   const { pid, startTimeMs, kind, outDir } = request;
   if (!Number.isSafeInteger(pid) || pid <= 0 || pid > 0xffffffff) {
@@ -21,6 +26,7 @@ export function validateDumpRequest(request: DumpRequest, isAbsolute: (p: string
   if (typeof outDir !== 'string' || !outDir || outDir.includes('\0') || !isAbsolute(outDir)) {
     throw new DumpError('bad-request', `The output folder must be an absolute path, not '${String(outDir)}'.`);
   }
+  if (!folderExists) return;
   let isDir: boolean;
   try {
     isDir = statSync(outDir).isDirectory();

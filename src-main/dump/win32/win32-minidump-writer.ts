@@ -1,18 +1,17 @@
 /*
  * The Windows dump writer: dbghelp MiniDumpWriteDump on koffi's worker thread, of a PSS snapshot clone where
  * Windows has PssCaptureSnapshot (8.1+) and of the live process otherwise (Wine). Runs in the main process or the
- * elevated helper. It re-checks the target's identity, creates the file exclusively with an owner-only DACL,
- * reports progress from the file size, and removes its partial file on any failure or cancel.
+ * elevated helper. It re-checks the target's identity, creates the file exclusively with an owner-only DACL (in the
+ * helper's opened folder through its handle: win32-dump-file.ts), reports progress from the file size, and removes
+ * its partial file on any failure or cancel.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, rmSync, statSync } from 'node:fs';
-import { join, win32 } from 'node:path';
+import { win32 } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { dumpFileName, type DumpRequest, type DumpResult } from '../../../src-shared/model/dump';
-import { enableDebugPrivilege, readTokenUserSid, withOwnerOnlySecurityDescriptor } from '../../platform/win32/ffi/advapi32';
+import type { DumpRequest, DumpResult } from '../../../src-shared/model/dump';
+import { enableDebugPrivilege } from '../../platform/win32/ffi/advapi32';
 import { miniDumpWriteDumpAsync, symCleanup, symInitialize } from '../../platform/win32/ffi/dbghelp';
 import {
-  createFileNew, currentProcess, getExitCodeProcess, getFileSize, getLastError, getProcessCreateTime100ns, openProcess,
+  currentProcess, getExitCodeProcess, getFileSize, getLastError, getProcessCreateTime100ns, openProcess,
   ProcessAccess, pssApi, queryFullProcessImageName, readCommittedBytes,
 } from '../../platform/win32/ffi/kernel32';
 import { readIs32Bit } from '../../platform/win32/ffi/process-query';
@@ -22,6 +21,7 @@ import { DumpError, type DumpWriteOptions, type DumpWriter } from '../dump-write
 import { refuseWrongBitness } from './bitness-check';
 import { minidumpFlagsFor } from './minidump-flags';
 import { validateDumpRequest } from './validate-dump-request';
+import { createDumpFile, discardDumpFile, hashDumpFile, type DumpFile } from './win32-dump-file';
 
 const PROGRESS_INTERVAL_MS = 250;
 
@@ -51,25 +51,11 @@ function openTarget(request: DumpRequest): WinHandle {
   throw new DumpError('io-error', `Could not open process ${request.pid} (Windows error ${error}).`);
 }
 
-/** Creates the file readable by `readerSid` (the elevated helper's requester), else by the user we run as. */
-function createOutput(path: string, readerSid: string | undefined): WinHandle {
-  const sid = readerSid ?? readTokenUserSid(currentProcess());
-  if (!sid) throw new DumpError('io-error', 'Could not read the current user, so the dump file cannot be made private.');
-  const { handle, error } = withOwnerOnlySecurityDescriptor(sid, (sd) => createFileNew(path, sd));
-  if (handle) return handle;
-  if (error === WinError.FILE_EXISTS || error === WinError.ALREADY_EXISTS) throw new DumpError('file-exists', `${path} already exists.`);
-  if (error === WinError.DISK_FULL || error === WinError.HANDLE_DISK_FULL) throw new DumpError('disk-full', `The disk holding ${path} is full.`);
-  throw new DumpError('folder-unwritable', `Cannot create ${path} (Windows error ${error}): choose another folder.`);
-}
-
-async function sha256Of(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {}): Promise<DumpResult> {
-  validateDumpRequest(request);
+  const folder = options.folder;
+  if (folder && folder.platform !== 'win32') throw new DumpError('bad-request', 'The opened folder is not a Windows folder.');
+  // An opened folder is the truth about where the file goes: its path is not looked at again.
+  validateDumpRequest(request, win32.isAbsolute, { folderExists: !folder });
   const { signal, onProgress } = options;
   if (signal?.aborted) throw new DumpError('cancelled', 'The dump was cancelled before it started.');
   const started = performance.now();
@@ -80,8 +66,7 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
     enableDebugPrivilege(currentProcess());
   }
   let target: WinHandle | null = openTarget(request);
-  let file: WinHandle | null = null;
-  let path: string | null = null;
+  let file: DumpFile | null = null;
   let snapshot: WinHandle | null = null;
   try {
     const created = getProcessCreateTime100ns(target);
@@ -92,8 +77,7 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
     refuseWrongBitness(request.pid, readIs32Bit(target), process.arch);
     const image = queryFullProcessImageName(target);
     const name = options.nameHint ?? (image ? win32.basename(image).replace(/\.exe$/i, '') : `pid${request.pid}`);
-    path = join(request.outDir, dumpFileName(name, request.pid, request.kind, 'dmp', new Date()));
-    file = createOutput(path, options.readerSid);
+    file = createDumpFile(request, name, { folder, readerSid: options.readerSid });
 
     let method: DumpResult['method'] = 'live';
     let pauseStart = performance.now();
@@ -118,11 +102,11 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
       cancelled = true;
     };
     signal?.addEventListener('abort', onAbort, { once: true });
-    const outFile = file;
+    const outFile = file.handle;
     const timer = setInterval(() => {
       onProgress?.({ bytesWritten: getFileSize(outFile), estimatedTotalBytes, elapsedMs: elapsed(), phase: 'writing' });
     }, PROGRESS_INTERVAL_MS);
-    const dumpPromise = miniDumpWriteDumpAsync(snapshot ?? target, request.pid, file, minidumpFlagsFor(request.kind), {
+    const dumpPromise = miniDumpWriteDumpAsync(snapshot ?? target, request.pid, file.handle, minidumpFlagsFor(request.kind), {
       shouldCancel: () => cancelled,
       isSnapshot: snapshot !== null,
     });
@@ -139,23 +123,21 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
     if (cancelled) {
       // Where dbghelp never calls the Cancel callback (Wine), the call cannot be interrupted: it finishes in the
       // background and its file is closed and removed then. The caller hears "cancelled" now.
-      const [t, f, s, p] = [target, file, snapshot, path];
+      const [t, f, s] = [target, file, snapshot];
       target = null;
       file = null;
       snapshot = null;
-      path = null;
       void dumpPromise.catch(() => false).then(() => {
         symCleanup(t);
         s?.close();
-        f.close();
+        discardDumpFile(f);
         t.close();
-        rmSync(p, { force: true });
       });
       throw new DumpError('cancelled', 'The dump was cancelled; its partial file is removed.');
     }
     symCleanup(target);
     if (method === 'live') targetPauseMs = Math.round(performance.now() - pauseStart);
-    onProgress?.({ bytesWritten: getFileSize(file), estimatedTotalBytes, elapsedMs: elapsed(), phase: 'finishing' });
+    onProgress?.({ bytesWritten: getFileSize(file.handle), estimatedTotalBytes, elapsedMs: elapsed(), phase: 'finishing' });
     if (!ok) {
       const STILL_ACTIVE = 259;
       const alive = getExitCodeProcess(target) === STILL_ACTIVE;
@@ -163,16 +145,15 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
         ? new DumpError('io-error', `MiniDumpWriteDump failed for process ${request.pid}; the partial file was removed.`)
         : new DumpError('process-gone', `Process ${request.pid} exited during the dump; the partial file was removed.`);
     }
-    file.close();
-    file = null;
-    const st = statSync(path);
+    // Read back through our own handle: the requester may rename entries of their folder, but not this object.
+    const { sha256, fileBytes } = await hashDumpFile(file);
     const result: DumpResult = {
-      path,
+      path: file.path,
       kind: request.kind,
       pid: request.pid,
-      bytesOnDisk: st.blocks ? st.blocks * 512 : st.size,
-      fileBytes: st.size,
-      sha256: await sha256Of(path),
+      bytesOnDisk: fileBytes,
+      fileBytes,
+      sha256,
       durationMs: elapsed(),
       targetPauseMs,
       // dbghelp skips unreadable ranges (IgnoreInaccessibleMemory) without telling how many bytes they were.
@@ -180,12 +161,12 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
       method,
       format: 'minidump',
     };
-    path = null;
+    file.handle.close();
+    file = null;
     return result;
   } finally {
     snapshot?.close();
-    if (file) file.close();
-    if (path) rmSync(path, { force: true });
+    if (file) discardDumpFile(file);
     target?.close();
   }
 }

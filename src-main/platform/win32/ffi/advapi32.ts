@@ -217,3 +217,46 @@ export function readFileDaclSddl(path: string): string | null {
     localFree(out[0]);
   }
 }
+
+/** SID pointer → "S-1-…" (ConvertSidToStringSidW, sddl.h, Windows XP+), or null. */
+function sidPointerToString(sid: unknown): string | null {
+  const text: unknown[] = [null];
+  if (!sid || !fn('bool __stdcall ConvertSidToStringSidW(void *sid, _Out_ void **str)')(sid, text)) return null;
+  try {
+    return koffi.decode.string16(text[0]);
+  } finally {
+    localFree(text[0]);
+  }
+}
+
+/**
+ * The owner SID and the DACL (SDDL) of the object an open handle holds (GetSecurityInfo with SE_FILE_OBJECT,
+ * aclapi.h, Windows XP+; the handle needs READ_CONTROL). Read from the handle, not a path, so they describe the
+ * very folder the helper opened. Each part is null when it cannot be read.
+ */
+export function readHandleOwnerAndDacl(h: WinHandle): { ownerSid: string | null; daclSddl: string | null } {
+  const SE_FILE_OBJECT = 1;
+  const OWNER_SECURITY_INFORMATION = 0x1;
+  const DACL_SECURITY_INFORMATION = 0x4;
+  const owner: unknown[] = [null];
+  const sd: unknown[] = [null];
+  const get = fn('uint32_t __stdcall GetSecurityInfo(HANDLE h, int type, uint32_t info, _Out_ void **owner, _Out_ void **group, _Out_ void **dacl, _Out_ void **sacl, _Out_ void **sd)');
+  if (get(h.raw, SE_FILE_OBJECT, OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION, owner, [null], [null], [null], sd) !== 0 || !sd[0]) {
+    return { ownerSid: null, daclSddl: null };
+  }
+  try {
+    const out: unknown[] = [null];
+    const convert = fn('bool __stdcall ConvertSecurityDescriptorToStringSecurityDescriptorW(void *sd, uint32_t rev, uint32_t info, _Out_ void **str, _Out_ uint32_t *len)');
+    let daclSddl: string | null = null;
+    if (convert(sd[0], 1, DACL_SECURITY_INFORMATION, out, [0])) {
+      try {
+        daclSddl = koffi.decode.string16(out[0]);
+      } finally {
+        localFree(out[0]);
+      }
+    }
+    return { ownerSid: sidPointerToString(owner[0]), daclSddl };
+  } finally {
+    localFree(sd[0]);
+  }
+}

@@ -137,7 +137,8 @@ let securityAttributes: TypeObject | null = null;
 
 /**
  * CreateFileW (fileapi.h, Windows XP+) with CREATE_NEW (fails if the file exists) and the given security
- * descriptor. Share mode read only, so nobody writes the dump beside us.
+ * descriptor, for read, write and DELETE (so a partial file is removed through its handle). Share mode read only,
+ * so nobody writes the dump beside us.
  */
 export function createFileNew(path: string, securityDescriptor: unknown): { handle: WinHandle | null; error: number } {
   securityAttributes ??= koffi.struct('SECURITY_ATTRIBUTES', {
@@ -153,7 +154,8 @@ export function createFileNew(path: string, securityDescriptor: unknown): { hand
   const CREATE_NEW = 1;
   const FILE_ATTRIBUTE_NORMAL = 0x80;
   const sa = { nLength: koffi.sizeof(SA), lpSecurityDescriptor: securityDescriptor, bInheritHandle: 0 };
-  const raw = f(path, (GENERIC_READ | GENERIC_WRITE) >>> 0, FILE_SHARE_READ, koffi.as(sa, koffi.pointer(SA)), CREATE_NEW, FILE_ATTRIBUTE_NORMAL, null);
+  const DELETE = 0x10000;
+  const raw = f(path, (GENERIC_READ | GENERIC_WRITE | DELETE) >>> 0, FILE_SHARE_READ, koffi.as(sa, koffi.pointer(SA)), CREATE_NEW, FILE_ATTRIBUTE_NORMAL, null);
   const handle = wrapHandle(raw);
   return { handle, error: handle ? 0 : getLastError() };
 }

@@ -1,0 +1,96 @@
+/*
+ * The minidump's own file, for the Windows writer: created exclusively under the first free name of the second
+ * (dumpFileName attempts), owner-only for the person it is for; then hashed and, on failure, removed through its
+ * handle. Given the elevated helper's opened folder it is created relative to that folder's handle, so no path is
+ * resolved again; without one (the unelevated writer, which lends no rights) it is created by path.
+ */
+import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { win32 } from 'node:path';
+import { DUMP_NAME_ATTEMPTS, dumpFileName, type DumpRequest } from '../../../src-shared/model/dump';
+import { readTokenUserSid, withOwnerOnlySecurityDescriptor } from '../../platform/win32/ffi/advapi32';
+import { createNewFileIn, markDeleteOnClose, NtStatus, readFileAtAsync } from '../../platform/win32/ffi/file-handles';
+import { createFileNew, currentProcess, getFileSize } from '../../platform/win32/ffi/kernel32';
+import { WinError, type WinHandle } from '../../platform/win32/ffi/win-types';
+import { DumpError, type Win32OpenedFolder } from '../dump-writer';
+
+export interface DumpFile {
+  readonly handle: WinHandle;
+  /** Where it is, for the result and messages; never opened again when it was created in an opened folder. */
+  readonly path: string;
+  /** Whether the name may be used to remove it (only without an opened folder). */
+  readonly byPath: boolean;
+}
+
+type CreateOutcome = { handle: WinHandle } | { taken: true } | { error: DumpError };
+
+function createInFolder(folder: Win32OpenedFolder, name: string, sd: unknown): CreateOutcome {
+  const { handle, status } = createNewFileIn(folder.handle, name, sd);
+  if (handle) return { handle };
+  if (status === NtStatus.OBJECT_NAME_COLLISION) return { taken: true };
+  const path = win32.join(folder.path, name);
+  if (status === NtStatus.DISK_FULL) return { error: new DumpError('disk-full', `The disk holding ${path} is full.`) };
+  return { error: new DumpError('folder-unwritable', `Cannot create ${path} (NTSTATUS 0x${status.toString(16)}): choose another folder.`) };
+}
+
+function createByPath(path: string, sd: unknown): CreateOutcome {
+  const { handle, error } = createFileNew(path, sd);
+  if (handle) return { handle };
+  if (error === WinError.FILE_EXISTS || error === WinError.ALREADY_EXISTS) return { taken: true };
+  if (error === WinError.DISK_FULL || error === WinError.HANDLE_DISK_FULL) return { error: new DumpError('disk-full', `The disk holding ${path} is full.`) };
+  return { error: new DumpError('folder-unwritable', `Cannot create ${path} (Windows error ${error}): choose another folder.`) };
+}
+
+/**
+ * Creates `<name>_<pid>_<stamp>_<kind>[_<n>].dmp` under the first attempt whose name is free, readable by
+ * `readerSid` (the elevated helper's requester) or else by the user we run as. A taken name is never replaced;
+ * 'file-exists' only when all DUMP_NAME_ATTEMPTS are taken.
+ */
+export function createDumpFile(
+  request: DumpRequest,
+  processName: string,
+  options: { folder?: Win32OpenedFolder | undefined; readerSid?: string | undefined },
+  at: Date = new Date(),
+): DumpFile {
+  const sid = options.readerSid ?? readTokenUserSid(currentProcess());
+  if (!sid) throw new DumpError('io-error', 'Could not read the current user, so the dump file cannot be made private.');
+  const { folder } = options;
+  const dir = folder ? folder.path : request.outDir;
+  return withOwnerOnlySecurityDescriptor(sid, (sd) => {
+    for (let attempt = 1; attempt <= DUMP_NAME_ATTEMPTS; attempt++) {
+      const name = dumpFileName(processName, request.pid, request.kind, 'dmp', at, attempt);
+      const path = win32.join(dir, name);
+      const outcome = folder ? createInFolder(folder, name, sd) : createByPath(path, sd);
+      if ('handle' in outcome) return { handle: outcome.handle, path, byPath: !folder };
+      if ('error' in outcome) throw outcome.error;
+    }
+    const first = win32.join(dir, dumpFileName(processName, request.pid, request.kind, 'dmp', at));
+    throw new DumpError('file-exists', `${first} and the next ${DUMP_NAME_ATTEMPTS - 1} names after it already exist: move some dumps away and try again.`);
+  });
+}
+
+/**
+ * Closes the file and removes it as the object we created (delete-on-close through the handle). Only a file made
+ * by path, where no rights were lent, falls back to its name if the handle could not be marked.
+ */
+export function discardDumpFile(file: DumpFile): void {
+  const marked = markDeleteOnClose(file.handle);
+  file.handle.close();
+  if (!marked && file.byPath) rmSync(file.path, { force: true });
+}
+
+const HASH_CHUNK_BYTES = 1 << 20;
+
+/** SHA-256 and size of the written dump, read back through its own handle (no name is opened). */
+export async function hashDumpFile(file: DumpFile): Promise<{ sha256: string; fileBytes: number }> {
+  const fileBytes = getFileSize(file.handle);
+  const hash = createHash('sha256');
+  const chunk = Buffer.alloc(HASH_CHUNK_BYTES);
+  for (let offset = 0; offset < fileBytes; ) {
+    const read = await readFileAtAsync(file.handle, offset, chunk.subarray(0, Math.min(HASH_CHUNK_BYTES, fileBytes - offset)));
+    if (read === 0) throw new DumpError('io-error', `Could not read ${file.path} back to hash it.`);
+    hash.update(chunk.subarray(0, read));
+    offset += read;
+  }
+  return { sha256: hash.digest('hex'), fileBytes };
+}
