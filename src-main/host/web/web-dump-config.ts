@@ -7,8 +7,12 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createAppDumpEngine } from '../../dump/dump-engine-setup';
+import { DumpError } from '../../dump/dump-writer';
 import { createDirectElevator } from '../../dump/helper/direct-elevator';
+import type { Elevator } from '../../dump/helper/elevator';
 import { defaultHelperCommand } from '../../dump/helper/helper-dump-writer';
+import { createPlatformElevator } from '../../dump/select-elevator';
+import { elevatedCodePaths, findWritableElevatedCode } from './elevated-code-check';
 import type { DumpEngineFactory } from '../dump-services';
 
 export const CONFIG_DIR_ENV = 'PROCSCOPE_CONFIG_DIR';
@@ -27,6 +31,45 @@ export function serveConfigDir(env: NodeJS.ProcessEnv, platform: NodeJS.Platform
   return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'procscope');
 }
 
+/**
+ * The Elevator behind the browser host's "Retry as administrator": the test double when PROCSCOPE_TEST_ELEVATOR
+ * is 'direct' (it runs the helper with the server's own rights, so no root runs anything), else the platform's
+ * prompting elevator, which on Linux and macOS first checks that root would run only root's own code.
+ */
+export async function createServeElevator(options: {
+  env: NodeJS.ProcessEnv;
+  cliScriptPath: string;
+  platform: NodeJS.Platform;
+  execPath?: string;
+  /** The prompting elevator; createPlatformElevator(platform) by default (tests hand in a recorder). */
+  platformElevator?: Elevator | null;
+}): Promise<Elevator | null> {
+  const testElevator = options.env[TEST_ELEVATOR_ENV];
+  if (testElevator !== undefined && testElevator !== '' && testElevator !== 'direct') {
+    throw new Error(`${TEST_ELEVATOR_ENV} may only be 'direct' (a test double) or unset, not '${testElevator}'.`);
+  }
+  if (testElevator === 'direct') return createDirectElevator();
+  const inner = options.platformElevator === undefined ? await createPlatformElevator(options.platform) : options.platformElevator;
+  // Windows has no root-owned files to ask about; its installed copy lives under Program Files (admin-only).
+  if (!inner || options.platform === 'win32') return inner;
+  const execPath = options.execPath ?? process.execPath;
+  const packages = ['koffi', `@koromix/koffi-${options.platform}-${process.arch}`, 'ws', 'zod'];
+  return {
+    kind: inner.kind,
+    async run(executable, args) {
+      const problem = await findWritableElevatedCode(await elevatedCodePaths(execPath, options.cliScriptPath, packages));
+      if (problem) {
+        throw new DumpError(
+          'unsupported',
+          `Retry as administrator is refused: ${problem} Whoever can change that code would run it as root. ` +
+            'Install Procscope where only root can write (the deb package), or dump from a root terminal.',
+        );
+      }
+      return inner.run(executable, args);
+    },
+  };
+}
+
 export function createServeDumpEngineFactory(options: {
   env: NodeJS.ProcessEnv;
   /** The built CLI bundle (out/main/cli.js) that `node … helper` runs. */
@@ -34,17 +77,12 @@ export function createServeDumpEngineFactory(options: {
   platform?: NodeJS.Platform;
 }): DumpEngineFactory {
   const platform = options.platform ?? process.platform;
-  return async (readRows) => {
-    const testElevator = options.env[TEST_ELEVATOR_ENV];
-    if (testElevator !== undefined && testElevator !== '' && testElevator !== 'direct') {
-      throw new Error(`${TEST_ELEVATOR_ENV} may only be 'direct' (a test double) or unset, not '${testElevator}'.`);
-    }
-    return createAppDumpEngine({
+  return async (readRows) =>
+    createAppDumpEngine({
       configDir: serveConfigDir(options.env, platform),
       readRows,
       helperCommand: defaultHelperCommand({ execPath: process.execPath, isElectron: false, cliScriptPath: options.cliScriptPath, platform }),
       platform,
-      ...(testElevator === 'direct' ? { elevator: createDirectElevator() } : {}),
+      elevator: await createServeElevator({ env: options.env, cliScriptPath: options.cliScriptPath, platform }),
     });
-  };
 }
