@@ -112,6 +112,10 @@ check('dump probe ran under Wine', () => {
 if (!report) finish();
 
 const linuxPath = (p) => join(outDir, p.split('\\').pop());
+/** minidumpapiset.h: full = FullMemory 0x2 | HandleData 0x4 | UnloadedModules 0x20 | FullMemoryInfo 0x800 | ThreadInfo
+ * 0x1000 | IgnoreInaccessibleMemory 0x20000 | TokenInformation 0x40000; mini = HandleData | UnloadedModules |
+ * IndirectlyReferencedMemory 0x40 | ThreadInfo (src-main/dump/win32/minidump-flags.ts says why each is there). */
+const MINIDUMP_FLAGS = { full: 0x2n | 0x4n | 0x20n | 0x800n | 0x1000n | 0x20000n | 0x40000n, mini: 0x4n | 0x20n | 0x40n | 0x1000n };
 const { openMinidump } = await loadMinidumpReader();
 
 function lldb(file) {
@@ -168,6 +172,13 @@ for (const kind of ['full', 'mini']) {
     assert(JSON.stringify(names) === JSON.stringify([...l.images].sort()), `modules ${names} vs ${[...l.images].sort()}`);
     assert(md.processId === null || md.processId === report.childPid, `MiscInfo pid ${md.processId}`);
     return `${md.streams.map((s) => s.name).join(', ')}`;
+  });
+  // dbghelp records the MINIDUMP_TYPE it was given in the header (Wine: minidump.c sets Flags from the dump type),
+  // so a writer that drops or adds a bit between minidump-flags.ts and MiniDumpWriteDump fails here.
+  check(`the ${kind} dump's header carries exactly the documented ${kind} flags (MINIDUMP_HEADER.Flags)`, () => {
+    const want = MINIDUMP_FLAGS[kind];
+    assert(md.flags === want, `0x${md.flags.toString(16)}, not 0x${want.toString(16)}`);
+    return `0x${want.toString(16)}`;
   });
   dumps[kind].reader = md;
 }
