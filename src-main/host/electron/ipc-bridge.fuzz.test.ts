@@ -410,12 +410,15 @@ describe(`fuzz: every IPC request channel through the Electron bridge (seed ${SE
   it('covered every channel the bridge registers, and the dumps stayed in the sandbox', async () => {
     const ctx = await createContext('coverage');
     const registered = [...ctx.registered].sort();
+    // The guard itself: a schema-valid folder outside the sandbox never reaches the engine's mkdir.
+    const before = guardedOutDirs;
+    const probe = { ...ctx.targets[1]!, kind: 'mini', outDir: '/procscope-fuzz-guard-probe' };
+    expect(await ctx.call('procscope:start-dump', probe)).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/^fuzz guard/) } });
+    expect(guardedOutDirs).toBe(before + 1);
     await ctx.dispose();
     expect(registered).toEqual([...REQUEST_CHANNELS].sort());
     const uncovered = registered.filter((c) => !(counts.get(c)?.arbitrary && counts.get(c)?.near));
     expect(uncovered, 'channels without fuzz cases').toEqual([]);
-    // Path-like mutations of outDir did reach the engine's door, and the guard kept them off this machine.
-    expect(guardedOutDirs).toBeGreaterThan(0);
     const total = [...counts.values()].reduce((sum, e) => sum + e.arbitrary + e.near, 0);
     console.log(
       `fuzz ipc total: ${total} cases over ${counts.size} channels, seed ${SEED}, slowest call ${maxCallMs.toFixed(1)} ms, ` +
