@@ -49,4 +49,29 @@ describe('delta computation', () => {
     expect(changedFields(before, { ...before, exePath: null, handleCount: 6 })).toEqual({ exePath: null, handleCount: 6 });
     expect(changedFields(before, { ...before })).toBeNull();
   });
+
+  // Listed by hand, not taken from MUTABLE_FIELDS: a field the diff skipped would vanish from both lists at once.
+  const EVERY_FIELD = [
+    'ppid', 'name', 'exePath', 'commandLine', 'user', 'state', 'threadCount', 'handleCount', 'cpuTimeMs', 'cpuPercent',
+    'workingSetBytes', 'privateBytes', 'virtualBytes', 'priority', 'sessionId', 'elevated', 'integrityLevel', 'is32Bit',
+    'description', 'companyName',
+  ] as const;
+
+  it('that list is every field of a row but its identity (key, pid, start time)', () => {
+    expect([...EVERY_FIELD, 'key', 'pid', 'startTimeMs'].sort()).toEqual(Object.keys(emptyProcessRow(1, 0, 'x', 0)).sort());
+  });
+
+  it.each(EVERY_FIELD)('a change of %s alone is sent, and only it', (field) => {
+    const before = row(7, 700, { user: 'ann', ppid: 1, threadCount: 2, elevated: false });
+    const after = { ...before, [field]: `changed ${field}` } as unknown as ProcessRow;
+    expect(changedFields(before, after)).toEqual({ [field]: `changed ${field}` });
+    expect(computeRowChanges(mapOf([before]), [after]).updated).toEqual([{ key: before.key, changes: { [field]: `changed ${field}` } }]);
+  });
+
+  it('sends a change of user: a process that dropped privileges (root -> www-data), or whose user became readable', () => {
+    const root = row(80, 800, { user: 'root', name: 'nginx' });
+    expect(computeRowChanges(mapOf([root]), [{ ...root, user: 'www-data' }]).updated).toEqual([{ key: root.key, changes: { user: 'www-data' } }]);
+    const unknown = row(81, 800, { user: null });
+    expect(changedFields(unknown, { ...unknown, user: 'ann' })).toEqual({ user: 'ann' });
+  });
 });
