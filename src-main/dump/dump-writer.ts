@@ -24,8 +24,8 @@ export interface DumpWriteOptions {
   nameHint?: string;
   /**
    * Windows: the SID of the user the file is made readable by, instead of the user the writer runs as. The
-   * elevated helper writes for its requester, who may be another account (over-the-shoulder UAC). Linux hands
-   * the finished file over with chown instead.
+   * elevated helper writes for its requester, who may be another account (over-the-shoulder UAC). On Linux the
+   * file is created with the requester's fsuid/fsgid instead (folder.createAs), never chowned by path.
    */
   readerSid?: string;
   /**

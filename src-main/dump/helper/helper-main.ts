@@ -5,7 +5,6 @@
  * a second job, never writes before the job is validated, and leaves no partial file behind on any failure.
  */
 import { closeSync } from 'node:fs';
-import { chown, lstat, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import type { DumpErrorInfo, DumpProgress } from '../../../src-shared/model/dump';
 import { cancelledInfo, toDumpErrorInfo } from '../dump-errors';
@@ -29,7 +28,7 @@ export interface HelperDeps {
   platform: NodeJS.Platform;
   env: NodeJS.ProcessEnv;
   stderr(text: string): void;
-  /** The helper's own uid (null on Windows): a root helper hands the dump file to the requesting user. */
+  /** The helper's own uid (null on Windows): a root helper creates the dump file with the requester's rights. */
   ownUid: number | null;
   /** Windows only: who asked (the dump file is made readable by them) and who owns a folder. */
   win32?: Win32HelperFacts;
@@ -175,16 +174,8 @@ async function writeDump(
         ...(folder ? { folder } : {}),
       },
     );
-    if (deps.ownUid === 0 && job.uid !== null && job.uid !== 0) {
-      // Written as root: hand the file to the person who asked, so they can open, move and delete it.
-      try {
-        const folder = await lstat(job.outDir);
-        await chown(result.path, job.uid, folder.gid);
-      } catch (err) {
-        await rm(result.path, { force: true });
-        throw err;
-      }
-    }
+    // No chown by path afterwards: by then the requester may have put a link to any file at result.path. A root
+    // helper's Linux file was created with the requester's rights, so it is theirs from birth.
     send({ v: HELPER_PROTOCOL_VERSION, kind: 'result', result });
     return null;
   } catch (err) {

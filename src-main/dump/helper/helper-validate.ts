@@ -2,19 +2,18 @@
  * The elevated helper's own checks of its one job, done after the channel is proven and before anything is
  * written: the target is still the process the person chose (pid and start time), and the folder is a real
  * folder of the requesting user reached without a symlink or junction, through ancestors no other user can
- * swap. On Windows the check is a walk by handles that hands the opened folder to the writer. It runs with the
- * rights of an administrator, so it must never follow a link or trust the app's word about who asked.
+ * swap. The folder check is a walk by descriptors (Linux) or handles (Windows) that hands the opened folder to the
+ * writer, which creates the file relative to it. It runs with the rights of an administrator, so it must never
+ * follow a link or trust the app's word about who asked.
  */
-import type { Stats } from 'node:fs';
-import { lstat } from 'node:fs/promises';
-import { normalize as normalizePosix } from 'node:path/posix';
 import { normalize as normalizeWin32, parse as parseWin32 } from 'node:path/win32';
 import type { DumpErrorInfo } from '../../../src-shared/model/dump';
 import {
   FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_REPARSE_POINT, isSingleEntryName, ntPathOfDriveRoot,
 } from '../../platform/win32/ffi/nt-structs';
 import type { WinHandle } from '../../platform/win32/ffi/win-types';
-import type { OpenedFolder, Win32OpenedFolder } from '../dump-writer';
+import { DumpError, type OpenedFolder, type Win32OpenedFolder } from '../dump-writer';
+import { openFolderByWalkSync } from '../linux/opened-folder';
 import type { HelperJob } from './helper-args';
 import { whoElseMaySwapFolder } from './win32-folder-acl';
 
@@ -77,8 +76,11 @@ export async function validateHelperJob(job: HelperJob, deps: HelperValidationDe
   // A helper that is not root and is the requester (the engine's unelevated child process) has no rights to
   // lend: the kernel already holds it to what the person may do, so links and shared folders are theirs to use.
   const lendsNoRights = deps.ownUid !== null && deps.ownUid !== 0 && deps.ownUid === job.uid;
-  const posix = lendsNoRights ? checkPlainPath(job.outDir) : await checkFolderPosix(job.outDir, job.uid);
-  return posix ? { ok: false, error: posix } : { ok: true, folder: null };
+  if (lendsNoRights) {
+    const plain = checkPlainPath(job.outDir);
+    return plain ? { ok: false, error: plain } : { ok: true, folder: null };
+  }
+  return openFolderPosix(job.outDir, job.uid, deps.ownUid);
 }
 
 /** The identity checks, which need no folder. */
@@ -105,45 +107,20 @@ function checkPlainPath(outDir: string): DumpErrorInfo | null {
   return outDir.startsWith('/') ? null : bad(`The folder '${outDir}' is not an absolute path.`);
 }
 
-async function lstatOrNull(path: string): Promise<Stats | null> {
+/**
+ * The POSIX walk is the open (src-main/dump/linux/opened-folder.ts): each component opened relative to the one
+ * before without following a link and checked on its descriptor. A root helper creates the file with the
+ * requester's fsuid and the folder's gid (the group the helper used to chown it to): read from the descriptor just
+ * checked, so no NSS lookup runs as root (the user's primary gid would need one), and the file is 0600 anyway.
+ */
+function openFolderPosix(outDir: string, uid: number | null, ownUid: number | null): HelperJobCheck {
+  if (uid === null) return { ok: false, error: bad('The job does not say which user asked for it, so it was refused.') };
   try {
-    return await lstat(path);
-  } catch {
-    return null;
+    return { ok: true, folder: openFolderByWalkSync(outDir, { kind: 'helper', requesterUid: uid, createAsRequester: ownUid === 0 && uid !== 0 }) };
+  } catch (err) {
+    if (err instanceof DumpError) return { ok: false, error: { code: err.code, message: err.message } };
+    throw err;
   }
-}
-
-async function checkFolderPosix(outDir: string, uid: number | null): Promise<DumpErrorInfo | null> {
-  if (uid === null) return bad('The job does not say which user asked for it, so it was refused.');
-  if (!outDir.startsWith('/')) return bad(`The folder '${outDir}' is not an absolute path.`);
-  const trimmed = outDir.length > 1 ? outDir.replace(/\/+$/, '') : outDir;
-  if (normalizePosix(trimmed) !== trimmed || trimmed.split('/').includes('..')) {
-    return bad(`The folder '${outDir}' contains '.', '..' or doubled slashes; give its plain absolute path.`);
-  }
-  const parts = trimmed.split('/').filter(Boolean);
-  let path = '';
-  for (let i = 0; i <= parts.length; i++) {
-    path = i === 0 ? '/' : `${path === '/' ? '' : path}/${parts[i - 1]}`;
-    const st = await lstatOrNull(path);
-    if (!st) return { code: 'folder-unwritable', message: `The folder '${path}' does not exist. Choose an existing folder.` };
-    if (st.isSymbolicLink()) {
-      return bad(`'${path}' is a symbolic link; the elevated helper only writes into folders reached without links. Choose the real folder.`);
-    }
-    if (!st.isDirectory()) return { code: 'folder-unwritable', message: `'${path}' is not a folder. Choose a folder.` };
-    const last = i === parts.length;
-    if (last) {
-      if (st.uid !== uid) {
-        return bad(`The folder '${path}' does not belong to you, so the elevated helper will not write there. Choose a folder of your own.`);
-      }
-    } else {
-      // Another user who can rename entries in an ancestor could swap the path after this check.
-      const othersMayRename = (st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0;
-      if ((st.uid !== 0 && st.uid !== uid) || othersMayRename) {
-        return bad(`The folder '${path}' can be changed by another user, so the elevated helper will not write below it. Choose a folder in your home.`);
-      }
-    }
-  }
-  return null;
 }
 
 async function checkFolderWin32(outDir: string, facts: Win32HelperFacts | undefined): Promise<DumpErrorInfo | Win32OpenedFolder> {
