@@ -19,7 +19,9 @@ test('the Electron window shows the live tree', async ({ tree }) => {
     binary.path === null,
     'no Electron binary: node_modules/electron/dist is empty (Electron downloads it from GitHub at first start, which this machine cannot reach; set ELECTRON_OVERRIDE_DIST_PATH to use one)',
   );
-  const app = await electron.launch({ executablePath: binary.path!, args: [ROOT], env: { ...process.env, ELECTRON_ENABLE_LOGGING: '1' } });
+  // As root (the Linux CI container) Electron refuses to start without --no-sandbox (crbug.com/638180).
+  const rootOnly = process.getuid?.() === 0 ? ['--no-sandbox'] : [];
+  const app = await electron.launch({ executablePath: binary.path!, args: [...rootOnly, ROOT], env: { ...process.env, ELECTRON_ENABLE_LOGGING: '1' } });
   try {
     const page = await app.firstWindow();
     await expect(page.getByRole('treegrid', { name: 'Processes' })).toBeVisible();
@@ -28,7 +30,8 @@ test('the Electron window shows the live tree', async ({ tree }) => {
     expect(await page.evaluate(() => typeof (globalThis as { require?: unknown }).require)).toBe('undefined');
     expect(await page.evaluate(() => Object.keys((globalThis as { procscope?: object }).procscope ?? {}).sort())).toEqual(['invoke', 'on']);
     expect(await page.evaluate(() => typeof (globalThis as { process?: unknown }).process)).toBe('undefined');
-    // Navigation away from the app page is refused.
+    // Served from app://, not file:// (checklist item 18), and navigation away from the app page is refused.
+    expect(page.url()).toBe('app://procscope/index.html');
     await page.evaluate(() => (location.href = 'https://example.com/'));
     await expect(page.getByRole('treegrid', { name: 'Processes' })).toBeVisible();
   } finally {
