@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emptyProcessRow, type ProcessRow } from '../../src-shared/model/process';
 import { createFakeDumpWriter, type FakeTarget } from './__fixtures__/fake-dump-writer';
 import { createDumpEngine, type DumpEngine, type DumpEngineOptions } from './dump-engine';
@@ -131,6 +131,28 @@ describe('dump engine', () => {
     );
     expect(events.some((e) => e.type === 'group-added' && e.group.jobIds.length === 4)).toBe(true);
     expect(engine.listGroups()).toHaveLength(1);
+  });
+
+  it('dumps the same process tree twice in the same second: both trees saved, each file under its own name', async () => {
+    // The clock stands still (only Date is faked), so every name is made in the same second.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date(2026, 0, 2, 3, 4, 5) });
+    try {
+      const rows = [row(1, 0, 'init'), row(100, 1, 'Tentacle'), row(101, 100, 'Calamari')];
+      const { engine } = makeEngine(() => ({ totalBytes: 20_000 }), {}, rows);
+      const first = await engine.startTree({ pid: 100, startTimeMs: 1100, kind: 'mini', outDir });
+      const second = await engine.startTree({ pid: 100, startTimeMs: 1100, kind: 'mini', outDir });
+      const ids = [...first.jobIds, ...second.jobIds];
+      await Promise.all(ids.map((id) => (engine.get(id)!.state === 'queued' || engine.get(id)!.state === 'running' ? settled(engine, id) : null)));
+      expect(ids.map((id) => engine.get(id)!.state)).toEqual(['done', 'done', 'done', 'done']);
+      expect((await readdir(outDir)).sort()).toEqual([
+        'Calamari_101_20260102_030405_mini.core',
+        'Calamari_101_20260102_030405_mini_2.core',
+        'Tentacle_100_20260102_030405_mini.core',
+        'Tentacle_100_20260102_030405_mini_2.core',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('refuses a tree whose root is gone, and malformed requests, with sentences', async () => {
