@@ -18,7 +18,7 @@ export const O_CLOEXEC = 0o2000000;
 /** Linux 2.6.39: a descriptor that only names the file (fstat works since 3.6); opens nothing for reading. */
 export const O_PATH = 0o10000000;
 
-type OpenatFn = (dirfd: number, path: string, flags: number, mode: number) => number;
+type OpenatFn = (dirfd: number, path: string, flags: number, ...typedArgs: unknown[]) => number;
 type UnlinkatFn = (dirfd: number, path: string, flags: number) => number;
 type SetfsidFn = (id: number) => number;
 
@@ -29,11 +29,11 @@ let setfsgidFn: SetfsidFn | null = null;
 
 /** A descriptor, or -errno. openat(2): `int openat(int dirfd, const char *pathname, int flags, mode_t mode)` (<fcntl.h>). */
 export function openatSync(dirFd: number, name: string, flags: number, mode: number): number {
-  // koffi's variadic calls need a type per extra argument; mode_t is unsigned int, so a fixed 4-argument prototype
-  // passes it exactly as the variadic ABI would on x86-64 and arm64 (an int-sized argument in a register).
-  openatFn ??= libc().func('int openat(int dirfd, const char *pathname, int flags, unsigned int mode)') as OpenatFn;
+  // Variadic in glibc (mode is read only with O_CREAT or O_TMPFILE): declared so, with mode_t (unsigned int) passed
+  // as a (type, value) pair, so the call follows the variadic ABI exactly.
+  openatFn ??= libc().func('int openat(int dirfd, const char *pathname, int flags, ...)') as OpenatFn;
   koffi.errno(0);
-  const fd = openatFn(dirFd, name, flags, mode);
+  const fd = openatFn(dirFd, name, flags, 'unsigned int', mode);
   return fd < 0 ? -koffi.errno() : fd;
 }
 
