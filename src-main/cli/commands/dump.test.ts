@@ -64,8 +64,12 @@ describe('procscope dump as a process', () => {
     target = await startDumpTarget(exe);
   });
   afterAll(() => {
-    target?.stop();
-    rmSync(dirname(cliPath), { recursive: true, force: true });
+    try {
+      target?.stop();
+    } finally {
+      rmSync(dirname(cliPath), { recursive: true, force: true });
+      if (exe) rmSync(dirname(exe), { recursive: true, force: true });
+    }
   });
 
   it('bad input exits 2 with the usage', () => {

@@ -4,7 +4,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DUMP_NAME_ATTEMPTS, dumpFileName, type DumpErrorCode, type DumpRequest } from '../../../src-shared/model/dump';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
@@ -36,8 +36,12 @@ describe('Linux ELF core writer refusals', () => {
     startTimeMs = readProcessStartTimeMs(target.pid)!;
   });
   afterAll(() => {
-    target?.stop();
-    rmSync(outDir, { recursive: true, force: true });
+    try {
+      target?.stop();
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+      if (exe) rmSync(dirname(exe), { recursive: true, force: true });
+    }
   });
 
   it('refuses a pid that has exited', async () => {

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DumpProgress, DumpResult } from '../../../src-shared/model/dump';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
@@ -52,8 +52,12 @@ describe('Linux ELF core writer', () => {
     target = await startDumpTarget(exe, 64);
   });
   afterAll(() => {
-    target?.stop();
-    rmSync(outDir, { recursive: true, force: true });
+    try {
+      target?.stop();
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
+      if (exe) rmSync(dirname(exe), { recursive: true, force: true });
+    }
   });
 
   it('writes a full core that gdb opens with every thread, backtrace and the heap marker', async () => {

@@ -2,7 +2,7 @@
  * The Electron host's pieces against a small fake of the electron API: window security settings, one ipcMain
  * handler per channel, the sender check, navigation/window.open denial, the menu and the remembered bounds.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -176,14 +176,18 @@ describe('Electron menu and window state', () => {
 
   it('remembers bounds, and ignores bounds on a display that is gone or a damaged file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'procscope-window-'));
-    const file = join(dir, 'window-state.json');
-    const screen = [{ x: 0, y: 0, width: 1920, height: 1080 }];
-    saveWindowStateSync(file, { bounds: { x: 100, y: 50, width: 1000, height: 700 }, maximized: true });
-    expect(loadWindowStateSync(file, screen)).toEqual({ bounds: { x: 100, y: 50, width: 1000, height: 700 }, maximized: true });
-    saveWindowStateSync(file, { bounds: { x: 5000, y: 50, width: 1000, height: 700 }, maximized: false });
-    expect(loadWindowStateSync(file, screen)).toEqual({ bounds: { width: 1000, height: 700 }, maximized: false });
-    writeFileSync(file, '{"bounds": {"width": "huge"}}');
-    expect(loadWindowStateSync(file, screen).bounds).toEqual({ width: 1280, height: 800 });
-    expect(loadWindowStateSync(join(dir, 'missing.json'), screen).maximized).toBe(false);
+    try {
+      const file = join(dir, 'window-state.json');
+      const screen = [{ x: 0, y: 0, width: 1920, height: 1080 }];
+      saveWindowStateSync(file, { bounds: { x: 100, y: 50, width: 1000, height: 700 }, maximized: true });
+      expect(loadWindowStateSync(file, screen)).toEqual({ bounds: { x: 100, y: 50, width: 1000, height: 700 }, maximized: true });
+      saveWindowStateSync(file, { bounds: { x: 5000, y: 50, width: 1000, height: 700 }, maximized: false });
+      expect(loadWindowStateSync(file, screen)).toEqual({ bounds: { width: 1000, height: 700 }, maximized: false });
+      writeFileSync(file, '{"bounds": {"width": "huge"}}');
+      expect(loadWindowStateSync(file, screen).bounds).toEqual({ width: 1280, height: 800 });
+      expect(loadWindowStateSync(join(dir, 'missing.json'), screen).maximized).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
