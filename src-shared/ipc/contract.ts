@@ -147,3 +147,11 @@ export function isRequestChannel(value: unknown): value is RequestChannel {
 export function isPushChannel(value: unknown): value is PushChannel {
   return typeof value === 'string' && Object.hasOwn(PUSH_CHANNEL_SET, value);
 }
+
+/**
+ * Names a channel that is not in the contract, for an error sentence. Never String(value): an object such as
+ * {"toString": 1} from a WebSocket frame or a page makes that throw, and the code that refuses it must not.
+ */
+export function describeUnknownChannel(value: unknown): string {
+  return typeof value === 'string' ? `'${value.slice(0, 80)}'` : `given as ${value === null ? 'null' : typeof value}`;
+}

@@ -5,16 +5,16 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { BRIDGE_GLOBAL_NAME, type ProcscopeBridge } from '../../../src-shared/ipc/bridge';
-import { isPushChannel, isRequestChannel } from '../../../src-shared/ipc/contract';
+import { describeUnknownChannel, isPushChannel, isRequestChannel } from '../../../src-shared/ipc/contract';
 import { ipcFail } from '../../../src-shared/ipc/ipc-result';
 
 const bridge: ProcscopeBridge = {
   invoke(channel, args) {
-    if (!isRequestChannel(channel)) return Promise.resolve(ipcFail('unknown-channel', `There is no request channel ${String(channel)}.`));
+    if (!isRequestChannel(channel)) return Promise.resolve(ipcFail('unknown-channel', `There is no request channel ${describeUnknownChannel(channel)}.`));
     return ipcRenderer.invoke(channel, args);
   },
   on(channel, listener) {
-    if (!isPushChannel(channel)) throw new Error(`There is no push channel ${String(channel)}.`);
+    if (!isPushChannel(channel)) throw new Error(`There is no push channel ${describeUnknownChannel(channel)}.`);
     const wrapped = (_event: IpcRendererEvent, payload: unknown) => (listener as (p: unknown) => void)(payload);
     ipcRenderer.on(channel, wrapped);
     return () => ipcRenderer.removeListener(channel, wrapped);

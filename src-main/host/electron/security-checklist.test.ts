@@ -170,5 +170,8 @@ describe("Electron's security checklist", () => {
     expect(Object.keys(bridge).sort()).toEqual(['invoke', 'on']);
     expect(await bridge.invoke!('procscope:no-such-channel', {})).toMatchObject({ ok: false, error: { code: 'unknown-channel' } });
     expect(() => bridge.on!('ipc-internal', () => {})).toThrow(/no push channel/);
+    // A page's object whose toString is not a function: refused with the typed error, not a TypeError of our own.
+    expect(await bridge.invoke!({ toString: 1 }, {})).toMatchObject({ ok: false, error: { code: 'unknown-channel', message: /given as object/ } });
+    expect(() => bridge.on!({ toString: 1 }, () => {})).toThrow(/no push channel given as object/);
   });
 });
