@@ -48,7 +48,12 @@ test('a dump without the rights offers Retry as administrator', async ({ page, t
     await expect(elevatedJob.getByText(new RegExp(`Process ${pid} belongs to another user`))).toBeVisible();
     expect(readdirSync(dumpDir)).toEqual([]);
   } finally {
-    serve.kill('SIGTERM');
+    // Wait for it to exit: it saves its settings as it stops, and would make base again after the rm.
+    const exited = new Promise((r) => serve.once('exit', r));
+    if (serve.exitCode === null && serve.signalCode === null) {
+      serve.kill('SIGTERM');
+      await exited;
+    }
     rmSync(base, { recursive: true, force: true });
   }
 });

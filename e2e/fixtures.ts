@@ -49,7 +49,13 @@ export const test = base.extend<
       });
       const url = await waitForServeUrl(child);
       await use({ url, origin: new URL(url).origin, pid: child.pid! });
-      child.kill('SIGTERM');
+      // serve saves its settings as it stops (mkdir -p included): remove the folder only once it has exited, or
+      // that last write brings it back.
+      const exited = new Promise((r) => child.once('exit', r));
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await exited;
+      }
       rmSync(configDir, { recursive: true, force: true });
     },
     { scope: 'worker' },

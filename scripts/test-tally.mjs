@@ -130,9 +130,9 @@ export function tallySteps(steps) {
 /**
  * Caches other tools keep in the temp folder on purpose, recreated by every run: not leftovers of a test. Node's
  * module compile cache (module.enableCompileCache() with no folder: os.tmpdir()/node-compile-cache, used by npm,
- * TypeScript and others) is the one seen so far.
+ * TypeScript and others) and Playwright's transform cache of the specs (playwright-transform-cache-UID).
  */
-const TOOL_CACHES = [/^node-compile-cache$/];
+const TOOL_CACHES = [/^node-compile-cache$/, /^playwright-transform-cache(-\d+)?$/];
 
 /** The entries of the run's temp folder that count as left behind by a test. */
 export function leftBehind(entries) {

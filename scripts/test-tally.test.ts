@@ -80,6 +80,7 @@ describe('npm test closing line', () => {
     // Node's compile cache is a tool's own cache, recreated by each run; anything else of that name-shape is not.
     expect(leftBehind(['node-compile-cache', 'procscope-dump-target-x', 'settings-test-1'])).toEqual(['procscope-dump-target-x', 'settings-test-1']);
     expect(leftBehind(['node-compile-cache-2'])).toEqual(['node-compile-cache-2']);
+    expect(leftBehind(['playwright-transform-cache-0', 'playwright-artifacts-x1'])).toEqual(['playwright-artifacts-x1']);
   });
 
   it('reads Playwright reports: an error outside the tests (a spec that did not load) is a failure', () => {

@@ -20,6 +20,12 @@ export const prefixDir = join(cacheDir, 'prefix');
 export const nodeExe = join(cacheDir, `node-${WIN_NODE_VERSION}`, 'package', 'bin', 'node.exe');
 /** Our built bundles are staged here, beside a node_modules with the Windows koffi, so require('koffi') finds it. */
 export const appDir = join(cacheDir, 'app');
+/**
+ * wineserver keeps its socket folder (wine-XXXXXX/server-DEV-INODE) in TMPDIR. Pinned here, every run on this
+ * prefix finds the one server, whatever TMPDIR its caller had: `npm test` gives each run its own, and a second
+ * wineserver on the same prefix (a developer's `npm run test:win` alongside) could corrupt the prefix.
+ */
+export const wineTmpDir = join(cacheDir, 'tmp');
 
 const fetchPackage = (spec, into) => fetchInto(spec, into, join(cacheDir, 'dl'));
 
@@ -39,6 +45,7 @@ export function ensureWinRuntime() {
     cpSync(join(nativeDir, 'package'), join(modules, '@koromix', 'koffi-win32-x64'), { recursive: true });
   }
   mkdirSync(prefixDir, { recursive: true });
+  mkdirSync(wineTmpDir, { recursive: true, mode: 0o700 });
   return { nodeExe, prefixDir, appDir };
 }
 
@@ -61,6 +68,7 @@ export function wineEnv(extra = {}) {
   return {
     ...process.env,
     WINEPREFIX: prefixDir,
+    TMPDIR: wineTmpDir,
     WINEDEBUG: '-all',
     NODE_SKIP_PLATFORM_CHECK: '1',
     ...extra,
