@@ -37,6 +37,8 @@ export interface HelperDeps {
 /** How long the helper waits for the app to accept its hello. */
 const WELCOME_TIMEOUT_MS = 15_000;
 const PROGRESS_INTERVAL_MS = 100;
+/** How long the helper waits, after its last message, for the app to read it and close the channel. */
+const FINAL_READ_GRACE_MS = 5_000;
 
 /** Resolves to the exit code: 0 dumped, 1 refused or failed, 2 bad arguments. Refusals go to the channel when it can be reached. */
 export async function runHelper(args: readonly string[], deps: HelperDeps): Promise<number> {
@@ -127,6 +129,7 @@ async function openSession(channel: string, secret: string, deps: HelperDeps, ar
   socket.on('error', () => {});
   // Nobody is waiting for the dump any more: stop, and let the writer remove its partial file.
   socket.on('close', () => stop({ code: 'cancelled', message: 'The app closed the channel, so the helper stopped.' }));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   send({ v: HELPER_PROTOCOL_VERSION, kind: 'hello', secret });
   const timer = setTimeout(() => stop({ code: 'bad-request', message: 'The app did not accept the helper within 15 s.' }), WELCOME_TIMEOUT_MS);
   void welcome.finally(() => clearTimeout(timer)).catch(() => {});
@@ -139,7 +142,13 @@ async function openSession(channel: string, secret: string, deps: HelperDeps, ar
         send({ v: HELPER_PROTOCOL_VERSION, kind: 'error', error });
         deps.stderr(`procscope helper: ${error.message}\n`);
       }
-      await new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.end(resolve)));
+      // Half-close, then wait for the app to close its end, which it does once it has read our last message. A
+      // helper that exits first can lose that message: under Wine a named pipe dropped what its reader had not read
+      // yet when the writer's process ended (the Wine refusal tests saw "stopped without reporting a result").
+      if (!socket.destroyed) socket.end();
+      const grace = setTimeout(() => socket.destroy(), FINAL_READ_GRACE_MS);
+      await closed;
+      clearTimeout(grace);
       return error ? 1 : 0;
     },
   };
