@@ -29,6 +29,8 @@ export interface AppServices {
   readonly appInfo: AppInfo;
   readonly dumps: DumpServices;
   readonly shell: HostShell | null;
+  /** The pids of the host itself (its main process; Electron adds its renderer and GPU processes). */
+  hostPids(): readonly number[];
   /** The latest rows the user saw (one poll first if there is no sample yet). */
   readRows(): Promise<readonly ProcessRow[]>;
   getPollerState(): PollerState;
@@ -56,6 +58,8 @@ export interface AppServicesOptions {
   /** Builds the dump engine on first use; absent: the dump channels answer 'unsupported'. */
   dumpEngineFactory?: DumpEngineFactory;
   shell?: HostShell;
+  /** The host's other processes (Electron: renderers, GPU); kill and suspend refuse them and this process. */
+  hostPids?: () => readonly number[];
 }
 
 export function createAppServices(options: AppServicesOptions): AppServices {
@@ -107,6 +111,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       broadcast: (payload) => services.broadcast('procscope:dump-event', payload),
     }),
     shell,
+    hostPids: () => [process.pid, ...(options.hostPids?.() ?? [])],
     readRows,
     getPollerState: state,
     setRefreshInterval(intervalMs) {

@@ -12,7 +12,7 @@ import { DumpError } from '../dump/dump-writer';
 import { ProcessActionError } from '../platform/backend';
 import type { AppServices, HostSender } from './app-services';
 import { createDumpHandlers } from './dump-handlers';
-import { killProcessTree } from './process-actions';
+import { killProcessTree, refuseOwnProcess } from './process-actions';
 import { HostRequestError } from './host-request-error';
 
 export interface RequestContext {
@@ -46,11 +46,14 @@ export function createRequestHandlers(services: AppServices): RequestHandlers {
     },
     'procscope:get-app-info': async () => services.appInfo,
     'procscope:kill-process': async (target) => {
+      refuseOwnProcess('kill', target, services.hostPids());
       await services.backend.terminate(target);
       return null;
     },
-    'procscope:kill-process-tree': async (target) => killProcessTree(services.backend, await services.readRows(), target),
+    'procscope:kill-process-tree': async (target) =>
+      killProcessTree(services.backend, await services.readRows(), target, services.hostPids()),
     'procscope:suspend-process': async (target) => {
+      refuseOwnProcess('suspend', target, services.hostPids());
       await services.backend.suspend(target);
       return null;
     },

@@ -13,6 +13,8 @@ export type IpcErrorCode =
   | 'pid-recycled'
   | 'access-denied'
   | 'unsupported'
+  /** The host will not end or suspend itself, nor end a tree that contains it. */
+  | 'own-process'
   /** The operation ran and failed for a reason the message states (a full disk, a file that exists). */
   | 'failed'
   | 'internal';

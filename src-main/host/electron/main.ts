@@ -114,6 +114,8 @@ async function start(): Promise<void> {
     poller: createPoller(backend),
     version: app.getVersion(),
     shell: hostShell,
+    // Its renderer, GPU and utility processes too: suspending the renderer would freeze the window that could resume it.
+    hostPids: () => app.getAppMetrics().map((metric) => metric.pid),
     // Always the platform elevator here: the no-prompt test double is honoured only by the browser host.
     dumpEngineFactory: (readRows) =>
       createAppDumpEngine({

@@ -2,7 +2,7 @@
  * The browser host over real sockets on 127.0.0.1: the token, the Host and Origin checks, static files confined
  * to the renderer folder, and the contract over the WebSocket (request/response and pushes).
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +15,11 @@ import { startWebHost, type WebHost } from './web-host';
 import { isAllowedOrigin, isLoopbackHost, tokenMatches } from './web-security';
 
 let host: WebHost;
+let root: string;
 const TOKEN = 'a'.repeat(48);
 
 beforeEach(async () => {
-  const root = mkdtempSync(join(tmpdir(), 'procscope-web-'));
+  root = mkdtempSync(join(tmpdir(), 'procscope-web-'));
   const dir = join(root, 'renderer');
   mkdirSync(join(dir, 'assets'), { recursive: true });
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>Procscope</title>');
@@ -28,7 +29,13 @@ beforeEach(async () => {
   const services = createAppServices({ backend, poller: createTestPoller(backend), version: '0.0.1' });
   host = await startWebHost({ services, rendererDir: dir, port: 0, token: TOKEN });
 });
-afterEach(async () => host.close());
+afterEach(async () => {
+  try {
+    await host.close();
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
 
 function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; csp: string | undefined }> {
   return new Promise((resolve, reject) => {
