@@ -117,7 +117,9 @@ export function rawHttp(port: number, request: string | Buffer, timeoutMs = 5000
       chunks.push(chunk);
       const parsed = parseHead(Buffer.concat(chunks).toString('latin1'));
       const length = parsed ? Number(parsed.headers['content-length'] ?? NaN) : NaN;
-      if (parsed && Number.isFinite(length) && Buffer.concat(chunks).length >= parsed.bodyStart + length) finish();
+      // A 101 has no body: the head is the whole answer.
+      if (parsed?.status === 101) finish();
+      else if (parsed && Number.isFinite(length) && Buffer.concat(chunks).length >= parsed.bodyStart + length) finish();
     });
     socket.on('end', finish);
     socket.on('close', finish);
