@@ -109,7 +109,8 @@ describe('browser host under attack', () => {
     }
   });
 
-  it('answers 500 for a static file whose read fails, and keeps serving', async () => {
+  // Linux only: the failing read comes from procfs (reported as skipped elsewhere, e.g. on CI's windows-latest).
+  it.skipIf(process.platform !== 'linux')('answers 500 for a static file whose read fails, and keeps serving', async () => {
     // /proc/self/mem opens and stats as a regular file, and its first read (offset 0, unmapped) fails with EIO.
     symlinkSync('/proc/self/mem', join(t.rendererDir, 'assets', 'broken.js'));
     const answer = await rawGet(t.host.port, '/assets/broken.js');
