@@ -4,7 +4,7 @@
  * without a handler does not compile; dispatchRequest() never throws: bad input and failures become typed errors.
  */
 import type { RequestArgs, RequestChannel, RequestResult } from '../../src-shared/ipc/contract';
-import { isRequestChannel } from '../../src-shared/ipc/contract';
+import { describeUnknownChannel, isRequestChannel } from '../../src-shared/ipc/contract';
 import { ipcFail, ipcOk, type IpcEnvelope, type IpcErrorCode } from '../../src-shared/ipc/ipc-result';
 import { describeSchemaError, REQUEST_SCHEMAS } from '../../src-shared/ipc/request-schemas';
 import type { DumpErrorCode } from '../../src-shared/model/dump';
@@ -89,9 +89,7 @@ export async function dispatchRequest(
   context: RequestContext,
 ): Promise<IpcEnvelope<unknown>> {
   if (!isRequestChannel(channel)) {
-    // Never String(channel): a JSON frame's {"toString": 1} makes that throw, and this function must not.
-    const named = typeof channel === 'string' ? `'${channel.slice(0, 80)}'` : `given as ${channel === null ? 'null' : typeof channel}`;
-    return ipcFail('unknown-channel', `There is no request channel ${named}.`);
+    return ipcFail('unknown-channel', `There is no request channel ${describeUnknownChannel(channel)}.`);
   }
   const parsed = REQUEST_SCHEMAS[channel].safeParse(rawArgs);
   if (!parsed.success) {
