@@ -1,9 +1,10 @@
 /*
  * Target for the Linux core writer's tests and bench:dump (compiled by them with gcc into a temp folder).
- * Four threads park in distinctly named functions, a marker string sits on the heap, and an optional block of
- * touched heap makes the process large. A heartbeat thread wakes every millisecond and records the longest gap,
- * which is how long the process was stopped. Two pages of a file mapping lie beyond the file's end, so reading them
- * fails (SIGBUS to the process, EFAULT to process_vm_readv): a dump must count them as unreadable. Commands on stdin:
+ * Four threads park in distinctly named functions (park_delta with a known pattern in xmm0), a marker string sits
+ * on the heap, and an optional block of touched heap makes the process large. A heartbeat thread wakes every
+ * millisecond and records the longest gap, which is how long the process was stopped. Two pages of a file mapping
+ * lie beyond the file's end, so reading them fails (SIGBUS to the process, EFAULT to process_vm_readv): a dump must
+ * count them as unreadable. Commands on stdin:
  *   ticks -> "ticks N"     gap -> "gap MS" (longest gap since the last "gap", then reset)     quit -> exit 0
  * Usage: dump-target [heapMiB]
  */
@@ -38,7 +39,25 @@ static double now_ms(void) {
 PARK(park_alpha)
 PARK(park_bravo)
 PARK(park_charlie)
-PARK(park_delta)
+
+/* xmm0 = "PROCSCOPEXMM0000" (as v4_int32: 0x434f5250 0x504f4353 0x4d4d5845 0x30303030) while this thread sleeps in
+ * pause(2) issued right here, with no libc code in between that could use SSE: a core must show exactly that
+ * pattern and a rip just past this syscall, which gdb can then be asked for. */
+static const char vector_pattern[16] = "PROCSCOPEXMM0000";
+
+__attribute__((noinline)) static void *park_delta(void *arg) {
+  (void)arg;
+  pthread_barrier_wait(&parked);
+  __asm__ volatile(
+      "movdqu %0, %%xmm0\n"
+      "1: mov $34, %%eax\n" /* SYS_pause */
+      "syscall\n"
+      "jmp 1b\n"
+      :
+      : "m"(vector_pattern)
+      : "rax", "rcx", "r11", "xmm0", "memory");
+  return NULL;
+}
 
 __attribute__((noinline)) static void *heartbeat_loop(void *arg) {
   (void)arg;
