@@ -106,9 +106,9 @@ try {
   else steps.push({ kind: 'not-run', name: 'e2e', reason: 'the build failed' });
 
   if (existsSync(wine)) suite('windows (wine)', process.execPath, ['scripts/test-win.mjs'], join(results, 'win.json'), winCounts);
-  else if (process.env.CI) steps.push({ kind: 'not-run', name: 'windows (wine)', reason: 'wine64 is missing on CI (.ci/run installs it)' });
   else if (!unselected('windows (wine)')) {
-    steps.push({ kind: 'skipped', name: 'windows (wine)', reason: `${wine} is not installed (apt-get install wine64)` });
+    if (process.env.CI) steps.push({ kind: 'not-run', name: 'windows (wine)', reason: 'wine64 is missing on CI (.ci/run installs it)' });
+    else steps.push({ kind: 'skipped', name: 'windows (wine)', reason: `${wine} is not installed (apt-get install wine64)` });
   }
 } catch (err) {
   steps.push({ kind: 'not-run', name: 'the rest of the run', reason: `scripts/test-all.mjs itself failed: ${err?.stack ?? err}` });
