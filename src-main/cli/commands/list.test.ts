@@ -36,7 +36,7 @@ describe('procscope list', () => {
   it('--tree indents children under their parents in the table and gives depths in JSON', async () => {
     const c = capture();
     expect(await runCli(['list', '--tree', '--json'], c.io)).toBe(0);
-    const rows = JSON.parse(c.out.join('')) as { pid: number; ppid: number; depth: number }[];
+    const rows = JSON.parse(c.out.join('')) as { pid: number; ppid: number; depth: number; name: string }[];
     const me = rows.findIndex((r) => r.pid === process.pid);
     const parent = rows.findIndex((r) => r.pid === process.ppid);
     expect(parent).toBeGreaterThanOrEqual(0);
@@ -49,7 +49,9 @@ describe('procscope list', () => {
     expect(lines[0]).toMatch(/^\s*PID\s+PPID\s+USER\s+CPU%\s+PRIVATE\s+WORKING SET\s+THREADS\s+NAME\s+COMMAND LINE$/);
     const mine = lines.find((l) => new RegExp(`^\\s*${process.pid}\\s+${process.ppid}\\s`).test(l));
     expect(mine).toBeDefined();
-    expect(mine).toContain('  '.repeat(rows[me]!.depth) + 'node');
+    // The name is the kernel's comm: 'node' under Node 22, 'MainThread' under Node 24, which names its main thread.
+    expect(rows[me]!.name).toMatch(/^(node|MainThread)$/);
+    expect(mine).toContain('  '.repeat(rows[me]!.depth) + rows[me]!.name);
   });
 
   it('formats sizes and trims command lines to the width', () => {
