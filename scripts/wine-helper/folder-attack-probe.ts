@@ -98,9 +98,11 @@ async function main(): Promise<void> {
         }
       },
     }, 'full');
-    // Where dbghelp cannot be interrupted (Wine) the call finishes in the background and its file goes then.
+    // Where dbghelp cannot be interrupted (Wine) the call finishes in the background and its file goes then. Wine
+    // reads memory 1 KiB at a time (about 5.6 MB/s), so on a fresh prefix under load that full dump took over the
+    // 20 s this loop first allowed: wait for the call as long as the probe may run, and stop as soon as it is gone.
     let left = list(cancelDir);
-    for (let i = 0; i < 100 && Array.isArray(left) && left.length > 0; i++) {
+    for (const until = Date.now() + 150_000; Date.now() < until && Array.isArray(left) && left.length > 0; ) {
       await sleep(200);
       left = list(cancelDir);
     }
