@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { HELPER_SAFETY_FUSES } from './__fixtures__/helper-fuses';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const require = createRequire(__filename);
@@ -44,12 +45,7 @@ describe('electron-builder.yml', () => {
 
   it('sets every fuse the helper relies on', () => {
     expect(config.electronFuses).toEqual({
-      runAsNode: false,
-      enableNodeOptionsEnvironmentVariable: false,
-      enableNodeCliInspectArguments: false,
-      onlyLoadAppFromAsar: true,
-      enableEmbeddedAsarIntegrityValidation: true,
-      grantFileProtocolExtraPrivileges: false,
+      ...HELPER_SAFETY_FUSES,
       enableCookieEncryption: true,
       loadBrowserProcessSpecificV8Snapshot: false,
     });

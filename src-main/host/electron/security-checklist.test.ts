@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { HELPER_SAFETY_FUSES } from './__fixtures__/helper-fuses';
 import { APP_INDEX_URL, APP_SCHEME_PRIVILEGES, resolveAppRequest } from './app-protocol';
 import { createSenderCheck, type SenderEvent } from './trusted-sender';
 import { mainWindowOptions } from './window-options';
@@ -153,14 +154,7 @@ describe("Electron's security checklist", () => {
 
   it('19. Check which fuses you can change: set in electron-builder.yml (more in electron-builder-config.test.ts)', () => {
     const yaml = createRequire(__filename)('js-yaml') as { load(text: string): { electronFuses: Record<string, boolean> } };
-    expect(yaml.load(source('electron-builder.yml')).electronFuses).toMatchObject({
-      runAsNode: false,
-      enableNodeOptionsEnvironmentVariable: false,
-      enableNodeCliInspectArguments: false,
-      onlyLoadAppFromAsar: true,
-      enableEmbeddedAsarIntegrityValidation: true,
-      grantFileProtocolExtraPrivileges: false,
-    });
+    expect(yaml.load(source('electron-builder.yml')).electronFuses).toMatchObject(HELPER_SAFETY_FUSES);
   });
 
   it('20. Do not expose Electron APIs to untrusted web content: the preload exposes invoke and on, nothing else', async () => {
