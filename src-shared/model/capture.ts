@@ -1,0 +1,57 @@
+/*
+ * The capture contract (issue 12): a watch on a process and its descendants that holds each matching process the
+ * instant it exists and dumps it when a trigger fires — at start (after exec), at exit (optionally only a non-zero
+ * exit), on a crash — then lets it run on. Shared by the capture engines (src-main/capture/<os>), the CLI's
+ * `procscope watch`, the hosts and the renderer's Capture panel, so none of them learns which OS mechanism ran.
+ * Pure data: times in ms since the epoch, units in names.
+ */
+import type { DumpErrorInfo, DumpKind, DumpTarget } from './dump';
+
+export type CaptureTrigger = 'start' | 'exit' | 'crash';
+
+export interface CaptureRule {
+  /** The watched process; its identity is checked before anything is held. */
+  target: DumpTarget;
+  /** 'self': only the target; 'descendants': every later descendant (children, grandchildren…), not the target. */
+  scope: 'self' | 'descendants' | 'self-and-descendants';
+  /** Only processes whose image name (Linux: comm after exec, or the exe's basename) matches this glob (* and ?). */
+  nameGlob: string | null;
+  /** Only processes whose command line (arguments joined by spaces) matches this regular expression. */
+  cmdlineRegex: string | null;
+  triggers: CaptureTrigger[];
+  /** With the exit trigger: dump only when the exit code is not 0 or the process was killed by a signal. */
+  exitNonZeroOnly: boolean;
+  kind: DumpKind;
+  /** Absolute folder; file names say the trigger (see captureFileNameHint). */
+  outDir: string;
+  /** How long a held process may stay stopped for one dump before it is released undumped. Default 60 s. */
+  holdTimeoutMs: number;
+  /** Stop after this many dumps (null: no limit). */
+  maxDumps: number | null;
+  /** Stop the watch after this long (null: until the watched process ends or the watch is stopped). */
+  timeoutMs: number | null;
+}
+
+export const DEFAULT_HOLD_TIMEOUT_MS = 60_000;
+
+/** What a watch reports, in order: `armed` once, then any number of the others, then `done` once. */
+export type CaptureEvent =
+  /** The watch holds the tree: from now on no matching descendant can be missed. `mechanism` names what runs. */
+  | { event: 'armed'; atMs: number; pid: number; mechanism: string; limits: string[] }
+  /** A matching process was seen (held at birth or at exec). */
+  | { event: 'seen'; atMs: number; pid: number; ppid: number; name: string; cmdline: string; startTimeMs: number }
+  /** A watched process ended. `exitCode` null when a signal ended it. */
+  | { event: 'exited'; atMs: number; pid: number; name: string; exitCode: number | null; signal: string | null; lifetimeMs: number }
+  /** A dump was written. */
+  | { event: 'dump'; atMs: number; pid: number; name: string; trigger: CaptureTrigger; path: string; fileBytes: number; sha256: string; targetPauseMs: number }
+  /** Something failed for one process (the watch goes on) or for the whole watch (then `done` follows). */
+  | { event: 'error'; atMs: number; pid: number | null; trigger: CaptureTrigger | null; error: DumpErrorInfo }
+  /** The watch ended and released every process it held. */
+  | { event: 'done'; atMs: number; reason: CaptureDoneReason; seenCount: number; dumpCount: number };
+
+export type CaptureDoneReason = 'target-exited' | 'max-dumps' | 'timeout' | 'stopped' | 'error';
+
+/** The name part of a capture dump's file, so the file says which trigger fired: `<name>-at-<trigger>`. */
+export function captureFileNameHint(name: string, trigger: CaptureTrigger): string {
+  return `${name}-at-${trigger}`;
+}
