@@ -12,6 +12,8 @@ const LAYER_EXCEPTIONS = [];
 const ELECTRON_BAN = ban(['electron'], 'Only src-main/host/electron may import electron.');
 const FFI_BAN = ban(['**/ffi/**', 'koffi'], 'Native declarations stay in platform/<os>/ffi and dump/<os>: nothing above them sees a pointer.');
 const RENDERER_BAN = ban(['**/src-renderer/**'], 'src-main never imports the renderer.');
+// The CLI is a top layer like the hosts: the helper's entry sits in dump/helper, so nothing needs to reach into it.
+const CLI_BAN = ban(['**/cli', '**/cli/**'], 'Only src-main/cli imports the CLI: the hosts, dump/ and the helper sit below it.');
 
 function zone(files, groups) {
   return {
@@ -46,13 +48,15 @@ export default tseslint.config(
   ]),
   // Flat config: for one rule the last matching block wins, so general zones come first and each narrower zone
   // repeats the general bans it must keep.
-  zone(['src-main/**'], [ELECTRON_BAN, RENDERER_BAN]),
-  zone(['src-main/host/**', 'src-main/poller/**', 'src-main/cli/**', 'src-main/analysis/**', 'src-main/*.ts'], [
+  zone(['src-main/**'], [ELECTRON_BAN, RENDERER_BAN, CLI_BAN]),
+  zone(['src-main/host/**', 'src-main/poller/**', 'src-main/analysis/**', 'src-main/*.ts'], [
     ELECTRON_BAN,
     RENDERER_BAN,
     FFI_BAN,
+    CLI_BAN,
   ]),
-  zone(['src-main/host/electron/**'], [RENDERER_BAN, FFI_BAN]),
+  zone(['src-main/cli/**'], [ELECTRON_BAN, RENDERER_BAN, FFI_BAN]),
+  zone(['src-main/host/electron/**'], [RENDERER_BAN, FFI_BAN, CLI_BAN]),
   zone(['src-main/platform/linux/**'], [
     ELECTRON_BAN,
     RENDERER_BAN,
@@ -63,8 +67,8 @@ export default tseslint.config(
     RENDERER_BAN,
     ban(['**/linux/**', '**/fake/**', '**/host/**', '**/poller/**', '**/dump/**', '**/cli/**'], 'An OS backend sees only src-shared, backend.ts and its own ffi/.'),
   ]),
-  zone(['src-main/dump/linux/**'], [ELECTRON_BAN, RENDERER_BAN, ban(['**/win32/**', '**/host/**', '**/poller/**'], 'The Linux dump writer sees only its own OS.')]),
-  zone(['src-main/dump/win32/**'], [ELECTRON_BAN, RENDERER_BAN, ban(['**/linux/**', '**/host/**', '**/poller/**'], 'The Windows dump writer sees only its own OS.')]),
+  zone(['src-main/dump/linux/**'], [ELECTRON_BAN, RENDERER_BAN, CLI_BAN, ban(['**/win32/**', '**/host/**', '**/poller/**'], 'The Linux dump writer sees only its own OS.')]),
+  zone(['src-main/dump/win32/**'], [ELECTRON_BAN, RENDERER_BAN, CLI_BAN, ban(['**/linux/**', '**/host/**', '**/poller/**'], 'The Windows dump writer sees only its own OS.')]),
   zone(['src-renderer/**'], [
     ...nodeBan,
     ban(['electron', 'koffi', 'ws'], 'The renderer talks only to the typed API of src-shared/ipc.'),

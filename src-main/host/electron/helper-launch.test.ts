@@ -39,15 +39,10 @@ vi.mock('electron', () => {
   };
 });
 
-vi.mock('../../cli/commands/helper', () => ({
-  helperCommand: {
-    name: 'helper',
-    summary: '',
-    usage: '',
-    run: (args: string[]) => {
-      helperRuns.push(args);
-      return Promise.resolve(0);
-    },
+vi.mock('../../dump/helper/helper-entry', () => ({
+  runHelperEntry: (args: string[]) => {
+    helperRuns.push(args);
+    return Promise.resolve(0);
   },
 }));
 

@@ -6,9 +6,9 @@
  */
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, shell } from 'electron';
-import { helperCommand } from '../../cli/commands/helper';
 import { createAppDumpEngine } from '../../dump/dump-engine-setup';
 import { checkHelperArgv, isHelperLaunch } from '../../dump/helper/helper-argv';
+import { runHelperEntry } from '../../dump/helper/helper-entry';
 import { defaultHelperCommand } from '../../dump/helper/helper-dump-writer';
 import { createPlatformBackend } from '../../platform/select-backend';
 import { createPoller } from '../../poller/poller';
@@ -32,19 +32,17 @@ let mainWindow: BrowserWindow | null = null;
  * (--inspect*, NODE_OPTIONS, --js-flags) are the fuses' job (electron-builder.yml), not this check's.
  */
 function runHelperLaunch(): void {
-  const io = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
+  const stderr = (text: string) => void process.stderr.write(text);
   const checked = checkHelperArgv(process.argv, process.platform);
   if (!checked.ok) {
-    io.stderr(`procscope helper: ${checked.error}\n`);
+    stderr(`procscope helper: ${checked.error}\n`);
     app.exit(2);
     return;
   }
-  // Only the helper command, not the CLI dispatcher: importing every command would move `serve` (and its
-  // __dirname-relative paths) into a chunk shared with this bundle.
-  helperCommand.run(checked.jobArgs, io).then(
+  runHelperEntry(checked.jobArgs, stderr).then(
     (code) => app.exit(code),
     (err: unknown) => {
-      io.stderr(`procscope helper: ${err instanceof Error ? err.message : String(err)}\n`);
+      stderr(`procscope helper: ${err instanceof Error ? err.message : String(err)}\n`);
       app.exit(1);
     },
   );
