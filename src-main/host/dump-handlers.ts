@@ -3,11 +3,10 @@
  * the two Electron-only shell channels. Split from request-handlers.ts to keep that file a table. Every refusal is
  * a sentence with a contract code; the engine's own DumpError sentences pass through dispatchRequest().
  */
-import type { RequestArgs, RequestChannel, RequestResult } from '../../src-shared/ipc/contract';
 import type { DumpEngine } from '../dump/dump-engine';
 import type { AppServices } from './app-services';
 import { HostRequestError } from './host-request-error';
-import type { RequestContext } from './request-handlers';
+import type { RequestHandlersFor } from './request-context';
 
 type DumpChannel =
   | 'procscope:start-dump'
@@ -22,9 +21,7 @@ type DumpChannel =
   | 'procscope:choose-dump-folder'
   | 'procscope:show-dump-in-folder';
 
-type Handlers = {
-  [C in DumpChannel & RequestChannel]: (args: RequestArgs<C>, context: RequestContext) => Promise<RequestResult<C>>;
-};
+type Handlers = RequestHandlersFor<DumpChannel>;
 
 const BROWSER_ONLY =
   'is only available in the Procscope desktop app; in the browser host, type the folder path instead.';

@@ -3,25 +3,19 @@
  * dispatcher that validates every call first. The handler table is a Record over RequestChannel, so a channel
  * without a handler does not compile; dispatchRequest() never throws: bad input and failures become typed errors.
  */
-import type { RequestArgs, RequestChannel, RequestResult } from '../../src-shared/ipc/contract';
 import { describeUnknownChannel, isRequestChannel } from '../../src-shared/ipc/contract';
 import { ipcFail, ipcOk, type IpcEnvelope, type IpcErrorCode } from '../../src-shared/ipc/ipc-result';
 import { describeSchemaError, REQUEST_SCHEMAS } from '../../src-shared/ipc/request-schemas';
 import type { DumpErrorCode } from '../../src-shared/model/dump';
 import { DumpError } from '../dump/dump-writer';
 import { ProcessActionError } from '../platform/backend';
-import type { AppServices, HostSender } from './app-services';
+import type { AppServices } from './app-services';
 import { createDumpHandlers } from './dump-handlers';
 import { killProcessTree, refuseOwnProcess } from './process-actions';
 import { HostRequestError } from './host-request-error';
+import type { RequestContext, RequestHandlers } from './request-context';
 
-export interface RequestContext {
-  sender: HostSender;
-}
-
-export type RequestHandlers = {
-  [C in RequestChannel]: (args: RequestArgs<C>, context: RequestContext) => Promise<RequestResult<C>>;
-};
+export type { RequestContext, RequestHandlers } from './request-context';
 
 export function createRequestHandlers(services: AppServices): RequestHandlers {
   return {
