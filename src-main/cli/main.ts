@@ -13,6 +13,7 @@ const COMMANDS: readonly { name: string; load: () => Promise<CliCommand> }[] = [
   { name: 'list', load: async () => (await import('./commands/list')).listCommand },
   { name: 'serve', load: async () => (await import('./commands/serve')).serveCommand },
   { name: 'dump', load: async () => (await import('./commands/dump')).dumpCommand },
+  { name: 'watch', load: async () => (await import('./commands/watch')).watchCommand },
   { name: 'helper', load: async () => (await import('./commands/helper')).helperCommand },
 ];
 

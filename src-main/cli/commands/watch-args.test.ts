@@ -134,7 +134,8 @@ describe('procscope watch arguments', () => {
     [['1', '-m', '0'], /-m takes a size in MB/],
     [['1', '-t', '--children', '--cmdline', '('], /--cmdline '\(' is not a valid regular expression/],
     [['1', '-t', '--children', '--cmdline', 'a\0b'], /--cmdline cannot contain a NUL/],
-    [['1', '-t', '--children', '--name', 'x'.repeat(1001)], /--name is longer than 1000 characters/],
+    [['1', '-t', '--children', '--name', 'x'.repeat(256)], /--name is longer than 255 characters/],
+    [['1', '-t', '--children', '--cmdline', 'x'.repeat(1001)], /--cmdline is longer than 1000 characters/],
     [['1', '-t', '--name', 'Calamari*'], /--name chooses among the watched process's descendants: add --children/],
     [['1', '-t', '--cmdline', 'x'], /--cmdline chooses among .* add --children/],
     [['1', '--on', 'crash', '--exit-code-nonzero'], /--exit-code-nonzero filters exit dumps: add --on exit/],
@@ -211,6 +212,7 @@ describe('procscope watch arguments, fuzzed', () => {
         if (a.source.kind === 'pid') expect(Number.isInteger(a.source.pid) && a.source.pid >= 1).toBe(true);
         if (a.source.kind === 'launch') expect(a.source.argv.length).toBeGreaterThan(0);
         if (a.source.kind === 'wait') expect(a.source.nameGlob.length).toBeGreaterThan(0);
+        if (r.nameGlob !== null) expect(r.nameGlob.length).toBeLessThanOrEqual(255);
       }),
       fuzzParameters(SEED, 31, 3_000),
     );

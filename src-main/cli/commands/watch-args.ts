@@ -38,6 +38,8 @@ export const WATCH_LIMITS = {
   thresholdSeconds: 86_400,
   memoryMb: 16 * 1024 * 1024,
   textLength: 1_000,
+  /** A file name's limit on both OSes. */
+  nameLength: 255,
 } as const;
 
 /** ProcDump's -s default: a threshold must hold for 10 consecutive seconds, and a series is 10 s apart. */
@@ -70,10 +72,10 @@ function isOption(token: string): boolean {
   return token in VALUE_OPTIONS || FLAG_OPTIONS.has(token) || (token.startsWith('--') && token.includes('='));
 }
 
-function checkText(option: string, value: string, what: string): string {
+function checkText(option: string, value: string, what: string, max: number = WATCH_LIMITS.textLength): string {
   if (value === '') throw new CliUsageError(`${option} needs ${what}.`);
   if (value.includes('\0')) throw new CliUsageError(`${option} cannot contain a NUL character.`);
-  if (value.length > WATCH_LIMITS.textLength) throw new CliUsageError(`${option} is longer than ${WATCH_LIMITS.textLength} characters.`);
+  if (value.length > max) throw new CliUsageError(`${option} is longer than ${max} characters.`);
   return value;
 }
 
@@ -198,7 +200,7 @@ export function parseWatchArgs(args: readonly string[], cwd: string): WatchArgs 
 
   const source = pickSource(pid, values.wait, launch);
 
-  const name = values.name ? checkText('--name', values.name.value, 'an image-name glob') : null;
+  const name = values.name ? checkText('--name', values.name.value, 'an image-name glob', WATCH_LIMITS.nameLength) : null;
   const cmdline = values.cmdline ? checkText('--cmdline', values.cmdline.value, 'a regular expression') : null;
   if (cmdline !== null) {
     try {
@@ -277,7 +279,7 @@ function pickSource(
   const given = [pid !== null ? 'a pid' : null, wait ? wait.option : null, launch ? launch.option : null].filter((g) => g !== null);
   if (given.length > 1) throw new CliUsageError(`give one of a pid, --wait NAME and --launch CMD (got ${given.join(' and ')}).`);
   if (pid !== null) return { kind: 'pid', pid };
-  if (wait) return { kind: 'wait', nameGlob: checkText(wait.option, wait.value, 'a process name (a glob)') };
+  if (wait) return { kind: 'wait', nameGlob: checkText(wait.option, wait.value, 'a process name (a glob)', WATCH_LIMITS.nameLength) };
   if (launch) return { kind: 'launch', argv: launch.argv };
   throw new CliUsageError('which process? Give its pid, --wait NAME or --launch -- CMD ARGS.');
 }

@@ -1,0 +1,50 @@
+/*
+ * How `procscope watch` prints a capture event: with --json the event itself, one JSON object per line (the
+ * contract's field names, for scripts and fleets); otherwise one line a person reads at a terminal, e.g.
+ * `dump    pid 4242 Calamari at exit → /var/dumps/Calamari-at-exit_4242_….core (12.3 MiB)`. Pure.
+ */
+import type { CaptureEvent } from '../../../src-shared/model/capture';
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 2 ** 20) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 2 ** 30) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return `${(n / 2 ** 30).toFixed(2)} GiB`;
+}
+
+function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Control characters of a child's name or command line must not reach the terminal (escape sequences). */
+function clean(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const safe = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return safe.length > max ? `${safe.slice(0, max)}…` : safe;
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+export function formatCaptureEvent(event: CaptureEvent, json: boolean): string {
+  if (json) return JSON.stringify(event);
+  switch (event.event) {
+    case 'armed': {
+      const limits = event.limits.map((l) => `\n        limit: ${clean(l, 400)}`).join('');
+      return `armed   pid ${event.pid} (${clean(event.mechanism)}): from now on nothing matching can be missed${limits}`;
+    }
+    case 'seen':
+      return `seen    pid ${event.pid} ${clean(event.name)} (parent ${event.ppid})${event.cmdline ? `: ${clean(event.cmdline)}` : ''}`;
+    case 'exited': {
+      const how = event.signal !== null ? `killed by ${clean(event.signal)}` : `exit code ${event.exitCode ?? '?'}`;
+      return `exited  pid ${event.pid} ${clean(event.name)}, ${how}, after ${formatMs(event.lifetimeMs)}`;
+    }
+    case 'dump':
+      return `dump    pid ${event.pid} ${clean(event.name)} at ${event.trigger} → ${clean(event.path, 1000)} (${formatBytes(event.fileBytes)})`;
+    case 'error': {
+      const where = event.pid !== null ? `pid ${event.pid}${event.trigger ? ` at ${event.trigger}` : ''}: ` : '';
+      return `error   ${where}${clean(event.error.message, 1000)}`;
+    }
+    case 'done':
+      return `done    ${event.reason}: ${plural(event.seenCount, 'process', 'processes')} seen, ${plural(event.dumpCount, 'dump', 'dumps')}`;
+  }
+}

@@ -1,0 +1,289 @@
+// `procscope watch` in-process, on a scripted capture engine and a scripted process list: the rule it starts the
+// engine with (target identity from the backend), JSON lines and readable lines, exit codes, Ctrl+C / SIGTERM
+// stopping the watch exactly once, the second Ctrl+C, --wait polling, and the refusals of what no engine does yet
+// (nothing started). The real engine is exercised by the Linux integration test of the capture folder.
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { CaptureEvent } from '../../../src-shared/model/capture';
+import { emptyProcessRow } from '../../../src-shared/model/process';
+import { createFakeCaptureEngine, type FakeCaptureEngine, type FakeCaptureScript } from '../../capture/__fixtures__/fake-capture-engine';
+import { DumpError } from '../../dump/dump-writer';
+import type { ProcessBackend, ProcessSample } from '../../platform/backend';
+import { runCli } from '../main';
+import { runWatch, type WatchDeps } from './watch';
+
+const START_MS = 1_700_000_000_000;
+
+/** A process list that changes per poll: `polls[i]` is the rows of the i-th snapshot (the last one repeats). */
+function scriptedBackend(polls: ProcessSample[][]): ProcessBackend & { snapshots: number; disposed: number } {
+  const b = {
+    platform: 'fake' as const,
+    capabilities: { handleCount: 'none' as const, suspend: false, dumpFormat: 'none' as const },
+    snapshots: 0,
+    disposed: 0,
+    async takeSnapshot() {
+      const rows = polls[Math.min(b.snapshots, polls.length - 1)] ?? [];
+      b.snapshots++;
+      return { timestampMs: START_MS, monotonicMs: 0, rows, cpuCount: 2, memoryTotalBytes: null, memoryAvailableBytes: null };
+    },
+    readStartTimeMs: (pid: number) => (polls[0] ?? []).find((r) => r.pid === pid)?.startTimeMs ?? null,
+    terminate: () => Promise.reject(new Error('a watch never kills')),
+    suspend: () => Promise.reject(new Error('a watch never suspends')),
+    resume: () => Promise.reject(new Error('a watch never resumes')),
+    dispose() {
+      b.disposed++;
+    },
+  };
+  return b;
+}
+
+const row = (pid: number, name: string, startTimeMs = START_MS + pid): ProcessSample => emptyProcessRow(pid, 1, name, startTimeMs);
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+  engine: FakeCaptureEngine;
+  backend: ReturnType<typeof scriptedBackend>;
+  signals: EventEmitter;
+  exits: number[];
+  engineCreated: boolean;
+}
+
+function setUp(script: FakeCaptureScript, polls: ProcessSample[][] = [[row(4242, 'Tentacle')]]) {
+  const engine = createFakeCaptureEngine(script);
+  const backend = scriptedBackend(polls);
+  const signals = new EventEmitter();
+  const exits: number[] = [];
+  const out = { stdout: '', stderr: '', engineCreated: false };
+  const deps: WatchDeps = {
+    createEngine: async () => {
+      out.engineCreated = true;
+      return engine;
+    },
+    createBackend: async () => backend,
+    signals,
+    exitNow: (code) => exits.push(code),
+    platform: 'linux',
+    cwd: () => '/srv/dumps',
+    waitPollMs: 5,
+    selfPid: 99,
+  };
+  const io = { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) };
+  const run = async (args: string[]): Promise<Run> => {
+    const code = await runWatch(args, io, deps);
+    return { code, ...out, engine, backend, signals, exits };
+  };
+  return { run, signals, engine, out };
+}
+
+const jsonLines = (stdout: string): CaptureEvent[] =>
+  stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as CaptureEvent);
+
+const CHILD_EVENTS: FakeCaptureScript['events'] = [
+  { event: 'seen', pid: 4250, ppid: 4242, name: 'Calamari', cmdline: 'Calamari run-script', startTimeMs: START_MS + 10 },
+  { event: 'exited', pid: 4250, name: 'Calamari', exitCode: 3, signal: null, lifetimeMs: 12 },
+  {
+    event: 'dump', pid: 4250, name: 'Calamari', trigger: 'exit', path: '/srv/dumps/Calamari-at-exit_4250_20261201_101010_mini.core',
+    fileBytes: 12_897_484, sha256: 'ab'.repeat(32), targetPauseMs: 40,
+  },
+  { event: 'error', pid: 4251, trigger: 'exit', error: { code: 'process-gone', message: 'It was gone.' } },
+];
+
+describe('procscope watch', () => {
+  it('starts the engine with the rule and the identity read from the backend, prints JSON lines, exits 0', async () => {
+    const { run } = setUp({ events: CHILD_EVENTS, endReason: 'target-exited', mechanism: 'ptrace follow-fork' });
+    const r = await run(['4242', '--children', '--name', 'Calamari*', '--on', 'exit', '--exit-code-nonzero', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.engine.rules).toEqual([
+      {
+        target: { pid: 4242, startTimeMs: START_MS + 4242 },
+        scope: 'descendants', nameGlob: 'Calamari*', cmdlineRegex: null, triggers: ['exit'], exitNonZeroOnly: true,
+        kind: 'mini', outDir: '/srv/dumps', holdTimeoutMs: 60_000, maxDumps: null, timeoutMs: null,
+      },
+    ]);
+    const lines = jsonLines(r.stdout);
+    expect(lines.map((l) => l.event)).toEqual(['armed', 'seen', 'exited', 'dump', 'error', 'done']);
+    expect(lines[0]).toMatchObject({ event: 'armed', pid: 4242, mechanism: 'ptrace follow-fork' });
+    expect(lines[3]).toMatchObject({ pid: 4250, trigger: 'exit', path: expect.stringContaining('Calamari-at-exit'), fileBytes: 12_897_484 });
+    expect(lines[5]).toMatchObject({ event: 'done', reason: 'target-exited', seenCount: 1, dumpCount: 1 });
+    // JSON mode leaves stderr for people: the secrets warning is not mixed into a script's stream.
+    expect(r.stderr).toBe('');
+    expect(r.backend.disposed).toBe(1);
+    expect(r.signals.listenerCount('SIGINT') + r.signals.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('prints one readable line per event, and the secrets warning once a dump was written', async () => {
+    const { run } = setUp({ events: CHILD_EVENTS, endReason: 'max-dumps', limits: ['cannot see children that detach'] });
+    const r = await run(['4242', '--children', '-t', '-n', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'armed   pid 4242 (fake): from now on nothing matching can be missed',
+      '        limit: cannot see children that detach',
+      'seen    pid 4250 Calamari (parent 4242): Calamari run-script',
+      'exited  pid 4250 Calamari, exit code 3, after 12 ms',
+      'dump    pid 4250 Calamari at exit → /srv/dumps/Calamari-at-exit_4250_20261201_101010_mini.core (12.3 MiB)',
+      'error   pid 4251 at exit: It was gone.',
+      'done    max-dumps: 1 process seen, 1 dump',
+    ]);
+    expect(r.stderr).toMatch(/passwords, tokens, keys/);
+  });
+
+  it('a name or command line with control characters cannot write escape sequences to the terminal', async () => {
+    const { run } = setUp({
+      events: [{ event: 'seen', pid: 5, ppid: 4242, name: 'x\u001b[2J', cmdline: 'a\nb\u0007', startTimeMs: START_MS }],
+      endReason: 'target-exited',
+    });
+    const r = await run(['4242', '--children', '-t']);
+    expect(r.stdout).toContain('seen    pid 5 x?[2J (parent 4242): a?b?\n');
+    expect(r.stdout).not.toContain('\u001b');
+  });
+
+  it('a watch that ends in error exits 1', async () => {
+    const { run } = setUp({ events: [{ event: 'error', pid: null, trigger: null, error: { code: 'io-error', message: 'The tracer died.' } }], endReason: 'error' });
+    const r = await run(['4242', '-e', '--json']);
+    expect(r.code).toBe(1);
+    expect(jsonLines(r.stdout).map((l) => l.event)).toEqual(['armed', 'error', 'done']);
+  });
+
+  it('Ctrl+C stops the watch once (release), prints done "stopped", exits 0; SIGTERM does the same', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const { run, signals, engine } = setUp({ events: CHILD_EVENTS.slice(0, 1) });
+      const running = run(['4242', '--children', '-t', '--json']);
+      while (!engine.emitted.some((e) => e.event === 'seen')) await new Promise((r) => setTimeout(r, 1));
+      signals.emit(signal);
+      const r = await running;
+      expect(r.code).toBe(0);
+      expect(engine.stopCalls).toBe(1);
+      expect(jsonLines(r.stdout).map((l) => l.event)).toEqual(['armed', 'seen', 'done']);
+      expect(jsonLines(r.stdout).at(-1)).toMatchObject({ reason: 'stopped' });
+      expect(r.stderr).toMatch(/releasing every held process/);
+      expect(r.exits).toEqual([]);
+    }
+  });
+
+  it('a Ctrl+C while the engine arms still stops the watch as soon as it is armed', async () => {
+    const { run, signals, engine } = setUp({});
+    const running = run(['4242', '-t', '--json']);
+    signals.emit('SIGINT');
+    const r = await running;
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ event: 'done', reason: 'stopped' });
+    // Either it never started (stopped before the engine was made) or it was stopped right after arming.
+    expect(engine.rules.length === 0 || engine.stopCalls === 1).toBe(true);
+  });
+
+  it('a second Ctrl+C during a slow release leaves at once (exit 130)', async () => {
+    const { run, signals, engine } = setUp({ stopDelayMs: 200 });
+    const running = run(['4242', '-t']);
+    while (!engine.emitted.some((e) => e.event === 'armed')) await new Promise((r) => setTimeout(r, 1));
+    signals.emit('SIGINT');
+    signals.emit('SIGINT');
+    const r = await running;
+    expect(r.exits).toEqual([130]);
+    expect(engine.stopCalls).toBe(1);
+    expect(r.stderr).toMatch(/leaving now/);
+  });
+
+  it('a pid that is not running: exit 1, error then done, no engine started', async () => {
+    const { run } = setUp({});
+    const r = await run(['777', '-t', '--json']);
+    expect(r.code).toBe(1);
+    const lines = jsonLines(r.stdout);
+    expect(lines).toMatchObject([
+      { event: 'error', pid: 777, error: { code: 'process-gone', message: expect.stringMatching(/There is no process 777/) } },
+      { event: 'done', reason: 'error', dumpCount: 0 },
+    ]);
+    expect(r.engineCreated).toBe(false);
+  });
+
+  it.each([
+    ['needs-elevation', 1],
+    ['bad-request', 2],
+  ] as const)('an engine that cannot arm (%s) exits %i with its sentence', async (code, exit) => {
+    const { run } = setUp({ startError: new DumpError(code, `Cannot arm: ${code}.`) });
+    const r = await run(['4242', '-t']);
+    expect(r.code).toBe(exit);
+    expect(r.stdout).toBe(`error   pid 4242: Cannot arm: ${code}.\ndone    error: 0 processes seen, 0 dumps\n`);
+  });
+
+  it.each([
+    [['4242', '--cpu', '90'], /^procscope watch: --cpu \(-c\) is not supported yet on Linux/],
+    [['4242', '-m', '800', '-n', '2'], /^procscope watch: --memory \(-m\) is not supported yet on Linux/],
+    [['4242', '-n', '3', '-s', '5'], /^procscope watch: a series \(-n \/ -s without --on\) is not supported yet on Linux/],
+    [['-t', '--launch', '--', 'sh', '-c', 'exit 3'], /^procscope watch: --launch \(-x\) is not supported yet on Linux: .*tracer itself starts it/],
+    [['-e', '-x', '/d', 'sh'], /--launch \(-x\) is not supported yet/],
+  ])('refuses %j by name with exit 2, nothing started', async (args, message) => {
+    const { run } = setUp({});
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+    expect(r.engineCreated).toBe(false);
+    expect(r.backend.snapshots).toBe(0);
+  });
+
+  it('--wait polls until one process matches (case-insensitively, by name or its .exe-less form), never itself', async () => {
+    const polls = [[row(99, 'Tentacle.exe')], [row(99, 'Tentacle.exe'), row(1, 'init')], [row(99, 'Tentacle.exe'), row(1, 'init'), row(4242, 'Tentacle.exe')]];
+    const { run } = setUp({ endReason: 'target-exited' }, polls);
+    const r = await run(['--wait', 'tentacle', '-t', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.backend.snapshots).toBe(3);
+    expect(r.engine.rules[0]?.target).toEqual({ pid: 4242, startTimeMs: START_MS + 4242 });
+    expect(r.stderr).toMatch(/waiting for a process named 'tentacle' \(polling every 5 ms\)/);
+    expect(r.stderr).toMatch(/found Tentacle.exe, pid 4242/);
+  });
+
+  it('--wait with several matches refuses with their pids (exit 2); a --timeout ends the wait with done "timeout"', async () => {
+    const several = setUp({}, [[row(10, 'pwsh'), row(11, 'pwsh')]]);
+    const r1 = await several.run(['-w', 'pwsh', '-t']);
+    expect(r1.code).toBe(2);
+    expect(r1.stdout).toMatch(/^error {3}2 processes match 'pwsh' \(pids 10, 11\): give the pid/);
+    expect(r1.engineCreated).toBe(false);
+
+    const none = setUp({}, [[row(10, 'bash')]]);
+    const r2 = await none.run(['-w', 'Calamari*', '-t', '--timeout', '0.05', '--json']);
+    expect(r2.code).toBe(0);
+    expect(jsonLines(r2.stdout)).toMatchObject([{ event: 'done', reason: 'timeout', seenCount: 0 }]);
+    expect(r2.backend.snapshots).toBeGreaterThan(1);
+    expect(r2.engineCreated).toBe(false);
+  });
+
+  it('Ctrl+C during --wait ends it with done "stopped", exit 0', async () => {
+    const { run, signals } = setUp({}, [[row(10, 'bash')]]);
+    const running = run(['-w', 'Calamari*', '-t', '--json']);
+    await new Promise((r) => setTimeout(r, 20));
+    signals.emit('SIGINT');
+    const r = await running;
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout)).toMatchObject([{ event: 'done', reason: 'stopped' }]);
+  });
+});
+
+describe('procscope watch in the command list', () => {
+  const capture = () => {
+    const out = { stdout: '', stderr: '' };
+    return { out, io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) } };
+  };
+
+  it('procscope --help lists watch; watch --help shows its options and the ProcDump spellings', async () => {
+    const a = capture();
+    expect(await runCli(['--help'], a.io)).toBe(0);
+    expect(a.out.stdout).toMatch(/^ {2}watch +Hold and dump short-lived processes/m);
+    const b = capture();
+    expect(await runCli(['watch', '--help'], b.io)).toBe(0);
+    for (const flag of ['--children', '--name GLOB', '--exit-code-nonzero', '--wait NAME, -w', '-t ', '-e ', '-mm', '-ma', '--hold-timeout', '--json']) {
+      expect(b.out.stdout).toContain(flag);
+    }
+  });
+
+  it('bad usage exits 2 with the sentence and the usage, before anything starts', async () => {
+    const c = capture();
+    expect(await runCli(['watch', '4242', '-n', '0', '-t'], c.io)).toBe(2);
+    expect(c.out.stderr).toMatch(/^procscope watch: -n takes a number of dumps/);
+    expect(c.out.stderr).toMatch(/Usage: procscope watch <pid>/);
+  });
+});
