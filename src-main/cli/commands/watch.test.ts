@@ -63,6 +63,10 @@ function setUp(script: FakeCaptureScript, polls: ProcessSample[][] = [[row(4242,
     },
     createBackend: async () => backend,
     signals,
+    onOutputError: (listener) => {
+      signals.on('output-error', listener);
+      return () => signals.off('output-error', listener);
+    },
     exitNow: (code) => exits.push(code),
     platform: 'linux',
     cwd: () => '/srv/dumps',
@@ -113,7 +117,7 @@ describe('procscope watch', () => {
     // JSON mode leaves stderr for people: the secrets warning is not mixed into a script's stream.
     expect(r.stderr).toBe('');
     expect(r.backend.disposed).toBe(1);
-    expect(r.signals.listenerCount('SIGINT') + r.signals.listenerCount('SIGTERM')).toBe(0);
+    expect(r.signals.eventNames()).toEqual([]);
   });
 
   it('prints one readable line per event, and the secrets warning once a dump was written', async () => {
@@ -149,8 +153,8 @@ describe('procscope watch', () => {
     expect(jsonLines(r.stdout).map((l) => l.event)).toEqual(['armed', 'error', 'done']);
   });
 
-  it('Ctrl+C stops the watch once (release), prints done "stopped", exits 0; SIGTERM does the same', async () => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  it('Ctrl+C stops the watch once (release), prints done "stopped", exits 0; SIGTERM, SIGHUP and a broken stdout too', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'output-error'] as const) {
       const { run, signals, engine } = setUp({ events: CHILD_EVENTS.slice(0, 1) });
       const running = run(['4242', '--children', '-t', '--json']);
       while (!engine.emitted.some((e) => e.event === 'seen')) await new Promise((r) => setTimeout(r, 1));
@@ -162,6 +166,7 @@ describe('procscope watch', () => {
       expect(jsonLines(r.stdout).at(-1)).toMatchObject({ reason: 'stopped' });
       expect(r.stderr).toMatch(/releasing every held process/);
       expect(r.exits).toEqual([]);
+      expect(r.signals.eventNames()).toEqual([]);
     }
   });
 

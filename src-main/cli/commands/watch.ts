@@ -49,12 +49,16 @@ const USAGE = [
   '-s S, a series (-n / -s without a trigger), --launch -- CMD ARGS (-x DIR CMD ARGS).',
   '',
   'Exit codes: 0 the watch ended (also after Ctrl+C), 1 the watch failed, 2 bad usage (nothing was started).',
-  'Ctrl+C or SIGTERM stops the watch and releases every held process; a second Ctrl+C leaves at once.',
+  'Ctrl+C, SIGTERM or SIGHUP stops the watch and releases every held process; a second Ctrl+C leaves at once.',
 ].join('\n');
 
+/** SIGHUP too: an SSH session that drops must release the tree, not leave a half-written dump behind. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type StopSignal = (typeof STOP_SIGNALS)[number];
+
 export interface SignalSource {
-  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
-  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  on(signal: StopSignal, listener: () => void): unknown;
+  off(signal: StopSignal, listener: () => void): unknown;
 }
 
 /** What the command needs from outside, so its tests can script the engine, the backend and the signals. */
@@ -62,6 +66,8 @@ export interface WatchDeps {
   createEngine: () => Promise<CaptureEngine>;
   createBackend: () => Promise<ProcessBackend>;
   signals: SignalSource;
+  /** Calls back when stdout breaks (`| head -1` gone: EPIPE); returns the unsubscribe. The watch then stops. */
+  onOutputError: (listener: () => void) => () => void;
   /** Leaves the process at once (the second Ctrl+C). */
   exitNow: (code: number) => void;
   platform: NodeJS.Platform;
@@ -133,8 +139,14 @@ export async function runWatch(args: string[], io: CliIo, deps: WatchDeps): Prom
       deps.exitNow(130);
     }
   };
-  deps.signals.on('SIGINT', onSignal);
-  deps.signals.on('SIGTERM', onSignal);
+  for (const s of STOP_SIGNALS) deps.signals.on(s, onSignal);
+  // A reader that went away is a stop, once: its lost lines must not crash the process mid-hold.
+  let outputBroken = false;
+  const offOutput = deps.onOutputError(() => {
+    if (outputBroken) return;
+    outputBroken = true;
+    if (interrupts === 0) onSignal();
+  });
   const startedAtMs = Date.now();
   let pid: number | null = parsed.source.kind === 'pid' ? parsed.source.pid : null;
   try {
@@ -160,8 +172,8 @@ export async function runWatch(args: string[], io: CliIo, deps: WatchDeps): Prom
   } catch (err) {
     return fail(err, pid);
   } finally {
-    deps.signals.off('SIGINT', onSignal);
-    deps.signals.off('SIGTERM', onSignal);
+    for (const s of STOP_SIGNALS) deps.signals.off(s, onSignal);
+    offOutput();
   }
 }
 
@@ -209,6 +221,10 @@ const defaultDeps: WatchDeps = {
   createEngine: () => createPlatformCaptureEngine(process.platform),
   createBackend: async () => (await import('../../platform/select-backend')).createPlatformBackend(),
   signals: process,
+  onOutputError: (listener) => {
+    process.stdout.on('error', listener);
+    return () => process.stdout.off('error', listener);
+  },
   exitNow: (code) => process.exit(code),
   platform: process.platform,
   cwd: () => process.cwd(),
