@@ -2,14 +2,16 @@
 // `npm run test:win`: the Windows suite under Wine. Fetches the Windows node.exe and koffi into .cache/win
 // (scripts/wine/wine-env.mjs), bundles the Windows-side probes (scripts/wine/probes) that drive our real win32
 // modules, runs them under wine64, then judges their output on Linux: snapshot vs Toolhelp, the dump files with
-// lldb-16 and with our MDMP reader, refusals, cancel, suspend/resume/kill and the runas elevator. Prints one line
-// per test, writes test-results/win.json ({passed, failed, skipped}) and exits non-zero on any failure.
+// lldb-16 and with our MDMP reader, refusals, cancel, suspend/resume/kill, the runas elevator and the capture
+// engine (scripts/test-win-capture.mjs). Prints one line per test, writes test-results/win.json ({passed, failed,
+// skipped}) and exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildProbes } from './wine/build-probes.mjs';
 import { loadMinidumpReader } from './wine/load-reader.mjs';
 import { runHelperSuite } from './test-win-helper.mjs';
+import { runCaptureSuite } from './test-win-capture.mjs';
 import { cacheDir, ensureWinRuntime, root, runWine, stageBuiltCli, winPath } from './wine/wine-env.mjs';
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
@@ -271,7 +273,14 @@ if (spawnSync('npx', ['--no-install', 'electron-vite', 'build'], { cwd: root, st
   record(false, 'electron-vite build for the CLI under Wine', 'the build failed');
 }
 
-// 4. The elevated dump helper: runas + named pipe + one-time secret, and its refusals.
+// 4. The capture engine: job object + completion port, children held as a debugger (scripts/test-win-capture.mjs).
+try {
+  await runCaptureSuite((ok, name, detail) => record(ok, name, detail), skip, probes);
+} catch (err) {
+  record(false, 'the capture engine under Wine', err instanceof Error ? err.message : String(err));
+}
+
+// 5. The elevated dump helper: runas + named pipe + one-time secret, and its refusals.
 try {
   await runHelperSuite((ok, name, detail) => record(ok, name, detail), skip);
 } catch (err) {

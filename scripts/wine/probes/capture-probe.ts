@@ -1,0 +1,73 @@
+/*
+ * Windows side of the capture tests (runs under Wine): starts a node.exe "service" that waits for a go file, then
+ * runs 20 hostname.exe children one after another (each lives tens of ms) and one node.exe child that raises an
+ * access violation; watches the already-running service with our Win32 capture engine (descendants, start + crash +
+ * exit, mini dumps) and prints one JSON report — every CaptureEvent, and the service's own record of its children —
+ * for scripts/test-win-capture.mjs, which judges it on Linux (lldb-16 on the files). It asserts nothing itself.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createWin32CaptureEngine } from '../../../src-main/capture/win32/win32-capture-engine';
+import { DumpError } from '../../../src-main/dump/dump-writer';
+import { createWin32Backend } from '../../../src-main/platform/win32/win32-backend';
+import type { CaptureEvent } from '../../../src-shared/model/capture';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const CHILDREN = 20;
+
+async function main(): Promise<void> {
+  const outDir = process.argv[2]!;
+  const goFile = join(outDir, 'go.txt');
+  const readyFile = join(outDir, 'ready.txt');
+  const reportFile = join(outDir, 'service.json');
+  // The access violation: memset through koffi onto address 0 raises a real SEH exception (0xC0000005) in the child.
+  const avScript = "require('koffi').load('ntdll.dll').func('void *memset(uintptr_t d, int c, size_t n)')(0, 1, 64)";
+  const serviceScript = `
+    const fs = require('fs'); const { spawnSync } = require('child_process');
+    fs.writeFileSync(${JSON.stringify(readyFile)}, 'ready');
+    const t = setInterval(() => {
+      if (!fs.existsSync(${JSON.stringify(goFile)})) return;
+      clearInterval(t);
+      const children = [];
+      for (let i = 0; i < ${CHILDREN}; i++) {
+        const t0 = Date.now();
+        const r = spawnSync('hostname.exe', [], { stdio: 'ignore' });
+        children.push({ pid: r.pid, status: r.status, ms: Date.now() - t0, error: r.error ? String(r.error) : null });
+      }
+      const av = spawnSync(process.execPath, ['-e', ${JSON.stringify(avScript)}], { stdio: 'ignore' });
+      fs.writeFileSync(${JSON.stringify(reportFile)}, JSON.stringify({ children, av: { pid: av.pid, status: av.status, error: av.error ? String(av.error) : null } }));
+    }, 20);`;
+  const service = spawn(process.execPath, ['--jitless', '-e', serviceScript], { stdio: 'ignore' });
+  const serviceExit = new Promise<number | null>((r) => service.on('exit', (code) => r(code)));
+  for (let i = 0; i < 300 && !existsSync(readyFile); i++) await sleep(100);
+  const pid = service.pid!;
+  const startTimeMs = createWin32Backend().readStartTimeMs(pid)!;
+  const events: (CaptureEvent & { relMs: number })[] = [];
+  const t0 = Date.now();
+  const report: Record<string, unknown> = { servicePid: pid, events };
+  try {
+    const watch = await createWin32CaptureEngine().start(
+      {
+        target: { pid, startTimeMs }, scope: 'descendants', nameGlob: null, cmdlineRegex: null,
+        triggers: ['start', 'crash', 'exit'], exitNonZeroOnly: false, kind: 'mini', outDir,
+        holdTimeoutMs: 30_000, maxDumps: null, timeoutMs: 150_000,
+      },
+      (e) => events.push({ ...e, relMs: Date.now() - t0 }),
+    );
+    writeFileSync(goFile, 'go');
+    report.doneReason = await watch.finished;
+  } catch (err) {
+    report.startError = err instanceof DumpError ? `${err.code}: ${err.message}` : String(err);
+    service.kill();
+  }
+  report.serviceExit = await serviceExit;
+  report.service = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : null;
+  report.ms = Date.now() - t0;
+  process.stdout.write(JSON.stringify(report));
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,193 @@
+// The Windows watch's decisions on any OS, driven by the messages the capture worker posts (crafted DEBUG_EVENT
+// bytes at the x64 offsets) with a fake writer and fake process facts: what is seen, when each trigger dumps, how
+// every event is continued, the Wine exit case, filters, the hold deadline, the dump limit and the release on stop.
+import { describe, expect, it } from 'vitest';
+import type { CaptureEvent, CaptureRule } from '../../../src-shared/model/capture';
+import type { DumpRequest, DumpResult } from '../../../src-shared/model/dump';
+import { DumpError, type DumpWriteOptions, type DumpWriter } from '../../dump/dump-writer';
+import { DBG_CONTINUE, DBG_EXCEPTION_NOT_HANDLED, DEBUG_EVENT_BYTES, DebugEventCode } from './debug-event';
+import { MEMORY_GONE_AT_EXIT, Win32CaptureSession, type WorkerCommand } from './win32-capture-session';
+
+const TARGET = 100;
+const rule = (over: Partial<CaptureRule> = {}): CaptureRule => ({
+  target: { pid: TARGET, startTimeMs: 1 }, scope: 'descendants', nameGlob: null, cmdlineRegex: null,
+  triggers: ['start', 'crash', 'exit'], exitNonZeroOnly: false, kind: 'mini', outDir: 'C:\\dumps', holdTimeoutMs: 60_000,
+  maxDumps: null, timeoutMs: null, ...over,
+});
+
+function ev(code: number, pid: number, tid: number, fill: (b: Buffer) => void = () => undefined): { t: 'event'; bytes: Uint8Array } {
+  const b = Buffer.alloc(DEBUG_EVENT_BYTES);
+  b.writeUInt32LE(code, 0);
+  b.writeUInt32LE(pid, 4);
+  b.writeUInt32LE(tid, 8);
+  fill(b);
+  return { t: 'event', bytes: new Uint8Array(b) };
+}
+const create = (pid: number): ReturnType<typeof ev> => ev(DebugEventCode.CREATE_PROCESS, pid, pid + 1, (b) => b.writeBigUInt64LE(0x140000000n, 40));
+const exception = (pid: number, code: number, firstChance: boolean): ReturnType<typeof ev> =>
+  ev(DebugEventCode.EXCEPTION, pid, pid + 1, (b) => {
+    b.writeUInt32LE(code, 16);
+    b.writeUInt32LE(firstChance ? 1 : 0, 168);
+  });
+const exit = (pid: number, code: number): ReturnType<typeof ev> => ev(DebugEventCode.EXIT_PROCESS, pid, pid + 1, (b) => b.writeUInt32LE(code, 16));
+
+interface Harness {
+  session: Win32CaptureSession;
+  events: CaptureEvent[];
+  commands: WorkerCommand[];
+  writes: { request: DumpRequest; options: DumpWriteOptions | undefined }[];
+  settle(): Promise<void>;
+}
+
+function harness(r: CaptureRule, opts: { memoryReadable?: boolean; names?: Record<number, string>; writer?: DumpWriter } = {}): Harness {
+  const events: CaptureEvent[] = [];
+  const commands: WorkerCommand[] = [];
+  const writes: Harness['writes'] = [];
+  const writer: DumpWriter = opts.writer ?? {
+    format: 'minidump',
+    async write(request, options) {
+      writes.push({ request, options });
+      return { path: `C:\\dumps\\${options?.nameHint}_${request.pid}.dmp`, fileBytes: 4096, sha256: 'ab'.repeat(32) } as DumpResult;
+    },
+  };
+  const session: Win32CaptureSession = new Win32CaptureSession(r, (e) => events.push(e), {
+    writer,
+    readFacts: (pid) => ({ name: opts.names?.[pid] ?? 'hostname.exe', cmdline: `${opts.names?.[pid] ?? 'hostname.exe'} /x`, ppid: TARGET, startTimeMs: 1000 + pid }),
+    isMemoryReadable: () => opts.memoryReadable ?? false,
+    readExitCode: () => 7,
+    send: (c) => {
+      commands.push(c);
+      // The worker answers stop with 'stopped' once everything is detached.
+      if (c.c === 'stop') queueMicrotask(() => session.handle({ t: 'stopped' }));
+    },
+    now: () => 5000,
+  });
+  session.onArmed([]);
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 20; i++) await new Promise((res) => setImmediate(res));
+  };
+  return { session, events, commands, writes, settle };
+}
+
+const continues = (h: Harness, pid: number): WorkerCommand[] => h.commands.filter((c) => c.c === 'continue' && c.pid === pid);
+
+describe('Win32CaptureSession', () => {
+  it('holds a child from birth: seen at CREATE_PROCESS, start dump at the loader breakpoint, crash at a first-chance AV, Wine exit error', async () => {
+    const h = harness(rule());
+    h.session.handle({ t: 'new', pid: 200, atBirth: true, late: false, attached: true, error: null });
+    h.session.handle(create(200));
+    await h.settle();
+    expect(h.events.map((e) => e.event)).toEqual(['seen']);
+    expect(h.events[0]).toMatchObject({ pid: 200, ppid: TARGET, name: 'hostname.exe', cmdline: 'hostname.exe /x', startTimeMs: 1200 });
+    expect(h.writes).toHaveLength(0);
+    expect(continues(h, 200)).toEqual([{ c: 'continue', pid: 200, tid: 201, status: DBG_CONTINUE }]);
+
+    h.session.handle(exception(200, 0x80000003, true));
+    await h.settle();
+    expect(h.writes.map((w) => w.options?.nameHint)).toEqual(['hostname-at-start']);
+    expect(h.writes[0]!.request).toEqual({ pid: 200, startTimeMs: 1200, kind: 'mini', outDir: 'C:\\dumps' });
+    // The loader's breakpoint is ours: swallowed, or the child would die of it.
+    expect(continues(h, 200)[1]).toMatchObject({ status: DBG_CONTINUE });
+
+    h.session.handle(exception(200, 0xc0000005, true));
+    await h.settle();
+    expect(h.writes.map((w) => w.options?.nameHint)).toEqual(['hostname-at-start', 'hostname-at-crash']);
+    expect(continues(h, 200)[2]).toMatchObject({ status: DBG_EXCEPTION_NOT_HANDLED });
+    // The second chance of the same crash is not dumped again.
+    h.session.handle(exception(200, 0xc0000005, false));
+    await h.settle();
+    expect(h.writes).toHaveLength(2);
+
+    h.session.handle(exit(200, 0xc0000005));
+    await h.settle();
+    const error = h.events.find((e) => e.event === 'error');
+    expect(error).toMatchObject({ pid: 200, trigger: 'exit', error: { code: 'process-gone' } });
+    expect(error?.event === 'error' && error.error.message).toContain(MEMORY_GONE_AT_EXIT);
+    expect(h.writes).toHaveLength(2);
+    expect(h.events.find((e) => e.event === 'exited')).toMatchObject({ pid: 200, exitCode: 0xc0000005, signal: null });
+    expect(continues(h, 200).at(-1)).toEqual({ c: 'continue', pid: 200, tid: 201, status: DBG_CONTINUE, exited: true });
+    expect(h.events.filter((e) => e.event === 'dump').map((e) => e.event === 'dump' && e.trigger)).toEqual(['start', 'crash']);
+  });
+
+  it('writes the exit dump where the memory is still there (real Windows), and only for a non-zero code when asked', async () => {
+    const h = harness(rule({ triggers: ['exit'], exitNonZeroOnly: true }), { memoryReadable: true });
+    for (const [pid, code] of [[300, 0], [310, 3]] as const) {
+      h.session.handle({ t: 'new', pid, atBirth: true, late: false, attached: true, error: null });
+      h.session.handle(create(pid));
+      h.session.handle(exit(pid, code));
+    }
+    await h.settle();
+    expect(h.writes.map((w) => [w.request.pid, w.options?.nameHint])).toEqual([[310, 'hostname-at-exit']]);
+    expect(h.events.filter((e) => e.event === 'exited').map((e) => e.event === 'exited' && [e.pid, e.exitCode])).toEqual([[300, 0], [310, 3]]);
+  });
+
+  it('lets a process that does not match the filter go at once: detached, never seen, never dumped', async () => {
+    const h = harness(rule({ nameGlob: 'Calamari*' }), { names: { 400: 'powershell.exe', 410: 'Calamari.exe' } });
+    for (const pid of [400, 410]) {
+      h.session.handle({ t: 'new', pid, atBirth: true, late: false, attached: true, error: null });
+      h.session.handle(create(pid));
+    }
+    await h.settle();
+    expect(continues(h, 400)).toEqual([{ c: 'continue', pid: 400, tid: 401, status: DBG_CONTINUE, thenDetach: true }]);
+    expect(h.events.filter((e) => e.event === 'seen').map((e) => e.event === 'seen' && e.name)).toEqual(['Calamari.exe']);
+  });
+
+  it('releases a held process undumped at its hold deadline, with an error that says so', async () => {
+    const never: DumpWriter = {
+      format: 'minidump',
+      write: (_req, options) => new Promise((_res, reject) => options?.signal?.addEventListener('abort', () => reject(new DumpError('cancelled', 'x')))),
+    };
+    const h = harness(rule({ triggers: ['crash'], holdTimeoutMs: 150 }), { writer: never });
+    h.session.handle({ t: 'new', pid: 500, atBirth: true, late: false, attached: true, error: null });
+    h.session.handle(create(500));
+    h.session.handle(exception(500, 0xc00000fd, true));
+    await new Promise((res) => setTimeout(res, 250));
+    await h.settle();
+    expect(h.events.find((e) => e.event === 'error')).toMatchObject({ pid: 500, trigger: 'crash', error: { code: 'cancelled' } });
+    expect(continues(h, 500).at(-1)).toMatchObject({ status: DBG_EXCEPTION_NOT_HANDLED });
+  });
+
+  it('stops at the dump limit and releases whatever is still held', async () => {
+    const h = harness(rule({ triggers: ['start'], maxDumps: 1 }));
+    for (const pid of [600, 610]) {
+      h.session.handle({ t: 'new', pid, atBirth: true, late: false, attached: true, error: null });
+      h.session.handle(create(pid));
+    }
+    h.session.handle(exception(600, 0x80000003, true));
+    await h.settle();
+    expect(await h.session.finished).toBe('max-dumps');
+    expect(h.writes).toHaveLength(1);
+    expect(h.commands.at(-1)).toEqual({ c: 'stop' });
+    expect(h.events.at(-1)).toMatchObject({ event: 'done', reason: 'max-dumps', seenCount: 2, dumpCount: 1 });
+  });
+
+  it('on stop continues a pending event and detaches before the worker is told to stop; done comes last', async () => {
+    const slow: DumpWriter = { format: 'minidump', write: () => new Promise(() => undefined) };
+    const h = harness(rule({ triggers: ['start'] }), { writer: slow });
+    h.session.handle({ t: 'new', pid: 700, atBirth: true, late: false, attached: true, error: null });
+    h.session.handle(create(700));
+    h.session.handle(exception(700, 0x80000003, true));
+    await h.settle();
+    await h.session.finish('stopped');
+    const i = h.commands.findIndex((c) => c.c === 'continue' && c.pid === 700 && c.thenDetach === true);
+    expect(i).toBeGreaterThanOrEqual(0);
+    expect(h.commands.findIndex((c) => c.c === 'stop')).toBeGreaterThan(i);
+    expect(h.events.at(-1)).toMatchObject({ event: 'done', reason: 'stopped' });
+  });
+
+  it('ends with target-exited when the watched process leaves the job, and reports a child it could not hold', async () => {
+    const h = harness(rule());
+    h.session.handle({ t: 'new', pid: 800, atBirth: true, late: false, attached: false, error: 'NtDebugActiveProcess failed with NTSTATUS 0xc0000048' });
+    h.session.handle({ t: 'job-exit', pid: TARGET });
+    expect(await h.session.finished).toBe('target-exited');
+    expect(h.events[0]).toMatchObject({ event: 'error', pid: 800, error: { code: 'io-error' } });
+    expect(h.events.at(-1)).toMatchObject({ event: 'done', reason: 'target-exited' });
+  });
+
+  it('a worker failure ends the watch with an error, then done', async () => {
+    const h = harness(rule());
+    h.session.handle({ t: 'fatal', message: 'boom', assign: false });
+    expect(await h.session.finished).toBe('error');
+    expect(h.events.map((e) => e.event)).toEqual(['error', 'done']);
+  });
+});

@@ -1,0 +1,310 @@
+/*
+ * One Windows watch on the main thread: it turns the capture worker's messages (held at birth, raw DEBUG_EVENTs,
+ * job exits, reconcile passes) into the contract's CaptureEvents, decides per event whether a trigger fires, writes
+ * the dump with the ordinary minidump writer while the process is frozen by its debug event, and only then tells
+ * the worker to continue it. Every hold is bounded by the rule's deadline; on finish every pending event is
+ * continued and the worker detaches everything. OS access goes through injected facts and a writer, so the whole
+ * decision logic runs in tests on any OS with crafted DEBUG_EVENT buffers.
+ */
+import type { CaptureDoneReason, CaptureEvent, CaptureRule, CaptureTrigger } from '../../../src-shared/model/capture';
+import { captureFileNameHint } from '../../../src-shared/model/capture';
+import type { DumpErrorInfo } from '../../../src-shared/model/dump';
+import { DumpError, type DumpWriter } from '../../dump/dump-writer';
+import { compileMatch, inScope, triggerFor, type CompiledMatch } from './capture-match';
+import { DBG_CONTINUE, decodeDebugEvent, EXCEPTION_BREAKPOINT, exceptionContinueStatus, isCrash, STATUS_WX86_BREAKPOINT } from './debug-event';
+import type { HeldProcessFacts } from './win32-process-facts';
+
+/** What the worker posts (capture-worker-source.ts). */
+export type WorkerMessage =
+  | { t: 'armed'; limits: string[]; existing: { pid: number; attached: boolean }[] }
+  | { t: 'new'; pid: number; atBirth: boolean; late: boolean; attached: boolean; error: string | null; tries?: number; ms?: number }
+  | { t: 'event'; bytes: Uint8Array }
+  | { t: 'job-exit'; pid: number }
+  | { t: 'zero' }
+  | { t: 'reconcile'; listed: number; missed: number[] }
+  | { t: 'warn'; pid: number | null; message: string }
+  | { t: 'stopped' }
+  | { t: 'fatal'; message: string; assign: boolean; status?: number };
+
+/** What the worker is told. */
+export type WorkerCommand =
+  | { c: 'continue'; pid: number; tid: number; status: number; thenDetach?: boolean; exited?: boolean }
+  | { c: 'detach'; pid: number }
+  | { c: 'stop' };
+
+export interface SessionDeps {
+  writer: DumpWriter;
+  readFacts(pid: number): HeldProcessFacts | null;
+  isMemoryReadable(pid: number, imageBase: bigint): boolean;
+  readExitCode(pid: number): number | null;
+  send(command: WorkerCommand): void;
+  now(): number;
+}
+
+interface Tracked {
+  pid: number;
+  bornUnderWatch: boolean;
+  attached: boolean;
+  name: string;
+  matched: boolean | null;
+  seenAtMs: number;
+  startTimeMs: number | null;
+  imageBase: bigint;
+  loaderBreakpointPending: boolean;
+  /** A start dump waits for the loader's breakpoint: at CREATE_PROCESS a process held at birth has no modules yet. */
+  startPending: boolean;
+  crashDumped: boolean;
+  exited: boolean;
+}
+
+export const MEMORY_GONE_AT_EXIT = "the process's memory was already gone at exit";
+
+export class Win32CaptureSession {
+  readonly #rule: CaptureRule;
+  readonly #emit: (e: CaptureEvent) => void;
+  readonly #deps: SessionDeps;
+  readonly #match: CompiledMatch;
+  readonly #procs = new Map<number, Tracked>();
+  /** Debug events waiting for our answer, by pid: continued on finish if a dump still holds them. */
+  readonly #pending = new Map<number, { tid: number; status: number }>();
+  #dumpQueue: Promise<void> = Promise.resolve();
+  #seenCount = 0;
+  #dumpCount = 0;
+  #finishing: Promise<void> | null = null;
+  #targetExited = false;
+  #workerStopped!: () => void;
+  readonly #stopped = new Promise<void>((resolve) => (this.#workerStopped = resolve));
+  #resolveFinished!: (r: CaptureDoneReason) => void;
+  readonly finished = new Promise<CaptureDoneReason>((resolve) => (this.#resolveFinished = resolve));
+  /** Counters for tests and the probe: held at birth, missed by the port but found by reconcile. */
+  readonly stats = { heldAtBirth: 0, attachFailed: 0, reconciledLate: 0 };
+
+  constructor(rule: CaptureRule, emit: (e: CaptureEvent) => void, deps: SessionDeps) {
+    this.#rule = rule;
+    this.#emit = emit;
+    this.#deps = deps;
+    this.#match = compileMatch(rule);
+  }
+
+  #error(pid: number | null, trigger: CaptureTrigger | null, error: DumpErrorInfo): void {
+    this.#emit({ event: 'error', atMs: this.#deps.now(), pid, trigger, error });
+  }
+
+  #track(pid: number, bornUnderWatch: boolean, attached: boolean): Tracked {
+    const p: Tracked = {
+      pid, bornUnderWatch, attached, name: `pid${pid}`, matched: null, seenAtMs: this.#deps.now(), startTimeMs: null,
+      imageBase: 0n, loaderBreakpointPending: bornUnderWatch, startPending: false, crashDumped: false, exited: false,
+    };
+    this.#procs.set(pid, p);
+    return p;
+  }
+
+  /** The worker armed: the target and its existing descendants are known (attached where the scope says). */
+  onArmed(existing: { pid: number; attached: boolean }[]): void {
+    this.#track(this.#rule.target.pid, false, inScope(this.#rule.scope, true));
+    for (const e of existing) this.#track(e.pid, false, e.attached);
+  }
+
+  handle(m: WorkerMessage): void {
+    if (this.#finishing && m.t !== 'stopped' && m.t !== 'fatal' && m.t !== 'event') return;
+    switch (m.t) {
+      case 'new': {
+        const p = this.#track(m.pid, m.atBirth, m.attached);
+        if (m.attached && m.atBirth) this.stats.heldAtBirth++;
+        if (m.late) this.stats.reconciledLate++;
+        if (m.error) {
+          this.stats.attachFailed++;
+          p.matched = false;
+          this.#error(m.pid, null, { code: 'io-error', message: `Process ${m.pid} could not be held, so it is not captured: ${m.error}.` });
+        }
+        return;
+      }
+      case 'event':
+        this.#onDebugEvent(Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
+        return;
+      case 'job-exit':
+        this.#onJobExit(m.pid);
+        return;
+      case 'zero':
+        this.#targetGone();
+        return;
+      case 'warn':
+        this.#error(m.pid, null, { code: 'io-error', message: `${m.message}.` });
+        return;
+      case 'stopped':
+        this.#workerStopped();
+        return;
+      case 'fatal':
+        this.#error(null, null, { code: 'io-error', message: `The capture worker failed: ${m.message}. Every held process was released.` });
+        this.#workerStopped();
+        void this.finish('error');
+        return;
+      default:
+        return;
+    }
+  }
+
+  #continue(pid: number, tid: number, status: number, extra: { thenDetach?: boolean; exited?: boolean } = {}): void {
+    const waiting = this.#pending.get(pid);
+    if (!waiting || waiting.tid !== tid) return;
+    this.#pending.delete(pid);
+    this.#deps.send({ c: 'continue', pid, tid, status, ...extra });
+  }
+
+  #onDebugEvent(bytes: Buffer): void {
+    const ev = decodeDebugEvent(bytes);
+    const p = this.#procs.get(ev.pid) ?? this.#track(ev.pid, false, true);
+    const status = ev.code === 'exception' ? exceptionContinueStatus(ev.exceptionCode, ev.firstChance, p.loaderBreakpointPending) : DBG_CONTINUE;
+    this.#pending.set(ev.pid, { tid: ev.tid, status });
+    if (this.#finishing) {
+      this.#continue(ev.pid, ev.tid, status, { thenDetach: true, exited: ev.code === 'exit-process' });
+      return;
+    }
+    if (ev.code === 'create-process') {
+      p.imageBase = ev.imageBase;
+      const facts = this.#deps.readFacts(ev.pid);
+      if (facts) {
+        p.name = facts.name;
+        p.startTimeMs = facts.startTimeMs;
+      }
+      const isTarget = ev.pid === this.#rule.target.pid;
+      p.matched = inScope(this.#rule.scope, isTarget) && this.#match.matches(p.name, facts?.cmdline ?? '');
+      if (!p.matched) {
+        // Not ours: let it go entirely; it runs on as if we had never looked.
+        this.#continue(ev.pid, ev.tid, DBG_CONTINUE, { thenDetach: true });
+        return;
+      }
+      this.#seenCount++;
+      this.#emit({
+        event: 'seen', atMs: this.#deps.now(), pid: ev.pid, ppid: facts?.ppid ?? 0, name: p.name, cmdline: facts?.cmdline ?? '',
+        startTimeMs: p.startTimeMs ?? p.seenAtMs,
+      });
+      // Held at birth, the process has only its image and ntdll mapped here (Wine lists no module at all): its
+      // start dump is written at the loader's breakpoint, once its static DLLs are loaded and before its own code runs.
+      p.startPending = triggerFor(this.#rule, { kind: 'create', bornUnderWatch: p.bornUnderWatch }) !== null;
+      this.#hold(p, ev.tid, status, []);
+    } else if (ev.code === 'exception') {
+      const isBreakpoint = ev.exceptionCode === EXCEPTION_BREAKPOINT || ev.exceptionCode === STATUS_WX86_BREAKPOINT;
+      if (isBreakpoint && ev.firstChance) p.loaderBreakpointPending = false;
+      const triggers: CaptureTrigger[] = [];
+      if (p.startPending) {
+        p.startPending = false;
+        triggers.push('start');
+      }
+      if (p.matched === true && !p.crashDumped && isCrash(ev.exceptionCode, ev.firstChance)) {
+        p.crashDumped = true;
+        const crash = triggerFor(this.#rule, { kind: 'crash' });
+        if (crash) triggers.push(crash);
+      }
+      this.#hold(p, ev.tid, status, triggers);
+    } else if (ev.code === 'exit-process') {
+      const trigger = p.matched === true ? triggerFor(this.#rule, { kind: 'exit', exitCode: ev.exitCode }) : null;
+      const done = (): void => {
+        this.#exited(p, ev.exitCode);
+        this.#continue(ev.pid, ev.tid, DBG_CONTINUE, { exited: true });
+        if (ev.pid === this.#rule.target.pid) this.#targetGone();
+      };
+      if (trigger && !this.#deps.isMemoryReadable(ev.pid, p.imageBase)) {
+        this.#error(ev.pid, 'exit', {
+          code: 'process-gone',
+          message: `Process ${ev.pid} (${p.name}): ${MEMORY_GONE_AT_EXIT}, so no exit dump was written (Wine frees it before the exit event; Windows keeps it).`,
+        });
+        done();
+        return;
+      }
+      this.#dumpThen(p, trigger ? [trigger] : [], done);
+    } else {
+      this.#continue(ev.pid, ev.tid, DBG_CONTINUE);
+    }
+  }
+
+  #hold(p: Tracked, tid: number, status: number, triggers: CaptureTrigger[]): void {
+    this.#dumpThen(p, triggers, () => this.#continue(p.pid, tid, status));
+  }
+
+  /** Writes the dumps (one at a time: dbghelp is single-threaded) while the event holds the process, then `release`. */
+  #dumpThen(p: Tracked, triggers: CaptureTrigger[], release: () => void): void {
+    if (triggers.length === 0 || this.#budgetLeft() <= 0) {
+      release();
+      return;
+    }
+    const heldAt = this.#deps.now();
+    this.#dumpQueue = this.#dumpQueue.then(async () => {
+      try {
+        for (const trigger of triggers) await this.#dumpOne(p, trigger, heldAt);
+      } finally {
+        release();
+      }
+      if (this.#budgetLeft() <= 0) void this.finish('max-dumps');
+    });
+  }
+
+  async #dumpOne(p: Tracked, trigger: CaptureTrigger, heldAt: number): Promise<void> {
+    const left = this.#rule.holdTimeoutMs - (this.#deps.now() - heldAt);
+    if (this.#finishing || left <= 0 || this.#budgetLeft() <= 0) {
+      if (left <= 0) this.#error(p.pid, trigger, { code: 'cancelled', message: `Process ${p.pid} (${p.name}) reached its hold deadline before its ${trigger} dump could start; it was released undumped.` });
+      return;
+    }
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), left);
+    try {
+      const r = await this.#deps.writer.write(
+        { pid: p.pid, startTimeMs: p.startTimeMs ?? 0, kind: this.#rule.kind, outDir: this.#rule.outDir },
+        { signal: abort.signal, nameHint: captureFileNameHint(p.name.replace(/\.exe$/i, ''), trigger) },
+      );
+      this.#dumpCount++;
+      this.#emit({
+        event: 'dump', atMs: this.#deps.now(), pid: p.pid, name: p.name, trigger, path: r.path, fileBytes: r.fileBytes,
+        sha256: r.sha256, targetPauseMs: this.#deps.now() - heldAt,
+      });
+    } catch (err) {
+      const info: DumpErrorInfo = err instanceof DumpError
+        ? { code: err.code, message: abort.signal.aborted ? `Process ${p.pid} (${p.name}) reached its hold deadline during its ${trigger} dump and was released; the partial file is removed.` : err.message }
+        : { code: 'io-error', message: `The ${trigger} dump of process ${p.pid} failed: ${(err as Error).message}` };
+      this.#error(p.pid, trigger, info);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #budgetLeft(): number {
+    return this.#rule.maxDumps === null ? Infinity : this.#rule.maxDumps - this.#dumpCount;
+  }
+
+  #exited(p: Tracked, exitCode: number | null): void {
+    if (p.exited) return;
+    p.exited = true;
+    if (p.matched !== true) return;
+    const now = this.#deps.now();
+    const plausible = p.startTimeMs !== null && p.startTimeMs > p.seenAtMs - 10 * 86_400_000 && p.startTimeMs <= p.seenAtMs + 1000;
+    const from = plausible && p.bornUnderWatch ? Math.max(p.startTimeMs!, p.seenAtMs - 1000) : (plausible ? p.startTimeMs! : p.seenAtMs);
+    this.#emit({ event: 'exited', atMs: now, pid: p.pid, name: p.name, exitCode, signal: null, lifetimeMs: Math.max(0, now - from) });
+  }
+
+  #onJobExit(pid: number): void {
+    const p = this.#procs.get(pid);
+    // An attached, matched process reports its exit through EXIT_PROCESS_DEBUG_EVENT (with the code) first.
+    if (p && !p.exited && !(p.attached && p.matched === true)) this.#exited(p, this.#deps.readExitCode(pid));
+    if (p && !p.attached) this.#procs.delete(pid);
+    if (pid === this.#rule.target.pid) this.#targetGone();
+  }
+
+  #targetGone(): void {
+    if (this.#targetExited) return;
+    this.#targetExited = true;
+    // Let queued dumps of the last children finish, then end.
+    void this.#dumpQueue.then(() => this.finish('target-exited'));
+  }
+
+  /** Continues every pending event, has the worker detach everything, and emits `done` once. */
+  finish(reason: CaptureDoneReason): Promise<void> {
+    this.#finishing ??= (async () => {
+      for (const [pid, w] of [...this.#pending]) this.#continue(pid, w.tid, w.status, { thenDetach: true });
+      this.#deps.send({ c: 'stop' });
+      await this.#stopped;
+      this.#emit({ event: 'done', atMs: this.#deps.now(), reason, seenCount: this.#seenCount, dumpCount: this.#dumpCount });
+      this.#resolveFinished(reason);
+    })();
+    return this.#finishing;
+  }
+}
