@@ -5,6 +5,8 @@
  * memory; let the threads go as soon as the last byte is read; finish the file. The target is detached on every
  * path, and the partial file is removed on any failure or cancel. Given options.folder (the root helper, root's
  * CLI) the file is created in that descriptor with the requester's rights, and request.outDir is never opened.
+ * writeHeldLinuxCore is the seam for the capture tracer (src-main/capture/linux), which already holds every thread
+ * stopped (a second PTRACE_SEIZE would get EPERM): it reads that process as it is and leaves it held.
  */
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
@@ -88,7 +90,16 @@ function pointersOf(regs: ThreadRegisters): ThreadPointers {
   return { stackPointer: stackPointer(regs), registerValues: registerValues(regs) };
 }
 
-async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = {}): Promise<DumpResult> {
+/**
+ * Writes the core of a process whose every thread the caller already holds in a ptrace-stop, on the caller's
+ * thread (the tracer's: GETREGSET must come from it). `held.threads` lists them, the one to show first in front;
+ * each keeps its pendingSignal. Never detaches and never resumes: the caller decides what happens next.
+ */
+export function writeHeldLinuxCore(request: DumpRequest, held: AttachedProcess, options: DumpWriteOptions = {}): Promise<DumpResult> {
+  return writeLinuxCore(request, options, held);
+}
+
+async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = {}, held?: AttachedProcess): Promise<DumpResult> {
   validateRequest(request, options.folder);
   const { pid, kind } = request;
   const startedMs = performance.now();
@@ -136,12 +147,12 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
   let pauseEndMs = 0;
   const release = (): void => {
     if (attached && pauseEndMs === 0) {
-      detachAllSync(attached.threads);
+      if (!held) detachAllSync(attached.threads);
       pauseEndMs = performance.now();
     }
   };
   try {
-    attached = attachSync(pid);
+    attached = held ?? attachSync(pid);
     // Attached threads cannot exit unnoticed, so the pid cannot be recycled from here on.
     checkIdentitySync(pid, request.startTimeMs);
     const maps = parseMaps(readFileSync(`/proc/${pid}/maps`, 'latin1'));

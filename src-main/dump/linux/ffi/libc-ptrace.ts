@@ -3,7 +3,8 @@
  * pagemap ioctl. Loaded
  * lazily in whichever Node process writes the dump (main, CLI or helper). ptrace requests must be issued from the
  * thread that attached (the kernel checks the tracer task), so callers keep every ptrace call on one thread and
- * never use koffi's .async variants for it. Nothing outside src-main/dump/linux may import this file.
+ * never use koffi's .async variants for it. Nothing outside src-main/dump/linux and the capture tracer
+ * (src-main/capture/linux, which follows forks with the same calls) may import this file.
  */
 import koffi, { type LibraryHandle } from 'koffi';
 
@@ -21,6 +22,21 @@ export const PTRACE_SEIZE = 0x4206;
 export const PTRACE_INTERRUPT = 0x4207;
 /** status >> 16 of a stop caused by PTRACE_INTERRUPT or a group-stop under PTRACE_SEIZE (linux/ptrace.h). */
 export const PTRACE_EVENT_STOP = 128;
+// Used by the capture tracer: resume, resume from a group-stop without ending it, read an event's message.
+export const PTRACE_CONT = 7;
+export const PTRACE_GETEVENTMSG = 0x4201;
+export const PTRACE_LISTEN = 0x4208;
+// PTRACE_SEIZE options (the data argument) and the events they report as status >> 16 (linux/ptrace.h).
+export const PTRACE_O_TRACEFORK = 0x2;
+export const PTRACE_O_TRACEVFORK = 0x4;
+export const PTRACE_O_TRACECLONE = 0x8;
+export const PTRACE_O_TRACEEXEC = 0x10;
+export const PTRACE_O_TRACEEXIT = 0x40;
+export const PTRACE_EVENT_FORK = 1;
+export const PTRACE_EVENT_VFORK = 2;
+export const PTRACE_EVENT_CLONE = 3;
+export const PTRACE_EVENT_EXEC = 4;
+export const PTRACE_EVENT_EXIT = 6;
 
 // linux/elf.h (uapi): regset note types, used both for PTRACE_GETREGSET and as ELF note types.
 export const NT_PRSTATUS = 1;
