@@ -1,0 +1,72 @@
+/*
+ * Checks a CaptureRule from any caller (CLI, host, helper: none is trusted) and answers which processes it
+ * matches. OS-independent, so every capture engine applies the same rule the same way. Bad input gets a
+ * 'bad-request' DumpError with a sentence, never a crash.
+ */
+import { statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import type { CaptureRule } from '../../src-shared/model/capture';
+import { DumpError } from '../dump/dump-writer';
+
+export interface CompiledRule {
+  rule: CaptureRule;
+  name: RegExp | null;
+  cmdline: RegExp | null;
+}
+
+function bad(why: string): never {
+  throw new DumpError('bad-request', `Invalid capture rule: ${why}.`);
+}
+
+/** `*` any run, `?` one character, everything else literal; the whole name must match. */
+export function globToRegExp(glob: string): RegExp {
+  const body = [...glob].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&'))).join('');
+  return new RegExp(`^${body}$`, 'i');
+}
+
+export function compileCaptureRule(rule: CaptureRule): CompiledRule {
+  if (typeof rule !== 'object' || rule === null) bad('not an object');
+  const t = rule.target as CaptureRule['target'] | undefined;
+  if (typeof t !== 'object' || t === null || !Number.isSafeInteger(t.pid) || t.pid <= 0) bad('target.pid must be a positive integer');
+  if (typeof t.startTimeMs !== 'number' || !Number.isFinite(t.startTimeMs)) bad('target.startTimeMs must be a number');
+  if (!['self', 'descendants', 'self-and-descendants'].includes(rule.scope)) bad("scope must be 'self', 'descendants' or 'self-and-descendants'");
+  if (!Array.isArray(rule.triggers) || rule.triggers.length === 0) bad('triggers must list at least one of start, exit, crash');
+  for (const tr of rule.triggers) if (tr !== 'start' && tr !== 'exit' && tr !== 'crash') bad(`unknown trigger ${JSON.stringify(tr)}`);
+  if (typeof rule.exitNonZeroOnly !== 'boolean') bad('exitNonZeroOnly must be true or false');
+  if (rule.kind !== 'full' && rule.kind !== 'mini') bad("kind must be 'full' or 'mini'");
+  if (typeof rule.outDir !== 'string' || !isAbsolute(rule.outDir) || rule.outDir.includes('\0')) bad('outDir must be an absolute path');
+  let isDir: boolean;
+  try {
+    isDir = statSync(rule.outDir).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) bad(`the folder ${rule.outDir} does not exist`);
+  if (!Number.isSafeInteger(rule.holdTimeoutMs) || rule.holdTimeoutMs < 1 || rule.holdTimeoutMs > 3_600_000) bad('holdTimeoutMs must be 1 ms to 1 hour');
+  if (rule.maxDumps !== null && (!Number.isSafeInteger(rule.maxDumps) || rule.maxDumps < 1)) bad('maxDumps must be a positive integer or null');
+  if (rule.timeoutMs !== null && (!Number.isSafeInteger(rule.timeoutMs) || rule.timeoutMs < 1)) bad('timeoutMs must be a positive integer or null');
+  let name: RegExp | null = null;
+  if (rule.nameGlob !== null) {
+    if (typeof rule.nameGlob !== 'string' || rule.nameGlob.length === 0 || rule.nameGlob.length > 255) bad('nameGlob must be 1-255 characters or null');
+    name = globToRegExp(rule.nameGlob);
+  }
+  let cmdline: RegExp | null = null;
+  if (rule.cmdlineRegex !== null) {
+    if (typeof rule.cmdlineRegex !== 'string' || rule.cmdlineRegex.length > 1000) bad('cmdlineRegex must be a string of at most 1000 characters or null');
+    try {
+      cmdline = new RegExp(rule.cmdlineRegex);
+    } catch (err) {
+      bad(`cmdlineRegex is not a regular expression (${(err as Error).message})`);
+    }
+  }
+  return { rule, name, cmdline };
+}
+
+/** Does the process (the target itself or a descendant) fall under the rule? `names`: its comm and exe basename. */
+export function ruleMatches(c: CompiledRule, isTarget: boolean, names: string[], cmdline: string): boolean {
+  const scope = c.rule.scope;
+  if (isTarget ? scope === 'descendants' : scope === 'self') return false;
+  if (c.name && !names.some((n) => c.name!.test(n))) return false;
+  if (c.cmdline && !c.cmdline.test(cmdline)) return false;
+  return true;
+}

@@ -1,0 +1,162 @@
+// The Linux capture engine against real processes (root, gcc, gdb): a C parent whose pre-existing pthread makes the
+// children, watched in this process with the real core writer; cores judged by gdb and by their own ELF notes.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CaptureEvent, CaptureRule } from '../../../src-shared/model/capture';
+import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import type { CaptureWatch } from '../capture-engine';
+import { compileCaptureParentSync, startCaptureParent, type RunningParent } from './__fixtures__/capture-parent';
+import { createLinuxCaptureEngine, type HeldCoreWriter } from './linux-capture-engine';
+
+let fixture: { dir: string; exe: string };
+let outDir = '';
+const parents: RunningParent[] = [];
+const watches: CaptureWatch[] = [];
+
+beforeAll(() => {
+  fixture = compileCaptureParentSync();
+});
+afterAll(() => rmSync(fixture.dir, { recursive: true, force: true }));
+afterEach(async () => {
+  for (const w of watches.splice(0)) await w.stop();
+  for (const p of parents.splice(0)) p.kill();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+  outDir = '';
+});
+
+function ruleFor(pid: number, over: Partial<CaptureRule>): CaptureRule {
+  outDir = mkdtempSync(join(tmpdir(), 'procscope-capture-'));
+  return {
+    target: { pid, startTimeMs: readProcessStartTimeMs(pid)! },
+    scope: 'descendants',
+    nameGlob: null,
+    cmdlineRegex: null,
+    triggers: ['exit'],
+    exitNonZeroOnly: false,
+    kind: 'mini',
+    outDir,
+    holdTimeoutMs: 30_000,
+    maxDumps: null,
+    timeoutMs: 50_000,
+    ...over,
+  };
+}
+
+async function watchParent(args: string[], over: Partial<CaptureRule>, writer?: HeldCoreWriter) {
+  const parent = await startCaptureParent(fixture.exe, args);
+  parents.push(parent);
+  const events: CaptureEvent[] = [];
+  const watch = await createLinuxCaptureEngine({ writeHeldCore: writer }).start(ruleFor(parent.pid, over), (e) => events.push(e));
+  watches.push(watch);
+  const t0 = performance.now();
+  parent.go();
+  const code = await parent.exited;
+  const reason = await watch.finished;
+  return { parent, events, code, reason, wallMs: performance.now() - t0 };
+}
+
+const of = <K extends CaptureEvent['event']>(events: CaptureEvent[], kind: K) => events.filter((e): e is Extract<CaptureEvent, { event: K }> => e.event === kind);
+
+/** pr_pid of the first NT_PRSTATUS note (elf_prstatus: pr_pid at 32, linux/elfcore.h), after an ELF core header check. */
+function corePid(path: string): number {
+  const b = readFileSync(path);
+  if (b.readUInt32BE(0) !== 0x7f454c46 || b.readUInt16LE(16) !== 4) throw new Error(`${path} is not an ELF core`);
+  const phoff = Number(b.readBigUInt64LE(32));
+  const phnum = b.readUInt16LE(56);
+  for (let i = 0; i < phnum; i++) {
+    const ph = phoff + i * 56;
+    if (b.readUInt32LE(ph) !== 4) continue; // PT_NOTE
+    let at = Number(b.readBigUInt64LE(ph + 8));
+    const end = at + Number(b.readBigUInt64LE(ph + 32));
+    while (at < end) {
+      const [nameBytes, descBytes, type] = [b.readUInt32LE(at), b.readUInt32LE(at + 4), b.readUInt32LE(at + 8)];
+      const desc = at + 12 + Math.ceil(nameBytes / 4) * 4;
+      if (type === 1) return b.readInt32LE(desc + 32);
+      at = desc + Math.ceil(descBytes / 4) * 4;
+    }
+  }
+  throw new Error(`${path} has no NT_PRSTATUS note`);
+}
+
+/** One gdb run over several cores: the process id gdb reports for each (`info inferiors` after `core-file`). */
+function gdbPids(exe: string, cores: string[]): number[] {
+  const args = ['-batch', '-nx', exe];
+  for (const c of cores) args.push('-ex', `core-file ${c}`, '-ex', 'info inferiors');
+  const r = spawnSync('gdb', args, { encoding: 'utf8', timeout: 60_000 });
+  return [...r.stdout.matchAll(/^\*\s+1\s+process (\d+)/gm)].map((m) => Number(m[1]));
+}
+
+describe('Linux capture engine', () => {
+  it('200 sub-ms children forked from a pre-existing pthread: 200 seen, 200 exited with their codes, 200 exit cores', async () => {
+    const { parent, events, code, reason } = await watchParent(['forks', '200'], {});
+    expect(code).toBe(0);
+    expect(reason).toBe('target-exited');
+    const results = parent.results();
+    expect(results.size).toBe(200);
+    const seen = of(events, 'seen');
+    const exited = of(events, 'exited');
+    const dumps = of(events, 'dump');
+    expect(seen.length).toBe(200);
+    expect(exited.length).toBe(200);
+    expect(dumps.length).toBe(200);
+    expect(of(events, 'error')).toEqual([]);
+    for (const e of exited) expect(`exit ${e.exitCode}`).toBe(results.get(e.pid));
+    expect(new Set(exited.map((e) => e.exitCode)).size).toBe(200);
+    expect(events[0]!.event).toBe('armed');
+    expect(events.at(-1)).toMatchObject({ event: 'done', reason: 'target-exited', seenCount: 200, dumpCount: 200 });
+    // Our header + notes check on all 200, gdb on a sample of 20 in one run.
+    for (const d of dumps) {
+      expect(d.trigger).toBe('exit');
+      expect(d.path).toContain('-at-exit_');
+      expect(corePid(d.path)).toBe(d.pid);
+    }
+    expect(readdirSync(outDir).length).toBe(200);
+    const sample = dumps.filter((_, i) => i % 10 === 0);
+    expect(gdbPids(fixture.exe, sample.map((d) => d.path))).toEqual(sample.map((d) => d.pid));
+  });
+
+  it('a child dying of SIGSEGV: crash dump whose faulting frame gdb names, and the child still dies of signal 11', async () => {
+    const { parent, events } = await watchParent(['segv'], { triggers: ['crash'] });
+    const [pid, result] = [...parent.results()][0] ?? [0, 'no child reported'];
+    expect(result).toBe('signal 11');
+    const dumps = of(events, 'dump');
+    expect(dumps.map((d) => [d.pid, d.trigger])).toEqual([[pid, 'crash']]);
+    const gdb = spawnSync('gdb', ['-batch', '-nx', '-ex', 'bt', fixture.exe, dumps[0]!.path], { encoding: 'utf8', timeout: 30_000 });
+    expect(gdb.stdout).toMatch(/terminated with signal SIGSEGV/);
+    expect(gdb.stdout).toMatch(/^#0\s+.*crash_here/m);
+    expect(of(events, 'exited')).toMatchObject([{ pid, exitCode: null, signal: 'SIGSEGV' }]);
+  });
+
+  it('exitNonZeroOnly: the exit-3 child is dumped, the exit-0 child is not; both are seen and exited', async () => {
+    const { parent, events } = await watchParent(['codes', '0', '3'], { exitNonZeroOnly: true });
+    const byCode = new Map([...parent.results()].map(([pid, r]) => [r, pid]));
+    expect([...byCode.keys()].sort()).toEqual(['exit 0', 'exit 3']);
+    expect(of(events, 'dump').map((d) => d.pid)).toEqual([byCode.get('exit 3')]);
+    expect(of(events, 'exited').map((e) => e.exitCode).sort()).toEqual([0, 3]);
+    expect(readdirSync(outDir).length).toBe(1);
+  });
+
+  it('the hold deadline releases a child whose dump does not finish; it then exits with its own code', async () => {
+    let aborted = false;
+    // A writer that never finishes on its own: only the engine's deadline (through the abort signal) ends it.
+    const stuck: HeldCoreWriter = (_req, _held, opts) =>
+      new Promise((_resolve, reject) =>
+        opts.signal!.addEventListener('abort', () => {
+          aborted = true;
+          reject(new Error('aborted'));
+        }),
+      );
+    const { parent, events, wallMs } = await watchParent(['codes', '5'], { holdTimeoutMs: 400 }, stuck);
+    expect([...parent.results().values()]).toEqual(['exit 5']);
+    expect(aborted).toBe(true);
+    expect(wallMs).toBeGreaterThanOrEqual(390);
+    expect(of(events, 'dump')).toEqual([]);
+    const errors = of(events, 'error');
+    expect(errors.length).toBe(1);
+    expect(errors[0]!.error.message).toMatch(/held 400 ms at exit .* released undumped/);
+    expect(of(events, 'exited')).toMatchObject([{ exitCode: 5 }]);
+  });
+});

@@ -1,0 +1,439 @@
+/*
+ * The Linux capture engine (issue 12): ptrace follow-fork on every thread of the watched process (and its existing
+ * descendants), so each new descendant is stopped at birth, at exec and at exit with no race; a trigger holds the
+ * whole process stopped while the core writer reads it in place, then it runs on (a crash signal is re-injected).
+ * Runs on the JS thread of the process that calls start() — which must be its own process (CLI, helper, a test's
+ * child), never Electron main or the browser host — driving its poll loop from timer turns so timers still run.
+ * Every path ends in detaching every tracee; nothing is killed, and tracer death leaves the tree running.
+ */
+import { constants } from 'node:os';
+import { captureFileNameHint, type CaptureDoneReason, type CaptureEvent, type CaptureRule, type CaptureTrigger } from '../../../src-shared/model/capture';
+import type { DumpRequest, DumpResult } from '../../../src-shared/model/dump';
+import { DumpError, type DumpWriteOptions } from '../../dump/dump-writer';
+import { EPERM, ESRCH, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT } from '../../dump/linux/ffi/libc-ptrace';
+import { writeHeldLinuxCore } from '../../dump/linux/linux-core-writer';
+import { AttachError, type AttachedProcess } from '../../dump/linux/ptrace-threads';
+import { checkIdentitySync, checkNotTracedSync, permissionError } from '../../dump/linux/target-checks';
+import type { CaptureEngine, CaptureWatch } from '../capture-engine';
+import { compileCaptureRule, ruleMatches, type CompiledRule } from '../capture-rule';
+import { descendantsOfSync, readProcInfoSync, type ProcInfo } from './process-info';
+import { PtraceTracer, readTgidSync, type TraceStop } from './ptrace-tracer';
+
+/** Writes the core of a process the tracer holds; a test seam replaces it (say, with one that never finishes). */
+export type HeldCoreWriter = (request: DumpRequest, held: AttachedProcess, options: DumpWriteOptions) => Promise<DumpResult>;
+
+export interface LinuxCaptureOptions {
+  writeHeldCore?: HeldCoreWriter;
+}
+
+export const LINUX_CAPTURE_MECHANISM = 'ptrace follow-fork on every thread (PTRACE_SEIZE, fork/vfork/clone/exec/exit events)';
+export const LINUX_CAPTURE_LIMITS = [
+  'A process already being debugged cannot be watched (one tracer per process).',
+  'Every signal the watched processes receive costs a round trip (~20 µs): signal-heavy runtimes (JVM, Go, .NET) slow down.',
+  "A held process's parent waits in waitpid until the hold ends (each hold has a deadline).",
+  'A leader thread that ends with pthread_exit while other threads run on is reported as the process exiting.',
+];
+
+// asm-generic/signal.h: the signals that end a process with a core (the crash trigger).
+const CRASH_SIGNALS = new Set([4, 6, 7, 8, 11, 31]); // SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGSYS
+const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+const BUSY_POLL_MS = 5;
+const IDLE_POLL_MS = 2;
+
+interface Proc extends ProcInfo {
+  pid: number;
+  isTarget: boolean;
+  seen: boolean;
+  exited: boolean;
+  /** performance.now() when we first saw it (birth stop or arming): lifetimes are measured from here. */
+  firstSeenPerfMs: number;
+  /** Its lifetime before we saw it, for processes that existed before the watch. */
+  priorLifetimeMs: number;
+}
+
+interface Hold {
+  proc: Proc;
+  stop: TraceStop;
+  trigger: CaptureTrigger;
+  /** The signal handed back when it goes on (crash), and whether its thread is detached (at exit) or resumed. */
+  reinjectSignal: number;
+  detachAfter: boolean;
+  exitStatus: number | null;
+  pauseStartMs: number;
+  timer: NodeJS.Timeout | null;
+  abort: AbortController;
+  expired: boolean;
+}
+
+export function createLinuxCaptureEngine(options: LinuxCaptureOptions = {}): CaptureEngine {
+  return { start: (rule, onEvent) => startLinuxWatch(rule, onEvent, options.writeHeldCore ?? writeHeldLinuxCore) };
+}
+
+function exitFields(status: number): { exitCode: number | null; signal: string | null } {
+  const sig = status & 0x7f;
+  if (sig === 0) return { exitCode: (status >> 8) & 0xff, signal: null };
+  return { exitCode: null, signal: SIGNAL_NAMES.get(sig) ?? `signal ${sig}` };
+}
+
+function seizeError(err: unknown, pid: number): DumpError {
+  if (err instanceof DumpError) return err;
+  if (err instanceof AttachError && err.errno === EPERM) return permissionError(pid);
+  if (err instanceof AttachError && err.errno === ESRCH) return new DumpError('process-gone', `Process ${pid} has exited; there is nothing to watch.`);
+  return new DumpError('io-error', `Procscope could not watch process ${pid}: ${(err as Error).message}.`);
+}
+
+function startLinuxWatch(rule: CaptureRule, onEvent: (event: CaptureEvent) => void, writeCore: HeldCoreWriter): Promise<CaptureWatch> {
+  if (process.platform !== 'linux') return Promise.reject(new DumpError('unsupported', 'The ptrace capture engine runs on Linux only.'));
+  try {
+    const compiled = compileCaptureRule(rule);
+    checkIdentitySync(rule.target.pid, rule.target.startTimeMs);
+    checkNotTracedSync(rule.target.pid);
+    if (readProcInfoSync(rule.target.pid).ppid === process.pid) {
+      // libuv's SIGCHLD handler calls waitpid on its own children, which returns their ptrace-stops too: it would
+      // take the target's stops (and report it exited while it is held). ptrace(2), "waitpid ... tracer".
+      throw new DumpError(
+        'bad-request',
+        `Process ${rule.target.pid} is a child of this process, which cannot also trace it. Start it from another process (a shell, or procscope watch --launch), then watch it.`,
+      );
+    }
+    return Promise.resolve(new LinuxWatch(compiled, onEvent, writeCore).arm());
+  } catch (err) {
+    return Promise.reject(err instanceof DumpError ? err : seizeError(err, rule?.target?.pid ?? 0));
+  }
+}
+
+class LinuxWatch implements CaptureWatch {
+  readonly finished: Promise<CaptureDoneReason>;
+  private resolveFinished!: (reason: CaptureDoneReason) => void;
+  private readonly tracer = new PtraceTracer();
+  private readonly procs = new Map<number, Proc>();
+  private readonly queue: Hold[] = [];
+  private current: Promise<void> | null = null;
+  private currentHold: Hold | null = null;
+  private finishing = false;
+  private ending: CaptureDoneReason | null = null;
+  private pollTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private watchTimer: NodeJS.Timeout | null = null;
+  private lastEventMs = 0;
+  private seenCount = 0;
+  private dumpCount = 0;
+  private readonly rule: CaptureRule;
+
+  constructor(
+    private readonly compiled: CompiledRule,
+    private readonly onEvent: (event: CaptureEvent) => void,
+    private readonly writeCore: HeldCoreWriter,
+  ) {
+    this.rule = compiled.rule;
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+  }
+
+  private emit(event: CaptureEvent): void {
+    try {
+      this.onEvent(event);
+    } catch {
+      // A listener that throws must not leave processes held.
+    }
+  }
+
+  arm(): CaptureWatch {
+    const target = this.rule.target.pid;
+    const refused: { pid: number; error: DumpError }[] = [];
+    try {
+      this.tracer.seizeProcessSync(target);
+      this.addProc(target, true, true);
+      if (this.rule.scope !== 'self') {
+        // Children the target made before we seized it are not traced: seize them too, again until none is new.
+        for (let round = 0; round < 20; round++) {
+          const fresh = descendantsOfSync(target).filter((p) => !this.procs.has(p) && !refused.some((r) => r.pid === p));
+          if (fresh.length === 0) break;
+          for (const pid of fresh) {
+            try {
+              this.tracer.seizeProcessSync(pid);
+              this.addProc(pid, false, true);
+            } catch (err) {
+              refused.push({ pid, error: seizeError(err, pid) });
+            }
+          }
+        }
+      }
+    } catch (err) {
+      this.tracer.detachAllSync();
+      throw seizeError(err, target);
+    }
+    this.emit({ event: 'armed', atMs: Date.now(), pid: target, mechanism: LINUX_CAPTURE_MECHANISM, limits: LINUX_CAPTURE_LIMITS });
+    for (const r of refused) this.emit({ event: 'error', atMs: Date.now(), pid: r.pid, trigger: null, error: { code: r.error.code, message: r.error.message } });
+    for (const p of this.procs.values()) this.evaluate(p);
+    if (this.rule.timeoutMs !== null) this.watchTimer = setTimeout(() => void this.finish('timeout'), this.rule.timeoutMs);
+    this.schedule(true);
+    return this;
+  }
+
+  stop(): Promise<void> {
+    return this.finish('stopped').then(() => undefined);
+  }
+
+  /** `existing`: it ran before the watch, so its lifetime so far comes from its start time. */
+  private addProc(pid: number, isTarget: boolean, existing: boolean): Proc {
+    const info = readProcInfoSync(pid);
+    const proc: Proc = {
+      ...info,
+      pid,
+      isTarget,
+      seen: false,
+      exited: false,
+      firstSeenPerfMs: performance.now(),
+      priorLifetimeMs: existing ? Math.max(0, Date.now() - info.startTimeMs) : 0,
+    };
+    this.procs.set(pid, proc);
+    return proc;
+  }
+
+  private matches(p: Proc): boolean {
+    return ruleMatches(this.compiled, p.isTarget, [p.name, p.exeName].filter(Boolean), p.cmdline);
+  }
+
+  /** Emit `seen` the first time a process matches (at arming, birth or exec). */
+  private evaluate(p: Proc): boolean {
+    const match = this.matches(p);
+    if (match && !p.seen) {
+      p.seen = true;
+      this.seenCount++;
+      this.emit({ event: 'seen', atMs: Date.now(), pid: p.pid, ppid: p.ppid, name: p.name, cmdline: p.cmdline, startTimeMs: p.startTimeMs });
+    }
+    return match;
+  }
+
+  private markExited(p: Proc, status: number | null, signal: number | null = null): void {
+    if (p.exited) return;
+    p.exited = true;
+    if (p.seen) {
+      const f = status !== null ? exitFields(status) : { exitCode: null, signal: signal !== null ? (SIGNAL_NAMES.get(signal) ?? `signal ${signal}`) : null };
+      const lifetimeMs = Math.round((p.priorLifetimeMs + performance.now() - p.firstSeenPerfMs) * 1000) / 1000;
+      this.emit({ event: 'exited', atMs: Date.now(), pid: p.pid, name: p.name, exitCode: f.exitCode, signal: f.signal, lifetimeMs });
+    }
+    this.procs.delete(p.pid);
+    if (p.isTarget) this.endAfterDumps('target-exited');
+  }
+
+  private schedule(busy: boolean): void {
+    if (this.finishing) return;
+    this.pollTimer = busy ? setImmediate(() => this.tick()) : setTimeout(() => this.tick(), IDLE_POLL_MS);
+  }
+
+  private tick(): void {
+    this.pollTimer = null;
+    if (this.finishing) return;
+    let count: number;
+    try {
+      const stops = this.tracer.pollSync();
+      count = stops.length;
+      for (const s of stops) if (!this.finishing) this.handleStop(s);
+    } catch (err) {
+      this.emit({ event: 'error', atMs: Date.now(), pid: null, trigger: null, error: { code: 'io-error', message: `The watch failed: ${(err as Error).message}.` } });
+      void this.finish('error');
+      return;
+    }
+    const now = performance.now();
+    if (count > 0) this.lastEventMs = now;
+    this.schedule(now - this.lastEventMs < BUSY_POLL_MS);
+  }
+
+  private canDump(): boolean {
+    return this.rule.maxDumps === null || this.dumpCount + this.queue.length + (this.currentHold ? 1 : 0) < this.rule.maxDumps;
+  }
+
+  private wants(p: Proc, trigger: CaptureTrigger): boolean {
+    return this.rule.triggers.includes(trigger) && this.ending === null && this.canDump() && this.matches(p);
+  }
+
+  private handleStop(s: TraceStop): void {
+    const t = this.tracer.tracees.get(s.tid);
+    const tgid = t?.tgid ?? s.tid;
+    const proc = this.procs.get(tgid);
+    switch (s.kind) {
+      case 'ended':
+        if (proc && s.tid === proc.pid) this.markExited(proc, s.exitCode !== null ? s.exitCode << 8 : null, s.signal);
+        return;
+      case 'group-stop':
+        this.tracer.resumeSync(s);
+        return;
+      case 'trap':
+        if (s.birth && s.tid === tgid && !proc) {
+          if (this.rule.scope === 'self') {
+            this.tracer.detachSync(s.tid); // the target's children are not watched
+            return;
+          }
+          this.evaluate(this.addProc(s.tid, false, false));
+        }
+        this.tracer.resumeSync(s);
+        return;
+      case 'signal':
+        if (proc && CRASH_SIGNALS.has(s.signal) && this.wants(proc, 'crash')) this.hold(proc, s, 'crash', s.signal, false, null);
+        else this.tracer.resumeSync(s, s.signal);
+        return;
+      case 'event':
+        this.handleEvent(s, tgid, proc);
+    }
+  }
+
+  private handleEvent(s: Extract<TraceStop, { kind: 'event' }>, tgid: number, proc: Proc | undefined): void {
+    if (s.event === PTRACE_EVENT_EXEC) {
+      if (proc) {
+        Object.assign(proc, readProcInfoSync(proc.pid), { startTimeMs: proc.startTimeMs });
+        this.evaluate(proc);
+        if (this.wants(proc, 'start')) return this.hold(proc, s, 'start', 0, false, null);
+      }
+      return this.tracer.resumeSync(s);
+    }
+    if (s.event === PTRACE_EVENT_EXIT) {
+      if (proc && s.tid === proc.pid) {
+        const nonZero = s.message !== 0;
+        if (this.wants(proc, 'exit') && (nonZero || !this.rule.exitNonZeroOnly)) return this.hold(proc, s, 'exit', 0, true, s.message);
+        this.tracer.detachSync(s.tid);
+        return this.markExited(proc, s.message);
+      }
+      return this.tracer.detachSync(s.tid); // a thread's exit, or a process we do not watch
+    }
+    // FORK, VFORK, CLONE: the new tid reports its birth stop next.
+    const child = s.message;
+    const childTgid = s.event === PTRACE_EVENT_CLONE ? (readTgidSync(child) ?? child) : child;
+    this.tracer.adopt(child, childTgid === tgid ? tgid : child);
+    this.tracer.resumeSync(s);
+  }
+
+  private hold(proc: Proc, stop: TraceStop, trigger: CaptureTrigger, reinjectSignal: number, detachAfter: boolean, exitStatus: number | null): void {
+    const pauseStartMs = performance.now();
+    this.tracer.holdSync(proc.pid, stop);
+    const h: Hold = { proc, stop, trigger, reinjectSignal, detachAfter, exitStatus, pauseStartMs, timer: null, abort: new AbortController(), expired: false };
+    h.timer = setTimeout(() => this.expire(h), this.rule.holdTimeoutMs);
+    this.queue.push(h);
+    this.pump();
+  }
+
+  /** The hold's deadline: a queued process goes on undumped, a dump in progress is cancelled. */
+  private expire(h: Hold): void {
+    h.expired = true;
+    h.abort.abort();
+    const i = this.queue.indexOf(h);
+    if (i >= 0) {
+      this.queue.splice(i, 1);
+      this.holdError(h, this.deadlineError(h));
+      this.release(h);
+      this.afterHold();
+    }
+  }
+
+  private deadlineError(h: Hold): DumpError {
+    return new DumpError(
+      'cancelled',
+      `Process ${h.proc.pid} (${h.proc.name}) was held ${this.rule.holdTimeoutMs} ms at ${h.trigger} without its dump finishing, so it was released undumped and runs on. Raise the hold deadline to allow longer dumps.`,
+    );
+  }
+
+  private holdError(h: Hold, err: DumpError): void {
+    this.emit({ event: 'error', atMs: Date.now(), pid: h.proc.pid, trigger: h.trigger, error: { code: err.code, message: err.message } });
+  }
+
+  private pump(): void {
+    if (this.current || this.finishing) return;
+    const h = this.queue.shift();
+    if (!h) {
+      if (this.ending) void this.finish(this.ending);
+      return;
+    }
+    this.currentHold = h;
+    this.current = this.dump(h).finally(() => {
+      this.current = null;
+      this.currentHold = null;
+      this.afterHold();
+    });
+  }
+
+  private afterHold(): void {
+    if (this.finishing) return;
+    if (this.rule.maxDumps !== null && this.dumpCount >= this.rule.maxDumps) this.endAfterDumps('max-dumps');
+    this.pump();
+  }
+
+  private async dump(h: Hold): Promise<void> {
+    const tids = [h.stop.tid, ...this.tracer.threadsOf(h.proc.pid).filter((tid) => tid !== h.stop.tid && this.tracer.heldStop(h.proc.pid, tid))];
+    const held: AttachedProcess = {
+      threads: tids.map((tid) => {
+        const s = this.tracer.heldStop(h.proc.pid, tid);
+        return { tid, pendingSignal: s?.kind === 'signal' ? s.signal : 0 };
+      }),
+      pauseStartMs: h.pauseStartMs,
+    };
+    const request: DumpRequest = { pid: h.proc.pid, startTimeMs: h.proc.startTimeMs, kind: this.rule.kind, outDir: this.rule.outDir };
+    try {
+      const r = await this.writeCore(request, held, { signal: h.abort.signal, nameHint: captureFileNameHint(h.proc.name, h.trigger) });
+      this.dumpCount++;
+      const e = { event: 'dump' as const, atMs: Date.now(), pid: h.proc.pid, name: h.proc.name, trigger: h.trigger };
+      this.emit({ ...e, path: r.path, fileBytes: r.fileBytes, sha256: r.sha256, targetPauseMs: Math.round((performance.now() - h.pauseStartMs) * 10) / 10 });
+    } catch (err) {
+      if (h.expired) this.holdError(h, this.deadlineError(h));
+      else if (!this.finishing) this.holdError(h, err instanceof DumpError ? err : new DumpError('io-error', `The dump failed: ${(err as Error).message}.`));
+    } finally {
+      if (h.timer) clearTimeout(h.timer);
+      if (!this.finishing) this.release(h);
+    }
+  }
+
+  /** The held process goes on: its other threads resume, the stopped one is resumed (crash: with its signal) or detached (exit). */
+  private release(h: Hold): void {
+    if (h.timer) clearTimeout(h.timer);
+    this.tracer.unholdSync(h.proc.pid, h.stop.tid);
+    if (h.detachAfter) {
+      this.tracer.detachSync(h.stop.tid);
+      this.markExited(h.proc, h.exitStatus);
+    } else {
+      this.tracer.resumeSync(h.stop, h.reinjectSignal);
+    }
+  }
+
+  /** The watch ends once the dumps already holding processes are written (the target exited, or N dumps). */
+  private endAfterDumps(reason: CaptureDoneReason): void {
+    this.ending ??= reason;
+    if (!this.current && this.queue.length === 0) void this.finish(this.ending);
+  }
+
+  private finishPromise: Promise<CaptureDoneReason> | null = null;
+
+  private finish(reason: CaptureDoneReason): Promise<CaptureDoneReason> {
+    this.finishPromise ??= this.finishNow(reason);
+    return this.finishPromise;
+  }
+
+  private async finishNow(reason: CaptureDoneReason): Promise<CaptureDoneReason> {
+    this.finishing = true;
+    if (this.pollTimer) {
+      clearTimeout(this.pollTimer as NodeJS.Timeout);
+      clearImmediate(this.pollTimer as NodeJS.Immediate);
+    }
+    if (this.watchTimer) clearTimeout(this.watchTimer);
+    const pending = [...this.queue, ...(this.currentHold ? [this.currentHold] : [])];
+    this.queue.length = 0;
+    for (const h of pending) h.abort.abort();
+    if (this.current) await this.current.catch(() => undefined);
+    try {
+      this.tracer.detachAllSync();
+    } catch {
+      // detachAllSync ignores ptrace's refusals; nothing else can be done for a tracee that is gone.
+    }
+    for (const h of pending) {
+      if (h.timer) clearTimeout(h.timer);
+      if (h.detachAfter) this.markExitedQuietly(h);
+    }
+    this.emit({ event: 'done', atMs: Date.now(), reason, seenCount: this.seenCount, dumpCount: this.dumpCount });
+    this.resolveFinished(reason);
+    return reason;
+  }
+
+  /** A process held at its exit when the watch ended: it was exiting, so report it as such. */
+  private markExitedQuietly(h: Hold): void {
+    const p = h.proc;
+    p.isTarget = false; // finishing already; do not start another ending
+    this.markExited(p, h.exitStatus);
+  }
+}

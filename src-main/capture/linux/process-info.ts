@@ -1,0 +1,73 @@
+/*
+ * What the Linux capture engine reads about a traced process from /proc (proc(5): comm, exe, cmdline, stat) and how
+ * it finds a process's existing descendants. Reads only; a process that vanished reads as empty fields or null.
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename } from 'node:path';
+import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+
+export interface ProcInfo {
+  name: string;
+  exeName: string;
+  cmdline: string;
+  ppid: number;
+  startTimeMs: number;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+/** Field 4 of /proc/PID/stat, counted after the last ')' since comm may hold spaces and parentheses. */
+function parsePpid(stat: string): number {
+  const close = stat.lastIndexOf(')');
+  const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+  return Number.isSafeInteger(ppid) ? ppid : 0;
+}
+
+export function readProcInfoSync(pid: number): ProcInfo {
+  let exeName: string;
+  try {
+    exeName = basename(readlinkSync(`/proc/${pid}/exe`)).replace(/ \(deleted\)$/, '');
+  } catch {
+    exeName = '';
+  }
+  return {
+    name: readText(`/proc/${pid}/comm`).trim() || exeName || `pid ${pid}`,
+    exeName,
+    cmdline: readText(`/proc/${pid}/cmdline`).replace(/\0+$/, '').split('\0').join(' '),
+    ppid: parsePpid(readText(`/proc/${pid}/stat`)),
+    startTimeMs: readProcessStartTimeMs(pid) ?? Date.now(),
+  };
+}
+
+/** Every live process's parent, from one pass over /proc. */
+export function readParentMapSync(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const ppid = parsePpid(readText(`/proc/${entry}/stat`));
+    if (ppid <= 0) continue;
+    const list = children.get(ppid) ?? [];
+    list.push(Number(entry));
+    children.set(ppid, list);
+  }
+  return children;
+}
+
+/** Descendants of `pid` (not `pid` itself), parents before children. */
+export function descendantsOfSync(pid: number): number[] {
+  const children = readParentMapSync();
+  const out: number[] = [];
+  const queue = [...(children.get(pid) ?? [])];
+  while (queue.length > 0) {
+    const p = queue.shift()!;
+    out.push(p);
+    queue.push(...(children.get(p) ?? []));
+  }
+  return out;
+}

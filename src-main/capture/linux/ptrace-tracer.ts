@@ -1,0 +1,270 @@
+/*
+ * The capture tracer's ptrace layer: seizes every thread of a process with follow-fork options, polls its tracees
+ * for stops, and resumes, holds or detaches them (ptrace(2), "PTRACE_SEIZE", "Stopped states"). Runs on the one JS
+ * thread that seized (ptrace is thread-affine): synchronous koffi only, never `.async`. It waits on each known tid
+ * rather than on -1, so it never reaps a child of this process that is not a tracee (libuv's, a test's); every new
+ * tracee's tid is learnt from its parent's FORK/VFORK/CLONE event before it can report anything. Never EXITKILL.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import {
+  ECHILD,
+  ESRCH,
+  PTRACE_CONT,
+  PTRACE_DETACH,
+  PTRACE_EVENT_EXEC,
+  PTRACE_EVENT_STOP,
+  PTRACE_GETEVENTMSG,
+  PTRACE_INTERRUPT,
+  PTRACE_LISTEN,
+  PTRACE_O_TRACECLONE,
+  PTRACE_O_TRACEEXEC,
+  PTRACE_O_TRACEEXIT,
+  PTRACE_O_TRACEFORK,
+  PTRACE_O_TRACEVFORK,
+  PTRACE_SEIZE,
+  WALL,
+  WNOHANG,
+  bufferAddress,
+  ptraceSync,
+  waitpidSync,
+} from '../../dump/linux/ffi/libc-ptrace';
+import { AttachError } from '../../dump/linux/ptrace-threads';
+
+export const TRACE_OPTIONS = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT;
+
+// asm-generic/signal.h: the stop signals (a group-stop under SEIZE reports one of them with PTRACE_EVENT_STOP).
+const SIGSTOP = 19;
+const SIGTSTP = 20;
+const SIGTTIN = 21;
+const SIGTTOU = 22;
+const STOP_SIGNALS = new Set([SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU]);
+const MAX_LIST_ROUNDS = 100;
+const HOLD_STOP_TIMEOUT_MS = 2000;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+/** Blocks this thread briefly while waiting for a stop that is due within microseconds. */
+function napSync(): void {
+  Atomics.wait(sleepCell, 0, 0, 0.2);
+}
+
+/** One waitpid report, decoded (wait(2) macros, linux/ptrace.h events). */
+export type TraceStop =
+  | { kind: 'event'; tid: number; event: number; message: number }
+  | { kind: 'signal'; tid: number; signal: number }
+  | { kind: 'group-stop'; tid: number; signal: number }
+  /** PTRACE_INTERRUPT's stop, or a new tracee's first stop (`birth`). */
+  | { kind: 'trap'; tid: number; birth: boolean }
+  /** The thread is gone; this was its last report. */
+  | { kind: 'ended'; tid: number; exitCode: number | null; signal: number | null };
+
+export interface Tracee {
+  tid: number;
+  tgid: number;
+  /** False until its first stop has been seen (a new child starts in PTRACE_EVENT_STOP). */
+  born: boolean;
+}
+
+const status = new Int32Array(1);
+const eventMessage = Buffer.alloc(8);
+
+function listTidsSync(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number).filter((t) => t > 0);
+  } catch {
+    return [];
+  }
+}
+
+export function readTgidSync(tid: number): number | null {
+  try {
+    const m = /^Tgid:\s*(\d+)$/m.exec(readFileSync(`/proc/${tid}/status`, 'latin1'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+export class PtraceTracer {
+  readonly tracees = new Map<number, Tracee>();
+  /** Stops saved while their process was held, handed out again once it is released. */
+  private replay: TraceStop[] = [];
+  /** tgid → its threads stopped for a hold, with the stop each one was in. */
+  private readonly held = new Map<number, Map<number, TraceStop>>();
+
+  /**
+   * Seize every thread of `pid`, re-listing /proc/PID/task until a round finds none new. Threads do not stop.
+   * Throws AttachError (EPERM: not allowed; ESRCH: gone) for the leader; a thread that vanished is skipped.
+   */
+  seizeProcessSync(pid: number): void {
+    for (let round = 0; round < MAX_LIST_ROUNDS; round++) {
+      const fresh = listTidsSync(pid).filter((t) => !this.tracees.has(t));
+      if (fresh.length === 0) break;
+      for (const tid of fresh) {
+        const r = ptraceSync(PTRACE_SEIZE, tid, 0n, BigInt(TRACE_OPTIONS));
+        if (r.value === -1) {
+          if (r.errno === ESRCH && tid !== pid) continue;
+          throw new AttachError(r.errno, tid);
+        }
+        this.tracees.set(tid, { tid, tgid: pid, born: true });
+      }
+    }
+    if (!this.tracees.has(pid)) throw new AttachError(ESRCH, pid);
+  }
+
+  /** Threads of one traced process. */
+  threadsOf(tgid: number): number[] {
+    return [...this.tracees.values()].filter((t) => t.tgid === tgid).map((t) => t.tid);
+  }
+
+  eventMessageSync(tid: number): number {
+    eventMessage.fill(0);
+    ptraceSync(PTRACE_GETEVENTMSG, tid, 0n, bufferAddress(eventMessage));
+    return Number(eventMessage.readBigUInt64LE(0));
+  }
+
+  /** Non-blocking: one report per tracee at most, replayed ones first. Tracees that ended are forgotten. */
+  pollSync(): TraceStop[] {
+    const out = this.replay.filter((s) => !this.held.has(this.tracees.get(s.tid)?.tgid ?? -1));
+    this.replay = this.replay.filter((s) => !out.includes(s));
+    for (const t of [...this.tracees.values()]) {
+      const stop = this.waitOneSync(t, WNOHANG);
+      if (!stop) continue;
+      const hold = this.held.get(t.tgid);
+      if (hold) {
+        // Its process is held: a thread that reports now (killed meanwhile, say) is dealt with after the release.
+        if (stop.kind !== 'ended') hold.set(t.tid, stop);
+        else this.replay.push(stop);
+        continue;
+      }
+      out.push(stop);
+    }
+    return out;
+  }
+
+  private waitOneSync(t: Tracee, flags: number): TraceStop | null {
+    const r = waitpidSync(t.tid, status, WALL | flags);
+    if (r.value === -1) {
+      if (r.errno === ECHILD || r.errno === ESRCH) {
+        this.tracees.delete(t.tid);
+        return { kind: 'ended', tid: t.tid, exitCode: null, signal: null };
+      }
+      return null;
+    }
+    if (r.value !== t.tid) return null;
+    return this.decode(t, status[0]!);
+  }
+
+  private decode(t: Tracee, s: number): TraceStop {
+    const tid = t.tid;
+    if ((s & 0xff) !== 0x7f) {
+      this.tracees.delete(tid);
+      const sig = s & 0x7f;
+      return sig === 0 ? { kind: 'ended', tid, exitCode: (s >> 8) & 0xff, signal: null } : { kind: 'ended', tid, exitCode: null, signal: sig };
+    }
+    const sig = (s >> 8) & 0xff;
+    const event = s >>> 16;
+    const birth = !t.born;
+    t.born = true;
+    if (event === PTRACE_EVENT_STOP) {
+      return STOP_SIGNALS.has(sig) ? { kind: 'group-stop', tid, signal: sig } : { kind: 'trap', tid, birth };
+    }
+    if (event !== 0) {
+      const message = this.eventMessageSync(tid);
+      if (event === PTRACE_EVENT_EXEC && message !== tid) this.tracees.delete(message); // its old tid is gone
+      return { kind: 'event', tid, event, message };
+    }
+    return { kind: 'signal', tid, signal: sig };
+  }
+
+  /** A tracee learnt from an event's message (new child or thread); it reports its birth stop next. */
+  adopt(tid: number, tgid: number): void {
+    if (!this.tracees.has(tid)) this.tracees.set(tid, { tid, tgid, born: false });
+  }
+
+  /** Resume from any stop; a group-stop is resumed with LISTEN so it stays a group-stop. ESRCH = gone, ignored. */
+  resumeSync(stop: TraceStop, signal = 0): void {
+    if (stop.kind === 'ended') return;
+    if (stop.kind === 'group-stop') ptraceSync(PTRACE_LISTEN, stop.tid, 0n, 0n);
+    else ptraceSync(PTRACE_CONT, stop.tid, 0n, BigInt(signal));
+  }
+
+  detachSync(tid: number, signal = 0): void {
+    ptraceSync(PTRACE_DETACH, tid, 0n, BigInt(signal));
+    this.tracees.delete(tid);
+  }
+
+  /**
+   * Hold a whole process: `stop` already has one thread in hand; interrupt the others and wait for each to stop
+   * (whatever stop comes first counts; it is kept and replayed or resumed at release). Returns the stopped tids.
+   */
+  holdSync(tgid: number, stop: TraceStop): number[] {
+    const hold = new Map<number, TraceStop>([[stop.tid, stop]]);
+    this.held.set(tgid, hold);
+    const deadline = Date.now() + HOLD_STOP_TIMEOUT_MS;
+    const others = this.threadsOf(tgid).filter((tid) => tid !== stop.tid);
+    for (const tid of others) ptraceSync(PTRACE_INTERRUPT, tid, 0n, 0n);
+    for (const tid of others) {
+      const t = this.tracees.get(tid);
+      while (t && this.tracees.has(tid)) {
+        const s = this.waitOneSync(t, WNOHANG);
+        if (s && s.kind !== 'ended') {
+          hold.set(tid, s);
+          break;
+        }
+        if (s || Date.now() > deadline) break;
+        napSync();
+      }
+    }
+    return [...hold.keys()];
+  }
+
+  /** The stop a held thread is in (to name its pending signal). */
+  heldStop(tgid: number, tid: number): TraceStop | undefined {
+    return this.held.get(tgid)?.get(tid);
+  }
+
+  /**
+   * End a hold: the threads other than `except` go on (an interrupt-stop is resumed, any other stop is replayed to
+   * the caller's next poll so its event is handled as usual). The caller resumes `except` itself.
+   */
+  unholdSync(tgid: number, except: number): void {
+    const hold = this.held.get(tgid);
+    this.held.delete(tgid);
+    if (!hold) return;
+    for (const [tid, s] of hold) {
+      if (tid === except) continue;
+      if (s.kind === 'trap' && !s.birth) this.resumeSync(s);
+      else this.replay.push(s);
+    }
+  }
+
+  /**
+   * Detach every tracee, whatever it is doing: held threads at once with their pending signal, running ones after
+   * an interrupt-stop, new children reported meanwhile too. Nothing is killed; a thread that will not stop within
+   * the deadline is detached blindly (ESRCH then: it has gone or is already free).
+   */
+  detachAllSync(timeoutMs = 2000): void {
+    const pending = [...this.replay];
+    this.replay = [];
+    for (const hold of this.held.values()) pending.push(...hold.values());
+    this.held.clear();
+    const stopped = new Map<number, TraceStop>();
+    for (const s of pending) if (s.kind !== 'ended' && this.tracees.has(s.tid)) stopped.set(s.tid, s);
+    for (const t of this.tracees.values()) if (!stopped.has(t.tid)) ptraceSync(PTRACE_INTERRUPT, t.tid, 0n, 0n);
+    const deadline = Date.now() + timeoutMs;
+    while (this.tracees.size > 0) {
+      for (const t of [...this.tracees.values()]) {
+        let s = stopped.get(t.tid) ?? null;
+        if (!s) s = this.waitOneSync(t, WNOHANG);
+        if (!s || s.kind === 'ended') continue;
+        if (s.kind === 'event' && s.event >= 1 && s.event <= 3) this.adopt(s.message, s.event === 3 ? (readTgidSync(s.message) ?? t.tgid) : s.message);
+        this.detachSync(t.tid, s.kind === 'signal' ? s.signal : 0);
+        stopped.delete(t.tid);
+      }
+      if (Date.now() > deadline) {
+        for (const t of [...this.tracees.values()]) this.detachSync(t.tid, 0);
+        break;
+      }
+      if (this.tracees.size > 0) napSync();
+    }
+  }
+}

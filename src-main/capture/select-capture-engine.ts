@@ -1,0 +1,13 @@
+/*
+ * The only switch on process.platform for capture: the hosts, the CLI's `procscope watch` and the helper get their
+ * CaptureEngine here. The engine must run in a process of its own (the CLI, the helper), never in Electron main.
+ */
+import { DumpError } from '../dump/dump-writer';
+import type { CaptureEngine } from './capture-engine';
+import { createLinuxCaptureEngine } from './linux/linux-capture-engine';
+
+export function selectCaptureEngine(platform: NodeJS.Platform = process.platform): CaptureEngine {
+  if (platform === 'linux') return createLinuxCaptureEngine();
+  const message = `Capture is not available on ${platform} yet: Procscope watches processes on Linux only for now.`;
+  return { start: () => Promise.reject(new DumpError('unsupported', message)) };
+}
