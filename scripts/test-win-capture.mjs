@@ -102,6 +102,8 @@ export async function runCaptureSuite(check, skip, probes) {
       assert(existsSync(file) && /node-at-crash_/.test(crash[0].path), `file ${crash[0].path}`);
       const l = lldbImages(file);
       assert(l.threads >= 1 && l.images.includes('node.exe'), `lldb: ${l.threads} threads, ${l.images.join(', ')}`);
+      // The exception stream: lldb stops the faulting thread on it.
+      assert(/stop reason = Exception 0xc0000005/i.test(l.text), `no exception stop reason in lldb: ${l.text.slice(0, 600)}`);
       assert(av.status === 0xc0000005, `exit status ${av.status}`);
       return `${crash[0].fileBytes} bytes, ${l.threads} threads`;
     });

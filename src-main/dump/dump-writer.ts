@@ -34,6 +34,11 @@ export interface DumpWriteOptions {
    * resolves `request.outDir` again, so nobody can swap the path between the check and the create.
    */
   folder?: OpenedFolder;
+  /**
+   * Windows: the exception a debugger holds the target at (the capture engine's crash trigger), so the dump gets an
+   * exception stream: the faulting thread and its 152-byte EXCEPTION_RECORD as the DEBUG_EVENT carried it.
+   */
+  exception?: { threadId: number; exceptionRecord: Uint8Array };
 }
 
 /** A folder opened once, by a walk from the root that followed no link, and checked on the handle it holds. */

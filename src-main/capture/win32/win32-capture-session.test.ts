@@ -92,6 +92,12 @@ describe('Win32CaptureSession', () => {
     h.session.handle(exception(200, 0xc0000005, true));
     await h.settle();
     expect(h.writes.map((w) => w.options?.nameHint)).toEqual(['hostname-at-start', 'hostname-at-crash']);
+    // The crash dump gets the exception: its thread and the EXCEPTION_RECORD (code first) from the DEBUG_EVENT.
+    expect(h.writes[0]!.options?.exception).toBeUndefined();
+    const exc = h.writes[1]!.options?.exception;
+    expect(exc?.threadId).toBe(201);
+    expect(exc?.exceptionRecord.length).toBe(152);
+    expect(Buffer.from(exc!.exceptionRecord).readUInt32LE(0)).toBe(0xc0000005);
     expect(continues(h, 200)[2]).toMatchObject({ status: DBG_EXCEPTION_NOT_HANDLED });
     // The second chance of the same crash is not dumped again.
     h.session.handle(exception(200, 0xc0000005, false));

@@ -57,6 +57,8 @@ interface Tracked {
   exited: boolean;
 }
 
+type HeldException = { threadId: number; exceptionRecord: Uint8Array };
+
 export const MEMORY_GONE_AT_EXIT = "the process's memory was already gone at exit";
 
 export class Win32CaptureSession {
@@ -196,7 +198,8 @@ export class Win32CaptureSession {
         const crash = triggerFor(this.#rule, { kind: 'crash' });
         if (crash) triggers.push(crash);
       }
-      this.#hold(p, ev.tid, status, triggers);
+      // The crash dump carries the exception (EXCEPTION_RECORD @16..@168 of the DEBUG_EVENT) and its thread.
+      this.#hold(p, ev.tid, status, triggers, { threadId: ev.tid, exceptionRecord: Uint8Array.from(bytes.subarray(16, 168)) });
     } else if (ev.code === 'exit-process') {
       const trigger = p.matched === true ? triggerFor(this.#rule, { kind: 'exit', exitCode: ev.exitCode }) : null;
       const done = (): void => {
@@ -218,12 +221,12 @@ export class Win32CaptureSession {
     }
   }
 
-  #hold(p: Tracked, tid: number, status: number, triggers: CaptureTrigger[]): void {
-    this.#dumpThen(p, triggers, () => this.#continue(p.pid, tid, status));
+  #hold(p: Tracked, tid: number, status: number, triggers: CaptureTrigger[], exception?: HeldException): void {
+    this.#dumpThen(p, triggers, () => this.#continue(p.pid, tid, status), exception);
   }
 
   /** Writes the dumps (one at a time: dbghelp is single-threaded) while the event holds the process, then `release`. */
-  #dumpThen(p: Tracked, triggers: CaptureTrigger[], release: () => void): void {
+  #dumpThen(p: Tracked, triggers: CaptureTrigger[], release: () => void, exception?: HeldException): void {
     if (triggers.length === 0 || this.#budgetLeft() <= 0) {
       release();
       return;
@@ -231,7 +234,7 @@ export class Win32CaptureSession {
     const heldAt = this.#deps.now();
     this.#dumpQueue = this.#dumpQueue.then(async () => {
       try {
-        for (const trigger of triggers) await this.#dumpOne(p, trigger, heldAt);
+        for (const trigger of triggers) await this.#dumpOne(p, trigger, heldAt, trigger === 'crash' ? exception : undefined);
       } finally {
         release();
       }
@@ -239,7 +242,7 @@ export class Win32CaptureSession {
     });
   }
 
-  async #dumpOne(p: Tracked, trigger: CaptureTrigger, heldAt: number): Promise<void> {
+  async #dumpOne(p: Tracked, trigger: CaptureTrigger, heldAt: number, exception: HeldException | undefined): Promise<void> {
     const left = this.#rule.holdTimeoutMs - (this.#deps.now() - heldAt);
     if (this.#finishing || left <= 0 || this.#budgetLeft() <= 0) {
       if (left <= 0) this.#error(p.pid, trigger, { code: 'cancelled', message: `Process ${p.pid} (${p.name}) reached its hold deadline before its ${trigger} dump could start; it was released undumped.` });
@@ -250,7 +253,7 @@ export class Win32CaptureSession {
     try {
       const r = await this.#deps.writer.write(
         { pid: p.pid, startTimeMs: p.startTimeMs ?? 0, kind: this.#rule.kind, outDir: this.#rule.outDir },
-        { signal: abort.signal, nameHint: captureFileNameHint(p.name.replace(/\.exe$/i, ''), trigger) },
+        { signal: abort.signal, nameHint: captureFileNameHint(p.name.replace(/\.exe$/i, ''), trigger), ...(exception ? { exception } : {}) },
       );
       this.#dumpCount++;
       this.#emit({

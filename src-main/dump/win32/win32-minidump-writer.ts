@@ -14,6 +14,7 @@ import {
   currentProcess, getExitCodeProcess, getFileSize, getLastError, getProcessCreateTime100ns, openProcess,
   ProcessAccess, pssApi, queryFullProcessImageName, readCommittedBytes,
 } from '../../platform/win32/ffi/kernel32';
+import { buildExceptionParam } from '../../platform/win32/ffi/exception-param';
 import { readIs32Bit } from '../../platform/win32/ffi/process-query';
 import { fileTimeToUnixMs } from '../../platform/win32/ffi/win-time';
 import { WinError, type WinHandle } from '../../platform/win32/ffi/win-types';
@@ -106,10 +107,12 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
     const timer = setInterval(() => {
       onProgress?.({ bytesWritten: getFileSize(outFile), estimatedTotalBytes, elapsedMs: elapsed(), phase: 'writing' });
     }, PROGRESS_INTERVAL_MS);
+    // Read while the debug event still freezes the faulting thread; kept referenced until dbghelp has returned.
+    const exception = options.exception ? buildExceptionParam(options.exception.threadId, options.exception.exceptionRecord) : null;
     const dumpPromise = miniDumpWriteDumpAsync(snapshot ?? target, request.pid, file.handle, minidumpFlagsFor(request.kind), {
       shouldCancel: () => cancelled,
       isSnapshot: snapshot !== null,
-    });
+    }, exception?.param ?? null).finally(() => void exception?.keepAlive);
     let ok: boolean;
     try {
       ok = await Promise.race([

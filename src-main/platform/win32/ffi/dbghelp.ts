@@ -53,6 +53,8 @@ export function miniDumpWriteDumpAsync(
   file: WinHandle,
   type: number,
   callbacks: MiniDumpCallbacks,
+  /** A MINIDUMP_EXCEPTION_INFORMATION (ffi/exception-param.ts) for a crash dump's exception stream, or null. */
+  exceptionParam: Buffer | null = null,
 ): Promise<boolean> {
   callbackProto ??= koffi.proto('int __stdcall MINIDUMP_CALLBACK_ROUTINE(void *param, void *input, void *output)');
   // minidumpapiset.h is packed to 4; both members are 8 bytes, so the offsets are 0 and 8 either way.
@@ -96,7 +98,7 @@ export function miniDumpWriteDumpAsync(
   const registered = koffi.register(routine, koffi.pointer(callbackProto));
   const info = { CallbackRoutine: registered, CallbackParam: null };
   return new Promise<boolean>((resolve, reject) => {
-    writeFn!.async(process.raw, pid, file.raw, type >>> 0, null, null, info, (err: unknown, ok: boolean) => {
+    writeFn!.async(process.raw, pid, file.raw, type >>> 0, exceptionParam, null, info, (err: unknown, ok: boolean) => {
       koffi.unregister(registered);
       if (err) reject(err instanceof Error ? err : new Error(String(err)));
       else resolve(ok);
