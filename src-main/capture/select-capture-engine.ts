@@ -8,6 +8,10 @@ import { createLinuxCaptureEngine } from './linux/linux-capture-engine';
 
 export function selectCaptureEngine(platform: NodeJS.Platform = process.platform): CaptureEngine {
   if (platform === 'linux') return createLinuxCaptureEngine();
-  const message = `Capture is not available on ${platform} yet: Procscope watches processes on Linux only for now.`;
+  // Loaded on first use, so a Linux run never declares Windows DLL functions.
+  if (platform === 'win32') {
+    return { start: async (rule, onEvent) => (await import('./win32/win32-capture-engine')).createWin32CaptureEngine().start(rule, onEvent) };
+  }
+  const message = `Capture is not available on ${platform} yet: Procscope watches processes on Linux and Windows.`;
   return { start: () => Promise.reject(new DumpError('unsupported', message)) };
 }
