@@ -213,12 +213,11 @@ async function resolveTarget(parsed: WatchArgs, io: CliIo, deps: WatchDeps, stop
   }
 }
 
-async function createPlatformCaptureEngine(platform: NodeJS.Platform): Promise<CaptureEngine> {
-  throw new DumpError('unsupported', `No capture engine runs on ${platformName(platform)} yet, so nothing can be watched.`);
-}
-
 const defaultDeps: WatchDeps = {
-  createEngine: () => createPlatformCaptureEngine(process.platform),
+  // Loaded only when a watch runs, so the other commands never load ptrace or debugger declarations. The Linux
+  // engine runs on this process's own thread: this command must never start a child process (waitpid(-1) would
+  // take it from libuv, CAPTURE.md §6).
+  createEngine: async () => (await import('../../capture/select-capture-engine')).selectCaptureEngine(),
   createBackend: async () => (await import('../../platform/select-backend')).createPlatformBackend(),
   signals: process,
   onOutputError: (listener) => {

@@ -1,0 +1,180 @@
+// `procscope watch` end to end on Linux: the CLI is bundled (rolldown, ~0.5 s) and run as a real process with the
+// real capture engine against a real parent (/bin/sh) that starts its children only after the watch printed
+// `armed`: true (exit 0), false (exit 1) and sh -c 'exit 3'. With --exit-code-nonzero exactly the two failing
+// children are dumped, each core is an ELF file gdb opens with the child's pid; Ctrl+C releases the parent, which
+// is no longer traced and finishes; as `nobody`, root's process needs elevation. Needs root and gdb.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CaptureEvent } from '../../../src-shared/model/capture';
+import { bundleFixture, REPO_NODE_MODULES } from '../../dump/helper/__fixtures__/bundle-fixture';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const AS_NOBODY = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
+const PARENT_SCRIPT = "read go; /bin/true; /bin/false; /bin/sh -c 'exit 3'; read end";
+
+interface RunningCli {
+  child: ChildProcess;
+  events: CaptureEvent[];
+  stderr: () => string;
+  /** Resolves with the first event of that kind (rejects if the CLI ends first). */
+  next: (kind: CaptureEvent['event']) => Promise<CaptureEvent>;
+  exited: Promise<number | null>;
+}
+
+let cliPath = '';
+let outDir = '';
+const started: ChildProcess[] = [];
+
+function startCli(args: string[], wrapper: string[] = []): RunningCli {
+  const argv = [...wrapper, process.execPath, cliPath, 'watch', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, NODE_PATH: REPO_NODE_MODULES }, stdio: ['ignore', 'pipe', 'pipe'] });
+  started.push(child);
+  const events: CaptureEvent[] = [];
+  const waiters: { kind: string; resolve: (e: CaptureEvent) => void }[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const e = JSON.parse(line) as CaptureEvent;
+    events.push(e);
+    for (const w of waiters.filter((x) => x.kind === e.event)) w.resolve(e);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const next = (kind: CaptureEvent['event']): Promise<CaptureEvent> => {
+    const had = events.find((e) => e.event === kind);
+    if (had) return Promise.resolve(had);
+    return new Promise((resolve, reject) => {
+      waiters.push({ kind, resolve });
+      void exited.then(() => setTimeout(() => reject(new Error(`watch ended before '${kind}': ${stderr}`)), 50));
+    });
+  };
+  return { child, events, stderr: () => stderr, next, exited };
+}
+
+function startParent(script: string): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn('/bin/sh', ['-c', script], { stdio: ['pipe', 'ignore', 'ignore'] });
+  started.push(child);
+  return { child, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
+}
+
+const tracerOf = (pid: number): number => Number(/^TracerPid:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? -1);
+
+describe.runIf(process.platform === 'linux' && process.getuid?.() === 0)('procscope watch as a process (Linux, real engine)', () => {
+  beforeAll(async () => {
+    cliPath = await bundleFixture(join(root, 'src-main/cli/cli-entry.ts'));
+  });
+  afterEach(() => {
+    for (const c of started.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    if (outDir) rmSync(outDir, { recursive: true, force: true });
+    outDir = '';
+  });
+  afterAll(() => {
+    if (cliPath) rmSync(dirname(cliPath), { recursive: true, force: true });
+  });
+
+  it('--children --on exit --exit-code-nonzero: the exit-1 and exit-3 children are dumped, the exit-0 one is not', async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'procscope-watch-cli-'));
+    const parent = startParent(PARENT_SCRIPT);
+    const cli = startCli([String(parent.child.pid), '--children', '--on', 'exit', '--exit-code-nonzero', '--mini', '--out', outDir, '--timeout', '60', '--json']);
+    const armed = await cli.next('armed');
+    expect(armed).toMatchObject({ event: 'armed', pid: parent.child.pid });
+    expect(tracerOf(parent.child.pid!)).toBe(cli.child.pid);
+    parent.child.stdin!.write('go\n');
+    while (cli.events.filter((e) => e.event === 'exited').length < 3) {
+      if (cli.child.exitCode !== null) throw new Error(`watch ended early: ${cli.stderr()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    parent.child.stdin!.end('end\n');
+    expect(await parent.exited).toBe(0);
+    const done = await cli.next('done');
+    expect(await cli.exited).toBe(0);
+    expect(done).toMatchObject({ reason: 'target-exited', dumpCount: 2 });
+
+    const exited = cli.events.filter((e): e is Extract<CaptureEvent, { event: 'exited' }> => e.event === 'exited');
+    expect(exited.map((e) => [e.name, e.exitCode]).sort()).toEqual([['false', 1], ['sh', 3], ['true', 0]]);
+    const dumps = cli.events.filter((e): e is Extract<CaptureEvent, { event: 'dump' }> => e.event === 'dump');
+    const failing = exited.filter((e) => e.exitCode !== 0).map((e) => e.pid).sort();
+    expect(dumps.map((d) => d.pid).sort()).toEqual(failing);
+    expect(readdirSync(outDir).sort()).toEqual(dumps.map((d) => d.path.slice(outDir.length + 1)).sort());
+    for (const d of dumps) {
+      expect(d.trigger).toBe('exit');
+      expect(d.path).toMatch(/-at-exit_\d+_\d{8}_\d{6}_mini\.core$/);
+      const bytes = readFileSync(d.path);
+      expect(bytes.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+      expect(bytes.length).toBe(d.fileBytes);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(d.sha256);
+      const exe = d.name === 'false' ? '/bin/false' : '/bin/sh';
+      const gdb = spawnSync('gdb', ['-batch', '-nx', exe, d.path], { encoding: 'utf8', timeout: 60_000 });
+      expect(gdb.stdout + gdb.stderr).toMatch(new RegExp(`LWP ${d.pid}\\b`));
+    }
+    expect(cli.events.filter((e) => e.event === 'error')).toEqual([]);
+  });
+
+  it('Ctrl+C: done "stopped", exit 0, the parent is no longer traced and finishes normally', async () => {
+    const parent = startParent('read go; /bin/true; read end');
+    const cli = startCli([String(parent.child.pid), '--children', '-t', '--json']);
+    await cli.next('armed');
+    expect(tracerOf(parent.child.pid!)).toBe(cli.child.pid);
+    cli.child.kill('SIGINT');
+    expect(await cli.next('done')).toMatchObject({ reason: 'stopped', dumpCount: 0 });
+    expect(await cli.exited).toBe(0);
+    expect(cli.stderr()).toMatch(/releasing every held process/);
+    expect(tracerOf(parent.child.pid!)).toBe(0);
+    parent.child.stdin!.end('go\nend\n');
+    expect(await parent.exited).toBe(0);
+  });
+
+  it('a reader that goes away (`| head -1`): the watch stops and releases instead of dying on EPIPE', async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'procscope-watch-cli-'));
+    const parent = startParent(PARENT_SCRIPT);
+    const cli = startCli([String(parent.child.pid), '--children', '-t', '--exit-code-nonzero', '--out', outDir, '--json']);
+    await cli.next('armed');
+    cli.child.stdout!.destroy();
+    parent.child.stdin!.write('go\n');
+    expect(await cli.exited).toBe(0);
+    expect(cli.stderr()).toMatch(/releasing every held process/);
+    expect(cli.stderr()).not.toMatch(/Unhandled|EPIPE/);
+    expect(tracerOf(parent.child.pid!)).toBe(0);
+    parent.child.stdin!.end('end\n');
+    expect(await parent.exited).toBe(0);
+  });
+
+  it('-n 1 ends the watch after the first dump, --timeout ends an idle one; both release the parent, which finishes', async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'procscope-watch-cli-'));
+    const parent = startParent(PARENT_SCRIPT);
+    const cli = startCli([String(parent.child.pid), '--children', '-t', '--exit-code-nonzero', '-n', '1', '--out', outDir, '--json']);
+    await cli.next('armed');
+    parent.child.stdin!.write('go\n');
+    expect(await cli.next('done')).toMatchObject({ reason: 'max-dumps', dumpCount: 1 });
+    expect(await cli.exited).toBe(0);
+    expect(readdirSync(outDir)).toHaveLength(1);
+    expect(tracerOf(parent.child.pid!)).toBe(0);
+    parent.child.stdin!.end('end\n');
+    expect(await parent.exited).toBe(0);
+
+    const idle = startParent('read end');
+    const timed = startCli([String(idle.child.pid), '--children', '-t', '--timeout', '0.5', '--json']);
+    await timed.next('armed');
+    expect(await timed.next('done')).toMatchObject({ reason: 'timeout', dumpCount: 0 });
+    expect(await timed.exited).toBe(0);
+    expect(tracerOf(idle.child.pid!)).toBe(0);
+    idle.child.stdin!.end('end\n');
+    expect(await idle.exited).toBe(0);
+  });
+
+  it("as nobody: root's process needs elevation (exit 1), nothing is held", async () => {
+    const parent = startParent('read end');
+    const cli = startCli([String(parent.child.pid), '--children', '-t', '--out', '/tmp', '--json'], AS_NOBODY);
+    const error = await cli.next('error');
+    expect(error).toMatchObject({ event: 'error', pid: parent.child.pid, error: { code: 'needs-elevation' } });
+    expect(await cli.exited).toBe(1);
+    expect(cli.events.at(-1)).toMatchObject({ event: 'done', reason: 'error' });
+    expect(tracerOf(parent.child.pid!)).toBe(0);
+    parent.child.stdin!.end('end\n');
+    expect(await parent.exited).toBe(0);
+  });
+});
