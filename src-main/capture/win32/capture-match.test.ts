@@ -1,36 +1,35 @@
-// The Windows engine's pure decisions on any OS: name globs (case-insensitive, .exe optional), command-line
-// regexes, scope, which trigger fires, rule refusals, and the existing-descendant walk of a process snapshot.
+// The Windows engine's pure decisions on any OS: image names against the rule's glob (.exe optional) and regex,
+// scope, which trigger fires, and the existing-descendant walk of a process snapshot.
 import { describe, expect, it } from 'vitest';
 import type { CaptureRule } from '../../../src-shared/model/capture';
-import { DumpError } from '../../dump/dump-writer';
-import { compileMatch, descendantPids, globToRegExp, inScope, triggerFor, validateCaptureRule } from './capture-match';
+import { globToRegExp, ruleMatches, type CompiledRule } from '../capture-rule';
+import { descendantPids, inScope, triggerFor, windowsImageNames } from './capture-match';
 
-const isWinAbsolute = (p: string): boolean => /^[A-Za-z]:\\/.test(p);
 const rule = (over: Partial<CaptureRule> = {}): CaptureRule => ({
   target: { pid: 1234, startTimeMs: 1_700_000_000_000 }, scope: 'descendants', nameGlob: null, cmdlineRegex: null,
   triggers: ['start'], exitNonZeroOnly: false, kind: 'mini', outDir: 'C:\\dumps', holdTimeoutMs: 60_000, maxDumps: null,
   timeoutMs: null, ...over,
 });
 
-describe('name and command-line filters', () => {
-  it('matches a glob case-insensitively, with or without .exe, and treats regex characters literally', () => {
-    const m = compileMatch({ nameGlob: 'Calamari*', cmdlineRegex: null });
-    expect(m.matches('calamari.exe', '')).toBe(true);
-    expect(m.matches('Calamari.Deploy.exe', '')).toBe(true);
-    expect(m.matches('Tentacle.exe', '')).toBe(false);
-    expect(compileMatch({ nameGlob: 'hostname', cmdlineRegex: null }).matches('HOSTNAME.EXE', '')).toBe(true);
-    expect(compileMatch({ nameGlob: 'host?ame.exe', cmdlineRegex: null }).matches('hostname.exe', '')).toBe(true);
-    expect(globToRegExp('a.b').test('aXb')).toBe(false);
-    expect(globToRegExp('(x)+[y]').test('(x)+[y]')).toBe(true);
+describe('Windows image names against the rule (capture-rule.ts matches them as on Linux)', () => {
+  const compiled = (nameGlob: string | null, cmdlineRegex: string | null = null): CompiledRule => ({
+    rule: rule({ nameGlob, cmdlineRegex }), name: nameGlob === null ? null : globToRegExp(nameGlob), cmdline: cmdlineRegex === null ? null : new RegExp(cmdlineRegex),
+  });
+  const matches = (c: CompiledRule, name: string, cmdline = ''): boolean => ruleMatches(c, false, windowsImageNames(name), cmdline);
+  it('answers to the glob with and without .exe, case-insensitively', () => {
+    expect(windowsImageNames('hostname.exe')).toEqual(['hostname.exe', 'hostname']);
+    expect(windowsImageNames('Calamari.EXE')).toEqual(['Calamari.EXE', 'Calamari']);
+    expect(windowsImageNames('tool.com')).toEqual(['tool.com']);
+    expect(matches(compiled('hostname'), 'HOSTNAME.EXE')).toBe(true);
+    expect(matches(compiled('Calamari*'), 'calamari.exe')).toBe(true);
+    expect(matches(compiled('*.exe'), 'Calamari.exe')).toBe(true);
+    expect(matches(compiled('Calamari*'), 'Tentacle.exe')).toBe(false);
   });
   it('needs both filters to match when both are given', () => {
-    const m = compileMatch({ nameGlob: 'powershell.exe', cmdlineRegex: '-File\\s+deploy\\.ps1' });
-    expect(m.matches('powershell.exe', 'powershell.exe -NoProfile -File deploy.ps1')).toBe(true);
-    expect(m.matches('powershell.exe', 'powershell.exe -Command Get-Date')).toBe(false);
-    expect(m.matches('pwsh.exe', 'pwsh.exe -File deploy.ps1')).toBe(false);
-  });
-  it('matches everything without filters', () => {
-    expect(compileMatch({ nameGlob: null, cmdlineRegex: null }).matches('anything.exe', '')).toBe(true);
+    const c = compiled('powershell.exe', '-File\\s+deploy\\.ps1');
+    expect(matches(c, 'powershell.exe', 'powershell.exe -NoProfile -File deploy.ps1')).toBe(true);
+    expect(matches(c, 'powershell.exe', 'powershell.exe -Command Get-Date')).toBe(false);
+    expect(matches(c, 'pwsh.exe', 'pwsh.exe -File deploy.ps1')).toBe(false);
   });
 });
 
@@ -49,40 +48,6 @@ describe('scope and triggers', () => {
     expect(triggerFor(r, { kind: 'crash' })).toBe('crash');
     expect(triggerFor({ triggers: ['exit'], exitNonZeroOnly: false }, { kind: 'crash' })).toBeNull();
     expect(triggerFor({ triggers: ['crash'], exitNonZeroOnly: false }, { kind: 'create', bornUnderWatch: true })).toBeNull();
-  });
-});
-
-describe('validateCaptureRule', () => {
-  const refused = (over: Partial<CaptureRule>): string => {
-    try {
-      validateCaptureRule(rule(over), isWinAbsolute);
-    } catch (err) {
-      expect(err).toBeInstanceOf(DumpError);
-      expect((err as DumpError).code).toBe('bad-request');
-      return (err as DumpError).message;
-    }
-    throw new Error('accepted');
-  };
-  it('accepts a sound rule', () => {
-    expect(() => validateCaptureRule(rule(), isWinAbsolute)).not.toThrow();
-  });
-  it('refuses each bad field with a sentence', () => {
-    expect(refused({ target: { pid: 4, startTimeMs: 0 } })).toMatch(/not a process id/);
-    expect(refused({ target: { pid: 1.5, startTimeMs: 0 } })).toMatch(/not a process id/);
-    expect(refused({ scope: 'all' as CaptureRule['scope'] })).toMatch(/Unknown scope/);
-    expect(refused({ triggers: [] })).toMatch(/at least one trigger/);
-    expect(refused({ triggers: ['cpu' as 'start'] })).toMatch(/Unknown trigger/);
-    expect(refused({ kind: 'huge' as 'mini' })).toMatch(/Unknown dump kind/);
-    expect(refused({ outDir: 'dumps' })).toMatch(/absolute path/);
-    expect(refused({ nameGlob: '' })).toMatch(/glob/);
-    expect(refused({ cmdlineRegex: '(' })).toMatch(/not a valid regular expression/);
-    expect(refused({ holdTimeoutMs: 0 })).toMatch(/hold deadline/);
-    expect(refused({ holdTimeoutMs: Number.NaN })).toMatch(/hold deadline/);
-    expect(refused({ maxDumps: 0 })).toMatch(/dump limit/);
-    expect(refused({ timeoutMs: -1 })).toMatch(/timeout/);
-  });
-  it('refuses what is not a rule at all', () => {
-    expect(() => validateCaptureRule(null as unknown as CaptureRule, isWinAbsolute)).toThrow(DumpError);
   });
 });
 

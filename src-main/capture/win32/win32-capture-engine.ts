@@ -6,7 +6,7 @@
  * the main process, the CLI or the elevated helper; never kills a watched process.
  */
 import { createRequire } from 'node:module';
-import { join, win32 } from 'node:path';
+import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { CaptureEvent, CaptureRule } from '../../../src-shared/model/capture';
 import { DumpError, type DumpWriter } from '../../dump/dump-writer';
@@ -16,7 +16,8 @@ import { currentProcess } from '../../platform/win32/ffi/kernel32';
 import { querySystemProcessInformation } from '../../platform/win32/ffi/ntdll';
 import { parseSystemProcessInformation } from '../../platform/win32/ffi/system-process-parse';
 import type { CaptureEngine, CaptureWatch } from '../capture-engine';
-import { descendantPids, inScope, validateCaptureRule } from './capture-match';
+import { compileCaptureRule } from '../capture-rule';
+import { descendantPids, inScope } from './capture-match';
 import { CAPTURE_WORKER_SOURCE } from './capture-worker-source';
 import { encodeBreakawayLimit } from './debug-event';
 import { Win32CaptureSession, type WorkerMessage } from './win32-capture-session';
@@ -54,7 +55,7 @@ export function createWin32CaptureEngine(options: Win32CaptureOptions = {}): Cap
   let privilegeTried = false;
   return {
     async start(rule: CaptureRule, onEvent: (event: CaptureEvent) => void): Promise<CaptureWatch> {
-      validateCaptureRule(rule, win32.isAbsolute);
+      const compiled = compileCaptureRule(rule);
       if (!privilegeTried) {
         privilegeTried = true;
         enableDebugPrivilege(currentProcess());
@@ -79,7 +80,7 @@ export function createWin32CaptureEngine(options: Win32CaptureOptions = {}): Cap
         },
         transferList: [channel.port2],
       });
-      const session = new Win32CaptureSession(rule, onEvent, {
+      const session = new Win32CaptureSession(compiled, onEvent, {
         writer: options.writer ?? createWin32MinidumpWriter(),
         readFacts: readHeldProcessFacts,
         isMemoryReadable,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { CaptureEvent, CaptureRule } from '../../../src-shared/model/capture';
 import type { DumpRequest, DumpResult } from '../../../src-shared/model/dump';
 import { DumpError, type DumpWriteOptions, type DumpWriter } from '../../dump/dump-writer';
+import { globToRegExp } from '../capture-rule';
 import { DBG_CONTINUE, DBG_EXCEPTION_NOT_HANDLED, DEBUG_EVENT_BYTES, DebugEventCode } from './debug-event';
 import { MEMORY_GONE_AT_EXIT, Win32CaptureSession, type WorkerCommand } from './win32-capture-session';
 
@@ -50,7 +51,8 @@ function harness(r: CaptureRule, opts: { memoryReadable?: boolean; names?: Recor
       return { path: `C:\\dumps\\${options?.nameHint}_${request.pid}.dmp`, fileBytes: 4096, sha256: 'ab'.repeat(32) } as DumpResult;
     },
   };
-  const session: Win32CaptureSession = new Win32CaptureSession(r, (e) => events.push(e), {
+  const compiled = { rule: r, name: r.nameGlob === null ? null : globToRegExp(r.nameGlob), cmdline: r.cmdlineRegex === null ? null : new RegExp(r.cmdlineRegex) };
+  const session: Win32CaptureSession = new Win32CaptureSession(compiled, (e) => events.push(e), {
     writer,
     readFacts: (pid) => ({ name: opts.names?.[pid] ?? 'hostname.exe', cmdline: `${opts.names?.[pid] ?? 'hostname.exe'} /x`, ppid: TARGET, startTimeMs: 1000 + pid }),
     isMemoryReadable: () => opts.memoryReadable ?? false,

@@ -10,7 +10,8 @@ import type { CaptureDoneReason, CaptureEvent, CaptureRule, CaptureTrigger } fro
 import { captureFileNameHint } from '../../../src-shared/model/capture';
 import type { DumpErrorInfo } from '../../../src-shared/model/dump';
 import { DumpError, type DumpWriter } from '../../dump/dump-writer';
-import { compileMatch, inScope, triggerFor, type CompiledMatch } from './capture-match';
+import { ruleMatches, type CompiledRule } from '../capture-rule';
+import { inScope, triggerFor, windowsImageNames } from './capture-match';
 import { DBG_CONTINUE, decodeDebugEvent, EXCEPTION_BREAKPOINT, exceptionContinueStatus, isCrash, STATUS_WX86_BREAKPOINT } from './debug-event';
 import type { HeldProcessFacts } from './win32-process-facts';
 
@@ -65,7 +66,7 @@ export class Win32CaptureSession {
   readonly #rule: CaptureRule;
   readonly #emit: (e: CaptureEvent) => void;
   readonly #deps: SessionDeps;
-  readonly #match: CompiledMatch;
+  readonly #compiled: CompiledRule;
   readonly #procs = new Map<number, Tracked>();
   /** Debug events waiting for our answer, by pid: continued on finish if a dump still holds them. */
   readonly #pending = new Map<number, { tid: number; status: number }>();
@@ -81,11 +82,11 @@ export class Win32CaptureSession {
   /** Counters for tests and the probe: held at birth, missed by the port but found by reconcile. */
   readonly stats = { heldAtBirth: 0, attachFailed: 0, reconciledLate: 0 };
 
-  constructor(rule: CaptureRule, emit: (e: CaptureEvent) => void, deps: SessionDeps) {
-    this.#rule = rule;
+  constructor(compiled: CompiledRule, emit: (e: CaptureEvent) => void, deps: SessionDeps) {
+    this.#compiled = compiled;
+    this.#rule = compiled.rule;
     this.#emit = emit;
     this.#deps = deps;
-    this.#match = compileMatch(rule);
   }
 
   #error(pid: number | null, trigger: CaptureTrigger | null, error: DumpErrorInfo): void {
@@ -170,7 +171,7 @@ export class Win32CaptureSession {
         p.startTimeMs = facts.startTimeMs;
       }
       const isTarget = ev.pid === this.#rule.target.pid;
-      p.matched = inScope(this.#rule.scope, isTarget) && this.#match.matches(p.name, facts?.cmdline ?? '');
+      p.matched = ruleMatches(this.#compiled, isTarget, windowsImageNames(p.name), facts?.cmdline ?? '');
       if (!p.matched) {
         // Not ours: let it go entirely; it runs on as if we had never looked.
         this.#continue(ev.pid, ev.tid, DBG_CONTINUE, { thenDetach: true });
