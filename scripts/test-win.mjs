@@ -2,8 +2,8 @@
 // `npm run test:win`: the Windows suite under Wine. Fetches the Windows node.exe and koffi into .cache/win
 // (scripts/wine/wine-env.mjs), bundles the Windows-side probes (scripts/wine/probes) that drive our real win32
 // modules, runs them under wine64, then judges their output on Linux: snapshot vs Toolhelp, the dump files with
-// lldb-16 and with our MDMP reader, refusals, cancel, suspend/resume/kill, the runas elevator and the capture
-// engine (scripts/test-win-capture.mjs). Prints one line per test, writes test-results/win.json ({passed, failed,
+// lldb-16 and with our MDMP reader, refusals, cancel, suspend/resume/kill, the runas elevator, the capture
+// engine (scripts/test-win-capture.mjs) and `procscope watch` on it (scripts/test-win-watch.mjs). Prints one line per test, writes test-results/win.json ({passed, failed,
 // skipped}) and exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { buildProbes } from './wine/build-probes.mjs';
 import { loadMinidumpReader } from './wine/load-reader.mjs';
 import { runHelperSuite } from './test-win-helper.mjs';
 import { runCaptureSuite } from './test-win-capture.mjs';
+import { runWatchCliSuite } from './test-win-watch.mjs';
 import { cacheDir, ensureWinRuntime, root, runWine, stageBuiltCli, winPath } from './wine/wine-env.mjs';
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
@@ -278,6 +279,13 @@ try {
   await runCaptureSuite((ok, name, detail) => record(ok, name, detail), skip, probes);
 } catch (err) {
   record(false, 'the capture engine under Wine', err instanceof Error ? err.message : String(err));
+}
+
+// 4b. `procscope watch` on that engine: the CLI's dispatcher with --json, start dumps, Wine's exit refusal.
+try {
+  await runWatchCliSuite((ok, name, detail) => record(ok, name, detail), probes);
+} catch (err) {
+  record(false, 'procscope watch under Wine', err instanceof Error ? err.message : String(err));
 }
 
 // 5. The elevated dump helper: runas + named pipe + one-time secret, and its refusals.
