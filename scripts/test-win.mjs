@@ -3,8 +3,8 @@
 // (scripts/wine/wine-env.mjs), bundles the Windows-side probes (scripts/wine/probes) that drive our real win32
 // modules, runs them under wine64, then judges their output on Linux: snapshot vs Toolhelp, the dump files with
 // lldb-16 and with our MDMP reader, refusals, cancel, suspend/resume/kill, the runas elevator, the capture
-// engine (scripts/test-win-capture.mjs) and `procscope watch` on it (scripts/test-win-watch.mjs). Prints one line per test, writes test-results/win.json ({passed, failed,
-// skipped}) and exits non-zero on any failure.
+// engine (scripts/test-win-capture.mjs) and `procscope watch` on it (scripts/test-win-watch.mjs). Prints one line
+// per test, writes test-results/win.json ({passed, failed, skipped}) and exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
