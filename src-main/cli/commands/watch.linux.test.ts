@@ -5,7 +5,7 @@
 // is no longer traced and finishes; as `nobody`, root's process needs elevation. Needs root and gdb.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -164,6 +164,23 @@ describe.runIf(process.platform === 'linux' && process.getuid?.() === 0)('procsc
     expect(tracerOf(idle.child.pid!)).toBe(0);
     idle.child.stdin!.end('end\n');
     expect(await idle.exited).toBe(0);
+  });
+
+  it('--wait NAME polls until the process appears, then watches it (armed on its pid) until it ends', async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'procscope-watch-cli-'));
+    // A name nothing else on the machine has (comm keeps 15 characters).
+    const exe = join(outDir, 'pswaittgt');
+    copyFileSync('/bin/sleep', exe);
+    const cli = startCli(['--wait', 'pswait*', '--children', '-t', '--timeout', '60', '--json']);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(cli.events).toEqual([]);
+    const target = spawn(exe, ['30'], { stdio: 'ignore' });
+    started.push(target);
+    expect(await cli.next('armed')).toMatchObject({ pid: target.pid });
+    expect(cli.stderr()).toMatch(new RegExp(`waiting for a process named 'pswait\\*'.*\\n.*found pswaittgt, pid ${target.pid}`, 's'));
+    target.kill('SIGTERM');
+    expect(await cli.next('done')).toMatchObject({ reason: 'target-exited' });
+    expect(await cli.exited).toBe(0);
   });
 
   it("as nobody: root's process needs elevation (exit 1), nothing is held", async () => {
