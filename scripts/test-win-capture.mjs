@@ -119,6 +119,37 @@ export async function runCaptureSuite(check, skip, probes) {
       assert(!events.some((e) => e.pid === report.servicePid && (e.event === 'dump' || e.event === 'seen')), 'the service was treated as a match');
       assert(report.serviceExit === 0, `service exit ${report.serviceExit}`);
     });
+
+    const self = report.self;
+    judge("scope 'self' on a running node.exe: attached live, no start dump, a crash dump with the exception, the Wine exit error, exit 0xC0000005", () => {
+      assert(self && !self.startError, `the watch did not arm: ${self?.startError}`);
+      const ev = self.events;
+      assert(ev[0]?.event === 'armed' && ev.at(-1)?.event === 'done' && self.doneReason === 'target-exited', `events ${ev.map((e) => e.event).join(',')}, done ${self.doneReason}`);
+      const seen = ev.filter((e) => e.event === 'seen');
+      assert(seen.length === 1 && seen[0].pid === self.pid && /^node\.exe$/i.test(seen[0].name), `seen ${JSON.stringify(seen)}`);
+      const dumps = ev.filter((e) => e.event === 'dump');
+      assert(dumps.length === 1 && dumps[0].trigger === 'crash', `dumps ${dumps.map((d) => d.trigger).join(',') || 'none'}`);
+      const l = lldbImages(linuxPath(dumps[0].path));
+      assert(/stop reason = Exception 0xc0000005/i.test(l.text), `no exception in lldb: ${l.text.slice(0, 400)}`);
+      assert(ev.some((e) => e.event === 'error' && e.trigger === 'exit' && e.error.message.includes(MEMORY_GONE)), 'no Wine exit error');
+      assert(ev.some((e) => e.event === 'exited' && e.exitCode === 0xc0000005), 'no exited event with 0xC0000005');
+      assert(self.exitCode === 0xc0000005, `exit code ${self.exitCode}`);
+      return `${dumps[0].fileBytes} bytes`;
+    });
+    const rec = report.reconcile;
+    judge('with every NEW_PROCESS message dropped, the 1 s reconcile pass (BasicProcessIdList) still finds and holds both ping.exe children', () => {
+      assert(rec && !rec.startError, `the watch did not arm: ${rec?.startError}`);
+      const kids = rec.children ?? [];
+      assert(kids.length === 2, `the parent ran ${kids.length} children`);
+      for (const k of kids) {
+        assert(rec.late.includes(k.pid), `ping ${k.pid} was not attached by reconcile (late: ${rec.late.join(',')})`);
+        assert(rec.events.some((e) => e.event === 'seen' && e.pid === k.pid), `ping ${k.pid} not seen`);
+        assert(rec.events.some((e) => e.event === 'exited' && e.pid === k.pid && e.exitCode === 0), `ping ${k.pid} no exited event with 0`);
+        assert(k.status === 0, `ping ${k.pid} exited ${k.status}`);
+      }
+      assert(rec.doneReason === 'target-exited' && rec.exitCode === 0, `done ${rec.doneReason}, parent exit ${rec.exitCode}`);
+      return `late ${rec.late.join(', ')}`;
+    });
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

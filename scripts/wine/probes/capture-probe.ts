@@ -3,7 +3,9 @@
  * runs 20 hostname.exe children one after another (each lives tens of ms) and one node.exe child that raises an
  * access violation; watches the already-running service with our Win32 capture engine (descendants, start + crash +
  * exit, mini dumps) and prints one JSON report — every CaptureEvent, and the service's own record of its children —
- * for scripts/test-win-capture.mjs, which judges it on Linux (lldb-16 on the files). It asserts nothing itself.
+ * for scripts/test-win-capture.mjs, which judges it on Linux (lldb-16 on the files). Then a scope-'self' watch on a
+ * running node.exe that raises an access violation, and a watch whose NEW_PROCESS messages are dropped so that only
+ * the reconcile pass can find its two ping.exe children. It asserts nothing itself.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -64,7 +66,84 @@ async function main(): Promise<void> {
   report.serviceExit = await serviceExit;
   report.service = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : null;
   report.ms = Date.now() - t0;
+  report.self = await watchSelf(outDir, avScript);
+  report.reconcile = await watchByReconcileOnly(outDir);
   process.stdout.write(JSON.stringify(report));
+}
+
+async function waitForFile(file: string): Promise<void> {
+  for (let i = 0; i < 300 && !existsSync(file); i++) await sleep(50);
+}
+
+/** Scope 'self' on a process that already runs: attached live (no birth), crash dump, then the Wine exit error. */
+async function watchSelf(outDir: string, avScript: string): Promise<Record<string, unknown>> {
+  const ready = join(outDir, 'self-ready.txt');
+  const go = join(outDir, 'self-go.txt');
+  const script = `require('fs').writeFileSync(${JSON.stringify(ready)}, 'r');
+    const t = setInterval(() => { if (require('fs').existsSync(${JSON.stringify(go)})) { clearInterval(t); ${avScript}; } }, 20);`;
+  const child = spawn(process.execPath, ['--jitless', '-e', script], { stdio: 'ignore' });
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  await waitForFile(ready);
+  const pid = child.pid!;
+  const events: CaptureEvent[] = [];
+  const out: Record<string, unknown> = { pid, events };
+  try {
+    const watch = await createWin32CaptureEngine().start(
+      {
+        target: { pid, startTimeMs: createWin32Backend().readStartTimeMs(pid)! }, scope: 'self', nameGlob: 'node', cmdlineRegex: null,
+        triggers: ['start', 'crash', 'exit'], exitNonZeroOnly: true, kind: 'mini', outDir, holdTimeoutMs: 30_000, maxDumps: null, timeoutMs: 60_000,
+      },
+      (e) => events.push(e),
+    );
+    writeFileSync(go, 'go');
+    out.doneReason = await watch.finished;
+  } catch (err) {
+    out.startError = err instanceof DumpError ? `${err.code}: ${err.message}` : String(err);
+    child.kill();
+  }
+  out.exitCode = await exit;
+  return out;
+}
+
+/** NEW_PROCESS messages dropped on purpose: two ping.exe children (~2 s each, so a 1 s pass meets each) can only be found by the reconcile pass. */
+async function watchByReconcileOnly(outDir: string): Promise<Record<string, unknown>> {
+  const ready = join(outDir, 'rec-ready.txt');
+  const go = join(outDir, 'rec-go.txt');
+  const done = join(outDir, 'rec-children.json');
+  const script = `const fs = require('fs'); const { spawnSync } = require('child_process'); fs.writeFileSync(${JSON.stringify(ready)}, 'r');
+    const t = setInterval(() => { if (!fs.existsSync(${JSON.stringify(go)})) return; clearInterval(t);
+      const kids = [1, 2].map(() => { const r = spawnSync('ping.exe', ['-n', '3', '127.0.0.1'], { stdio: 'ignore' }); return { pid: r.pid, status: r.status }; });
+      fs.writeFileSync(${JSON.stringify(done)}, JSON.stringify(kids)); }, 20);`;
+  const parent = spawn(process.execPath, ['--jitless', '-e', script], { stdio: 'ignore' });
+  const exit = new Promise<number | null>((r) => parent.on('exit', (code) => r(code)));
+  await waitForFile(ready);
+  const pid = parent.pid!;
+  const events: CaptureEvent[] = [];
+  const late: number[] = [];
+  const out: Record<string, unknown> = { pid, events, late };
+  try {
+    const engine = createWin32CaptureEngine({
+      dropNewProcessMessagesForTest: true,
+      onWorkerMessage: (m) => {
+        if (m.t === 'new' && m.late && m.attached) late.push(m.pid);
+      },
+    });
+    const watch = await engine.start(
+      {
+        target: { pid, startTimeMs: createWin32Backend().readStartTimeMs(pid)! }, scope: 'descendants', nameGlob: 'ping*', cmdlineRegex: null,
+        triggers: ['crash'], exitNonZeroOnly: false, kind: 'mini', outDir, holdTimeoutMs: 30_000, maxDumps: null, timeoutMs: 60_000,
+      },
+      (e) => events.push(e),
+    );
+    writeFileSync(go, 'go');
+    out.doneReason = await watch.finished;
+  } catch (err) {
+    out.startError = err instanceof DumpError ? `${err.code}: ${err.message}` : String(err);
+    parent.kill();
+  }
+  out.exitCode = await exit;
+  out.children = existsSync(done) ? JSON.parse(readFileSync(done, 'utf8')) : null;
+  return out;
 }
 
 main().catch((err) => {

@@ -132,7 +132,7 @@ function pumpPort(ms) {
   const bytes = [0], key = [0], ov = [0];
   if (!GetQueuedCompletionStatus(port, bytes, key, ov, ms)) return false;
   const msg = bytes[0], pid = Number(ov[0]);
-  if (msg === NEW_PROCESS) track(pid, true, false);
+  if (msg === NEW_PROCESS) { if (!d.dropNewProcessMessages) track(pid, true, false); }
   else if (msg === EXIT_PROCESS || msg === 8) {
     const e = known.get(pid);
     post({ t: 'job-exit', pid });

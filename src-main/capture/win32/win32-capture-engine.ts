@@ -30,6 +30,13 @@ export interface Win32CaptureOptions {
   /** Port and debug waits when idle: the worst added latency between two looks at either. */
   idleWaitMs?: number;
   reconcileMs?: number;
+  /**
+   * For the Wine test of the reconcile pass only: the worker drops every NEW_PROCESS message, so each child can be
+   * found by the once-a-second BasicProcessIdList comparison alone. Never set in production.
+   */
+  dropNewProcessMessagesForTest?: boolean;
+  /** Sees every worker message before the session does (tests count late finds and attach tries with it). */
+  onWorkerMessage?: (message: WorkerMessage) => void;
 }
 
 /** Limits a person should know about, named in the armed event. */
@@ -76,6 +83,7 @@ export function createWin32CaptureEngine(options: Win32CaptureOptions = {}): Cap
           attachRetryMs: options.attachRetryMs ?? 250,
           idleWaitMs: options.idleWaitMs ?? 2,
           reconcileMs: options.reconcileMs ?? 1000,
+          dropNewProcessMessages: options.dropNewProcessMessagesForTest === true,
           commandPort: channel.port2,
         },
         transferList: [channel.port2],
@@ -92,6 +100,7 @@ export function createWin32CaptureEngine(options: Win32CaptureOptions = {}): Cap
       const armed = new Promise<void>((resolve, reject) => {
         let isArmed = false;
         worker.on('message', (m: WorkerMessage) => {
+          options.onWorkerMessage?.(m);
           if (isArmed) {
             session.handle(m);
             return;

@@ -192,6 +192,28 @@ describe('Win32CaptureSession', () => {
     expect(h.events.at(-1)).toMatchObject({ event: 'done', reason: 'target-exited' });
   });
 
+  it("waits for a held target's own exit event when the job's exit message overtakes it (scope self)", async () => {
+    const h = harness(rule({ scope: 'self', triggers: ['exit'] }), { names: { [TARGET]: 'node.exe' } });
+    h.session.handle(create(TARGET));
+    h.session.handle({ t: 'job-exit', pid: TARGET });
+    h.session.handle({ t: 'zero' });
+    await h.settle();
+    expect(h.events.map((e) => e.event)).toEqual(['seen']);
+    h.session.handle(exit(TARGET, 0xc0000005));
+    expect(await h.session.finished).toBe('target-exited');
+    expect(h.events.map((e) => e.event)).toEqual(['seen', 'error', 'exited', 'done']);
+    expect(h.events[2]).toMatchObject({ pid: TARGET, exitCode: 0xc0000005 });
+  });
+
+  it('a held target whose exit event never comes still ends the watch, with the exit code the job saw', async () => {
+    const h = harness(rule({ scope: 'self', triggers: ['exit'] }), { names: { [TARGET]: 'node.exe' } });
+    h.session.handle(create(TARGET));
+    h.session.handle({ t: 'job-exit', pid: TARGET });
+    expect(await h.session.finished).toBe('target-exited');
+    expect(h.events.map((e) => e.event)).toEqual(['seen', 'exited', 'done']);
+    expect(h.events[1]).toMatchObject({ exitCode: 7 });
+  });
+
   it('a worker failure ends the watch with an error, then done', async () => {
     const h = harness(rule());
     h.session.handle({ t: 'fatal', message: 'boom', assign: false });

@@ -60,6 +60,8 @@ interface Tracked {
 
 type HeldException = { threadId: number; exceptionRecord: Uint8Array };
 
+const TARGET_EXIT_GRACE_MS = 2000;
+
 export const MEMORY_GONE_AT_EXIT = "the process's memory was already gone at exit";
 
 export class Win32CaptureSession {
@@ -75,6 +77,7 @@ export class Win32CaptureSession {
   #dumpCount = 0;
   #finishing: Promise<void> | null = null;
   #targetExited = false;
+  #exitGrace: NodeJS.Timeout | null = null;
   #workerStopped!: () => void;
   readonly #stopped = new Promise<void>((resolve) => (this.#workerStopped = resolve));
   #resolveFinished!: (r: CaptureDoneReason) => void;
@@ -129,7 +132,7 @@ export class Win32CaptureSession {
         this.#onJobExit(m.pid);
         return;
       case 'zero':
-        this.#targetGone();
+        this.#targetLeftJob();
         return;
       case 'warn':
         this.#error(m.pid, null, { code: 'io-error', message: `${m.message}.` });
@@ -290,10 +293,27 @@ export class Win32CaptureSession {
     // An attached, matched process reports its exit through EXIT_PROCESS_DEBUG_EVENT (with the code) first.
     if (p && !p.exited && !(p.attached && p.matched === true)) this.#exited(p, this.#deps.readExitCode(pid));
     if (p && !p.attached) this.#procs.delete(pid);
-    if (pid === this.#rule.target.pid) this.#targetGone();
+    if (pid === this.#rule.target.pid) this.#targetLeftJob();
+  }
+
+  /**
+   * The job's EXIT_PROCESS (or ACTIVE_PROCESS_ZERO) can overtake the debugger's EXIT_PROCESS_DEBUG_EVENT (Wine posts
+   * it as the Unix process ends): a held target is given a moment for its exit event, which carries the exit dump.
+   */
+  #targetLeftJob(): void {
+    const t = this.#procs.get(this.#rule.target.pid);
+    if (!t || !t.attached || t.matched !== true || t.exited) {
+      this.#targetGone();
+      return;
+    }
+    this.#exitGrace ??= setTimeout(() => {
+      this.#exited(t, this.#deps.readExitCode(t.pid));
+      this.#targetGone();
+    }, TARGET_EXIT_GRACE_MS);
   }
 
   #targetGone(): void {
+    if (this.#exitGrace) clearTimeout(this.#exitGrace);
     if (this.#targetExited) return;
     this.#targetExited = true;
     // Let queued dumps of the last children finish, then end.
@@ -303,6 +323,7 @@ export class Win32CaptureSession {
   /** Continues every pending event, has the worker detach everything, and emits `done` once. */
   finish(reason: CaptureDoneReason): Promise<void> {
     this.#finishing ??= (async () => {
+      if (this.#exitGrace) clearTimeout(this.#exitGrace);
       for (const [pid, w] of [...this.#pending]) this.#continue(pid, w.tid, w.status, { thenDetach: true });
       this.#deps.send({ c: 'stop' });
       await this.#stopped;
