@@ -114,6 +114,32 @@ describe.runIf(process.platform === 'linux' && process.getuid?.() === 0)('procsc
     expect(cli.events.filter((e) => e.event === 'error')).toEqual([]);
   });
 
+  it('-e (ProcDump spelling of --on crash), readable lines: a SIGSEGV child gives one crash dump line, then the secrets warning', async () => {
+    outDir = mkdtempSync(join(tmpdir(), 'procscope-watch-cli-'));
+    const parent = startParent("read go; /bin/sh -c 'kill -SEGV $$'; /bin/false; read end");
+    const argv = [process.execPath, cliPath, 'watch', String(parent.child.pid), '--children', '-e', '--out', outDir];
+    const cli = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, NODE_PATH: REPO_NODE_MODULES }, stdio: ['ignore', 'pipe', 'pipe'] });
+    started.push(cli);
+    let stdout = '';
+    let stderr = '';
+    cli.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    cli.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => cli.on('exit', (code) => resolve(code)));
+    while (!stdout.startsWith('armed')) await new Promise((r) => setTimeout(r, 20));
+    parent.child.stdin!.write('go\n');
+    while (!/^exited .* false, exit code 1/m.test(stdout)) await new Promise((r) => setTimeout(r, 20));
+    parent.child.stdin!.end('end\n');
+    expect(await exited).toBe(0);
+    const lines = stdout.trim().split('\n').filter((l) => !l.startsWith('        limit:'));
+    expect(lines.filter((l) => l.startsWith('dump'))).toEqual([
+      expect.stringMatching(new RegExp(`^dump {4}pid \\d+ sh at crash → ${outDir}/sh-at-crash_\\d+_\\d{8}_\\d{6}_mini\\.core \\(\\d+\\.\\d (KiB|MiB)\\)$`)),
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/^exited {2}pid \d+ sh, killed by SIGSEGV, after \d+ ms$/));
+    expect(lines.at(-1)).toMatch(/^done {4}target-exited: \d+ process(es)? seen, 1 dump$/);
+    expect(readdirSync(outDir)).toHaveLength(1);
+    expect(stderr).toMatch(/passwords, tokens, keys/);
+  });
+
   it('Ctrl+C: done "stopped", exit 0, the parent is no longer traced and finishes normally', async () => {
     const parent = startParent('read go; /bin/true; read end');
     const cli = startCli([String(parent.child.pid), '--children', '-t', '--json']);
