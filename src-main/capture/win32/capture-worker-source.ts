@@ -13,7 +13,7 @@
  * GetQueuedCompletionStatus (ioapiset.h, XP+), OpenProcess, CloseHandle, GetLastError; ntdll (undocumented NT API,
  * as in ReactOS ndk/dbgkfuncs.h and phnt ntdbg.h, present since Windows XP and in Wine 8) — NtCreateDebugObject,
  * NtDebugActiveProcess, NtRemoveProcessDebug, NtWaitForDebugEvent, NtDebugContinue, DbgUiConvertStateChangeStructure,
- * NtSuspendProcess, NtResumeProcess.
+ * NtSuspendProcess, NtResumeProcess; winmm — timeBeginPeriod, timeEndPeriod.
  */
 
 export const CAPTURE_WORKER_SOURCE = String.raw`
@@ -40,6 +40,12 @@ const NtDebugContinue = f(nt, 'int32_t NtDebugContinue(void *dbg, void *cid, int
 const DbgUiConvertStateChangeStructure = f(nt, 'int32_t DbgUiConvertStateChangeStructure(void *state, _Out_ void *event)');
 const NtSuspendProcess = f(nt, 'int32_t NtSuspendProcess(void *proc)');
 const NtResumeProcess = f(nt, 'int32_t NtResumeProcess(void *proc)');
+// timeBeginPeriod / timeEndPeriod (timeapi.h, winmm.dll, Windows 2000+): Windows rounds the loop's 2 ms waits up to
+// its 15.6 ms tick otherwise, which is time a new child would run unheld.
+const winmm = koffi.load('winmm.dll');
+const timeBeginPeriod = f(winmm, 'uint32_t timeBeginPeriod(uint32_t ms)');
+const timeEndPeriod = f(winmm, 'uint32_t timeEndPeriod(uint32_t ms)');
+let periodSet = false;
 
 const d = workerData;
 const commands = d.commandPort;
@@ -180,6 +186,7 @@ function reconcile() {
 }
 
 function setUp() {
+  periodSet = timeBeginPeriod(1) === 0;
   const out = [null];
   const attrs = Buffer.alloc(48);
   attrs.writeUInt32LE(48, 0);
@@ -239,6 +246,8 @@ function tearDown() {
   if (port) CloseHandle(port);
   if (job) CloseHandle(job);
   dbg = port = job = null;
+  if (periodSet) timeEndPeriod(1);
+  periodSet = false;
 }
 
 try {

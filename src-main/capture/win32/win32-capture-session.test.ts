@@ -40,7 +40,7 @@ interface Harness {
   settle(): Promise<void>;
 }
 
-function harness(r: CaptureRule, opts: { memoryReadable?: boolean; names?: Record<number, string>; writer?: DumpWriter } = {}): Harness {
+function harness(r: CaptureRule, opts: { memoryReadable?: boolean; loaderStarted?: boolean; names?: Record<number, string>; writer?: DumpWriter } = {}): Harness {
   const events: CaptureEvent[] = [];
   const commands: WorkerCommand[] = [];
   const writes: Harness['writes'] = [];
@@ -54,7 +54,10 @@ function harness(r: CaptureRule, opts: { memoryReadable?: boolean; names?: Recor
   const compiled = { rule: r, name: r.nameGlob === null ? null : globToRegExp(r.nameGlob), cmdline: r.cmdlineRegex === null ? null : new RegExp(r.cmdlineRegex) };
   const session: Win32CaptureSession = new Win32CaptureSession(compiled, (e) => events.push(e), {
     writer,
-    readFacts: (pid) => ({ name: opts.names?.[pid] ?? 'hostname.exe', cmdline: `${opts.names?.[pid] ?? 'hostname.exe'} /x`, ppid: TARGET, startTimeMs: 1000 + pid }),
+    readFacts: (pid) => ({
+      name: opts.names?.[pid] ?? 'hostname.exe', cmdline: `${opts.names?.[pid] ?? 'hostname.exe'} /x`, ppid: TARGET, startTimeMs: 1000 + pid,
+      loaderStarted: opts.loaderStarted ?? false,
+    }),
     isMemoryReadable: () => opts.memoryReadable ?? false,
     readExitCode: () => 7,
     send: (c) => {
@@ -115,6 +118,18 @@ describe('Win32CaptureSession', () => {
     expect(h.events.find((e) => e.event === 'exited')).toMatchObject({ pid: 200, exitCode: 0xc0000005, signal: null });
     expect(continues(h, 200).at(-1)).toEqual({ c: 'continue', pid: 200, tid: 201, status: DBG_CONTINUE, exited: true });
     expect(h.events.filter((e) => e.event === 'dump').map((e) => e.event === 'dump' && e.trigger)).toEqual(['start', 'crash']);
+  });
+
+  it('dumps at CREATE_PROCESS a child held only after its loader began (no loader breakpoint will come)', async () => {
+    const h = harness(rule({ triggers: ['start'] }), { loaderStarted: true });
+    h.session.handle({ t: 'new', pid: 250, atBirth: true, late: false, attached: true, error: null });
+    h.session.handle(create(250));
+    await h.settle();
+    expect(h.writes.map((w) => [w.request.pid, w.options?.nameHint])).toEqual([[250, 'hostname-at-start']]);
+    expect(continues(h, 250)).toEqual([{ c: 'continue', pid: 250, tid: 251, status: DBG_CONTINUE }]);
+    h.session.handle(exception(250, 0x80000003, true));
+    await h.settle();
+    expect(h.writes).toHaveLength(1);
   });
 
   it('writes the exit dump where the memory is still there (real Windows), and only for a non-zero code when asked', async () => {

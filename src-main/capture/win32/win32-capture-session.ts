@@ -185,10 +185,13 @@ export class Win32CaptureSession {
         event: 'seen', atMs: this.#deps.now(), pid: ev.pid, ppid: facts?.ppid ?? 0, name: p.name, cmdline: facts?.cmdline ?? '',
         startTimeMs: p.startTimeMs ?? p.seenAtMs,
       });
-      // Held at birth, the process has only its image and ntdll mapped here (Wine lists no module at all): its
-      // start dump is written at the loader's breakpoint, once its static DLLs are loaded and before its own code runs.
-      p.startPending = triggerFor(this.#rule, { kind: 'create', bornUnderWatch: p.bornUnderWatch }) !== null;
-      this.#hold(p, ev.tid, status, []);
+      // Held before its loader ran, the process has only its image and ntdll mapped here (Wine lists no module at
+      // all): its start dump waits for the loader's breakpoint, once its static DLLs are loaded and before its own
+      // code runs. Held later (the job message lost the race), no breakpoint will come: dump it here.
+      const start = triggerFor(this.#rule, { kind: 'create', bornUnderWatch: p.bornUnderWatch });
+      const atBreakpoint = start !== null && facts !== null && !facts.loaderStarted;
+      p.startPending = atBreakpoint;
+      this.#hold(p, ev.tid, status, start && !atBreakpoint ? [start] : []);
     } else if (ev.code === 'exception') {
       const isBreakpoint = ev.exceptionCode === EXCEPTION_BREAKPOINT || ev.exceptionCode === STATUS_WX86_BREAKPOINT;
       if (isBreakpoint && ev.firstChance) p.loaderBreakpointPending = false;

@@ -18,6 +18,11 @@ export interface HeldProcessFacts {
   ppid: number;
   /** As the dump writer reads it (GetProcessTimes), so its identity check agrees; null when unreadable. */
   startTimeMs: number | null;
+  /**
+   * Whether the loader has begun (PEB.Ldr @0x18 set). A process held before it had (Wine: always; Windows: when the
+   * job message won the race) breaks in at the loader's breakpoint once its DLLs are loaded; one held later never does.
+   */
+  loaderStarted: boolean;
 }
 
 function withProcess<T>(pid: number, access: number, use: (h: WinHandle) => T, fallback: T): T {
@@ -45,10 +50,14 @@ export function readHeldProcessFacts(pid: number): HeldProcessFacts | null {
     const name = image ? win32.basename(image) : imageNameFromCommandLine(cmdline) || `pid${pid}`;
     const pbi = Buffer.alloc(48);
     // PROCESS_BASIC_INFORMATION: InheritedFromUniqueProcessId @40.
-    const ppid = queryInformationProcess(h, 0, pbi).status === 0 ? Number(pbi.readBigUInt64LE(40)) : 0;
+    const pbiOk = queryInformationProcess(h, 0, pbi).status === 0;
+    const ppid = pbiOk ? Number(pbi.readBigUInt64LE(40)) : 0;
+    const peb = pbiOk ? pbi.readBigUInt64LE(8) : 0n;
+    const ldr = peb === 0n ? null : readProcessMemory(h, peb + 0x18n, 8);
+    const loaderStarted = ldr !== null && ldr.readBigUInt64LE(0) !== 0n;
     const created = getProcessCreateTime100ns(h);
     const startTimeMs = created === null ? null : created === 0n ? 0 : fileTimeToUnixMs(created);
-    return { name, cmdline, ppid, startTimeMs };
+    return { name, cmdline, ppid, startTimeMs, loaderStarted };
   }, null);
 }
 
