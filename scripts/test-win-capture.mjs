@@ -150,6 +150,15 @@ export async function runCaptureSuite(check, skip, probes) {
       assert(rec.doneReason === 'target-exited' && rec.exitCode === 0, `done ${rec.doneReason}, parent exit ${rec.exitCode}`);
       return `late ${rec.late.join(', ')}`;
     });
+    judge('start() refuses a gone pid, a reused pid, its own process, a bad rule and a missing folder, each in a sentence and before any event', () => {
+      const want = { gone: 'process-gone', recycled: 'pid-recycled', ownProcess: 'bad-request', badRule: 'bad-request', missingFolder: 'bad-request' };
+      for (const [k, code] of Object.entries(want)) {
+        const r = report.refusals?.[k];
+        assert(r && r.code === code && r.events === 0, `${k}: ${JSON.stringify(r)}, want ${code}`);
+        assert(/[a-z].*\.$/.test(r.message) && !/\n\s+at /.test(r.message), `${k}: message ${JSON.stringify(r.message)}`);
+      }
+      return report.refusals.gone.message;
+    });
   } finally {
     rmSync(outDir, { recursive: true, force: true });
   }

@@ -68,7 +68,45 @@ async function main(): Promise<void> {
   report.ms = Date.now() - t0;
   report.self = await watchSelf(outDir, avScript);
   report.reconcile = await watchByReconcileOnly(outDir);
+  report.refusals = await refusals(outDir);
   process.stdout.write(JSON.stringify(report));
+}
+
+/** What start() refuses before anything is held: each must reject with its code, and emit no event. */
+async function refusals(outDir: string): Promise<Record<string, unknown>> {
+  const engine = createWin32CaptureEngine();
+  const base = {
+    scope: 'descendants', nameGlob: null, cmdlineRegex: null, triggers: ['start'], exitNonZeroOnly: false, kind: 'mini', outDir,
+    holdTimeoutMs: 30_000, maxDumps: null, timeoutMs: 10_000,
+  } as const;
+  const gone = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+  const goneStart = createWin32Backend().readStartTimeMs(gone.pid!) ?? 0;
+  await new Promise((r) => gone.on('exit', r));
+  await sleep(200);
+  const selfStart = createWin32Backend().readStartTimeMs(process.pid)!;
+  const live = spawn(process.execPath, ['-e', 'setTimeout(() => 0, 20000)'], { stdio: 'ignore' });
+  await sleep(300);
+  const liveStart = createWin32Backend().readStartTimeMs(live.pid!) ?? 0;
+  const cases: Record<string, Parameters<typeof engine.start>[0]> = {
+    gone: { ...base, target: { pid: gone.pid!, startTimeMs: goneStart } },
+    recycled: { ...base, target: { pid: live.pid!, startTimeMs: liveStart + 1 } },
+    ownProcess: { ...base, target: { pid: process.pid, startTimeMs: selfStart } },
+    badRule: { ...base, target: { pid: process.pid, startTimeMs: selfStart }, holdTimeoutMs: 0 },
+    missingFolder: { ...base, target: { pid: process.pid, startTimeMs: selfStart }, outDir: join(outDir, 'no-such-folder') },
+  };
+  const out: Record<string, unknown> = {};
+  for (const [name, rule] of Object.entries(cases)) {
+    const events: CaptureEvent[] = [];
+    try {
+      const watch = await engine.start(rule, (e) => events.push(e));
+      await watch.stop();
+      out[name] = { code: 'armed', events: events.length };
+    } catch (err) {
+      out[name] = { code: err instanceof DumpError ? err.code : `unexpected: ${String(err)}`, message: (err as Error).message, events: events.length };
+    }
+  }
+  live.kill();
+  return out;
 }
 
 async function waitForFile(file: string): Promise<void> {

@@ -52,6 +52,8 @@ function resolveKoffiPath(): string {
 
 function checkTarget(rule: CaptureRule): void {
   const { pid, startTimeMs } = rule.target;
+  // Our own process cannot be its own debugger, and the job would take this process and its children with it.
+  if (pid === process.pid) throw new DumpError('bad-request', `Process ${pid} is Procscope itself: it cannot watch its own process.`);
   const r = readStartTimeMs(pid);
   if (r.error === 'gone') throw new DumpError('process-gone', `Process ${pid} has exited; there is nothing to watch.`);
   if (r.error === 'denied') throw new DumpError('needs-elevation', `Windows denied access to process ${pid}: watch it again as administrator.`);

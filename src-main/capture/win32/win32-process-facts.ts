@@ -5,7 +5,8 @@
  */
 import { win32 } from 'node:path';
 import {
-  getExitCodeProcess, getLastError, getProcessCreateTime100ns, openProcess, ProcessAccess, queryFullProcessImageName, readProcessMemory,
+  getExitCodeProcess, getLastError, getProcessCreateTime100ns, openProcess, ProcessAccess, queryFullProcessImageName,
+  readProcessMemory, WAIT_OBJECT_0, waitForSingleObject,
 } from '../../platform/win32/ffi/kernel32';
 import { queryInformationProcess } from '../../platform/win32/ffi/ntdll';
 import { readCommandLine } from '../../platform/win32/ffi/process-query';
@@ -71,11 +72,15 @@ export function readExitCode(pid: number): number | null {
   return withProcess(pid, ProcessAccess.QUERY_LIMITED_INFORMATION, (h) => getExitCodeProcess(h), null);
 }
 
-/** The start time of a live process as GetProcessTimes gives it, for the watch's identity check. */
+/**
+ * The start time of a live process as GetProcessTimes gives it, for the watch's identity check. A process that has
+ * exited but is still held open by someone (its parent) opens fine: its handle being signalled says it is gone.
+ */
 export function readStartTimeMs(pid: number): { startTimeMs: number | null; error: 'gone' | 'denied' | null } {
-  const h = openProcess(pid, ProcessAccess.QUERY_LIMITED_INFORMATION);
+  const h = openProcess(pid, ProcessAccess.QUERY_LIMITED_INFORMATION | ProcessAccess.SYNCHRONIZE);
   if (!h) return { startTimeMs: null, error: getLastError() === WinError.ACCESS_DENIED ? 'denied' : 'gone' };
   try {
+    if (waitForSingleObject(h, 0) === WAIT_OBJECT_0) return { startTimeMs: null, error: 'gone' };
     const created = getProcessCreateTime100ns(h);
     if (created === null) return { startTimeMs: null, error: 'denied' };
     return { startTimeMs: created === 0n ? 0 : fileTimeToUnixMs(created), error: null };
