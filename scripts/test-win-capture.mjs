@@ -74,6 +74,15 @@ export async function runCaptureSuite(check, skip, probes) {
       const ms = kids.map((k) => k.ms).sort((a, b) => a - b);
       return `lifetimes under the hold ${ms[0]}–${ms.at(-1)} ms`;
     });
+    judge('a grandchild (cmd /c hostname) is held and dumped at start too, with cmd.exe as its parent', () => {
+      const cmd = report.service?.cmd;
+      assert(cmd?.pid && cmd.status === 0, `cmd ${JSON.stringify(cmd)}`);
+      assert(byPid('seen', cmd.pid).length === 1, 'cmd.exe not seen');
+      const grand = events.filter((e) => e.event === 'seen' && e.ppid === cmd.pid && /^hostname\.exe$/i.test(e.name));
+      assert(grand.length === 1, `${grand.length} hostname.exe seen under cmd.exe ${cmd.pid}`);
+      assert(byPid('dump', grand[0].pid).some((e) => e.trigger === 'start') && byPid('exited', grand[0].pid)[0]?.exitCode === 0, 'grandchild not start-dumped or not exited 0');
+      return `grandchild ${grand[0].pid}`;
+    });
     const startDumps = kids.flatMap((k) => byPid('dump', k.pid).filter((e) => e.trigger === 'start'));
     judge('a start dump per hostname.exe child, named -at-start, size and SHA-256 as reported', () => {
       assert(startDumps.length === 20, `${startDumps.length} start dumps`);

@@ -1,7 +1,7 @@
 /*
  * Windows side of the capture tests (runs under Wine): starts a node.exe "service" that waits for a go file, then
- * runs 20 hostname.exe children one after another (each lives tens of ms) and one node.exe child that raises an
- * access violation; watches the already-running service with our Win32 capture engine (descendants, start + crash +
+ * runs 20 hostname.exe children one after another (each lives tens of ms), `cmd /c hostname` (a grandchild) and one
+ * node.exe child that raises an access violation; watches the already-running service with our Win32 capture engine (descendants, start + crash +
  * exit, mini dumps) and prints one JSON report — every CaptureEvent, and the service's own record of its children —
  * for scripts/test-win-capture.mjs, which judges it on Linux (lldb-16 on the files). Then a scope-'self' watch on a
  * running node.exe that raises an access violation, and a watch whose NEW_PROCESS messages are dropped so that only
@@ -37,8 +37,10 @@ async function main(): Promise<void> {
         const r = spawnSync('hostname.exe', [], { stdio: 'ignore' });
         children.push({ pid: r.pid, status: r.status, ms: Date.now() - t0, error: r.error ? String(r.error) : null });
       }
+      const cmd = spawnSync('cmd.exe', ['/c', 'hostname.exe'], { stdio: 'ignore' });
       const av = spawnSync(process.execPath, ['-e', ${JSON.stringify(avScript)}], { stdio: 'ignore' });
-      fs.writeFileSync(${JSON.stringify(reportFile)}, JSON.stringify({ children, av: { pid: av.pid, status: av.status, error: av.error ? String(av.error) : null } }));
+      fs.writeFileSync(${JSON.stringify(reportFile)}, JSON.stringify({ children, cmd: { pid: cmd.pid, status: cmd.status },
+        av: { pid: av.pid, status: av.status, error: av.error ? String(av.error) : null } }));
     }, 20);`;
   const service = spawn(process.execPath, ['--jitless', '-e', serviceScript], { stdio: 'ignore' });
   const serviceExit = new Promise<number | null>((r) => service.on('exit', (code) => r(code)));
