@@ -57,10 +57,12 @@ export async function runCaptureSuite(check, skip, probes) {
       if (!cond) throw new Error(message);
     };
 
-    judge('events come in order: armed first, done last (target-exited), one of each', () => {
+    judge('events come in order: armed first, done last (target-exited), one of each; no error but the Wine exit ones', () => {
       assert(events[0]?.event === 'armed', `first event ${events[0]?.event}`);
       assert(events.at(-1)?.event === 'done' && events.at(-1).reason === 'target-exited', `last ${JSON.stringify(events.at(-1))}`);
       assert(events.filter((e) => e.event === 'armed').length === 1 && events.filter((e) => e.event === 'done').length === 1, 'armed/done not exactly once');
+      const others = events.filter((e) => e.event === 'error' && !(e.trigger === 'exit' && e.error.message.includes(MEMORY_GONE)));
+      assert(others.length === 0, `unexpected errors: ${JSON.stringify(others).slice(0, 600)}`);
       return `${events.length} events, mechanism ${events[0].mechanism}`;
     });
     judge('20 of 20 hostname.exe children (each under ~50 ms) seen and exited, and each still ran to exit code 0', () => {

@@ -177,6 +177,7 @@ export class Win32CaptureSession {
       p.matched = ruleMatches(this.#compiled, isTarget, windowsImageNames(p.name), facts?.cmdline ?? '');
       if (!p.matched) {
         // Not ours: let it go entirely; it runs on as if we had never looked.
+        p.attached = false;
         this.#continue(ev.pid, ev.tid, DBG_CONTINUE, { thenDetach: true });
         return;
       }
