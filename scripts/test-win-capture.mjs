@@ -87,7 +87,9 @@ export async function runCaptureSuite(check, skip, probes) {
     });
     const startDumps = kids.flatMap((k) => byPid('dump', k.pid).filter((e) => e.trigger === 'start'));
     judge('a start dump per hostname.exe child, named -at-start, size and SHA-256 as reported', () => {
-      assert(startDumps.length === 20, `${startDumps.length} start dumps`);
+      const undumped = kids.filter((k) => !startDumps.some((d) => d.pid === k.pid));
+      assert(startDumps.length === 20, `${startDumps.length} start dumps; not dumped: ${JSON.stringify(undumped.map((k) => ({
+        ...k, hold: report.holds.find((h) => h.pid === k.pid), events: events.filter((e) => e.pid === k.pid).map((e) => e.event) })))}`);
       for (const d of startDumps) {
         const file = linuxPath(d.path);
         assert(existsSync(file) && statSync(file).size === d.fileBytes, `${file} missing or of another size`);
@@ -160,6 +162,16 @@ export async function runCaptureSuite(check, skip, probes) {
       }
       assert(rec.doneReason === 'target-exited' && rec.exitCode === 0, `done ${rec.doneReason}, parent exit ${rec.exitCode}`);
       return `late ${rec.late.join(', ')}`;
+    });
+    const dl = report.deadline;
+    judge('a 20 ms hold deadline cuts a crash dump (~150 ms under Wine) short: released with a sentence, the child still dies of its AV, no partial file', () => {
+      assert(dl && !dl.startError, `the watch did not arm: ${dl?.startError}`);
+      const cut = dl.events.find((e) => e.event === 'error' && e.trigger === 'crash');
+      assert(cut && cut.error.code === 'cancelled' && /hold deadline/.test(cut.error.message), `no deadline error: ${JSON.stringify(dl.events).slice(0, 600)}`);
+      assert(!dl.events.some((e) => e.event === 'dump'), 'a dump was reported');
+      assert(dl.exitCode === 0xc0000005, `exit code ${dl.exitCode}`);
+      assert(dl.leftovers.length === 0, `left ${dl.leftovers.join(', ')}`);
+      return cut.error.message;
     });
     judge('start() refuses a gone pid, a reused pid, its own process, a bad rule and a missing folder, each in a sentence and before any event', () => {
       const want = { gone: 'process-gone', recycled: 'pid-recycled', ownProcess: 'bad-request', badRule: 'bad-request', missingFolder: 'bad-request' };

@@ -5,10 +5,11 @@
  * exit, mini dumps) and prints one JSON report — every CaptureEvent, and the service's own record of its children —
  * for scripts/test-win-capture.mjs, which judges it on Linux (lldb-16 on the files). Then a scope-'self' watch on a
  * running node.exe that raises an access violation, and a watch whose NEW_PROCESS messages are dropped so that only
- * the reconcile pass can find its two ping.exe children. It asserts nothing itself.
+ * the reconcile pass can find its two ping.exe children; refusals; and a crash dump (~150 ms under Wine) cut off by a 20 ms hold
+ * deadline. It asserts nothing itself.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createWin32CaptureEngine } from '../../../src-main/capture/win32/win32-capture-engine';
 import { DumpError } from '../../../src-main/dump/dump-writer';
@@ -49,9 +50,11 @@ async function main(): Promise<void> {
   const startTimeMs = createWin32Backend().readStartTimeMs(pid)!;
   const events: (CaptureEvent & { relMs: number })[] = [];
   const t0 = Date.now();
-  const report: Record<string, unknown> = { servicePid: pid, events };
+  const holds: unknown[] = [];
+  const report: Record<string, unknown> = { servicePid: pid, events, holds };
   try {
-    const watch = await createWin32CaptureEngine().start(
+    const engine = createWin32CaptureEngine({ onWorkerMessage: (m) => m.t === 'new' && holds.push({ ...m, relMs: Date.now() - t0 }) });
+    const watch = await engine.start(
       {
         target: { pid, startTimeMs }, scope: 'descendants', nameGlob: null, cmdlineRegex: null,
         triggers: ['start', 'crash', 'exit'], exitNonZeroOnly: false, kind: 'mini', outDir,
@@ -68,9 +71,18 @@ async function main(): Promise<void> {
   report.serviceExit = await serviceExit;
   report.service = existsSync(reportFile) ? JSON.parse(readFileSync(reportFile, 'utf8')) : null;
   report.ms = Date.now() - t0;
-  report.self = await watchSelf(outDir, avScript);
-  report.reconcile = await watchByReconcileOnly(outDir);
-  report.refusals = await refusals(outDir);
+  const phaseMs: Record<string, number> = { main: report.ms as number };
+  const timed = async <T>(name: string, run: () => Promise<T>): Promise<T> => {
+    const at = Date.now();
+    const r = await run();
+    phaseMs[name] = Date.now() - at;
+    return r;
+  };
+  report.self = await timed('self', () => watchSelf(outDir, avScript));
+  report.reconcile = await timed('reconcile', () => watchByReconcileOnly(outDir));
+  report.refusals = await timed('refusals', () => refusals(outDir));
+  report.deadline = await timed('deadline', () => watchSelf(outDir, avScript, { kind: 'mini', holdTimeoutMs: 20, tag: 'deadline' }));
+  report.phaseMs = phaseMs;
   process.stdout.write(JSON.stringify(report));
 }
 
@@ -116,9 +128,13 @@ async function waitForFile(file: string): Promise<void> {
 }
 
 /** Scope 'self' on a process that already runs: attached live (no birth), crash dump, then the Wine exit error. */
-async function watchSelf(outDir: string, avScript: string): Promise<Record<string, unknown>> {
-  const ready = join(outDir, 'self-ready.txt');
-  const go = join(outDir, 'self-go.txt');
+async function watchSelf(
+  outDir: string,
+  avScript: string,
+  variant: { kind: 'full' | 'mini'; holdTimeoutMs: number; tag: string } = { kind: 'mini', holdTimeoutMs: 30_000, tag: 'self' },
+): Promise<Record<string, unknown>> {
+  const ready = join(outDir, `${variant.tag}-ready.txt`);
+  const go = join(outDir, `${variant.tag}-go.txt`);
   const script = `require('fs').writeFileSync(${JSON.stringify(ready)}, 'r');
     const t = setInterval(() => { if (require('fs').existsSync(${JSON.stringify(go)})) { clearInterval(t); ${avScript}; } }, 20);`;
   const child = spawn(process.execPath, ['--jitless', '-e', script], { stdio: 'ignore' });
@@ -131,7 +147,8 @@ async function watchSelf(outDir: string, avScript: string): Promise<Record<strin
     const watch = await createWin32CaptureEngine().start(
       {
         target: { pid, startTimeMs: createWin32Backend().readStartTimeMs(pid)! }, scope: 'self', nameGlob: 'node', cmdlineRegex: null,
-        triggers: ['start', 'crash', 'exit'], exitNonZeroOnly: true, kind: 'mini', outDir, holdTimeoutMs: 30_000, maxDumps: null, timeoutMs: 60_000,
+        triggers: ['start', 'crash', 'exit'], exitNonZeroOnly: true, kind: variant.kind, outDir, holdTimeoutMs: variant.holdTimeoutMs,
+        maxDumps: null, timeoutMs: 60_000,
       },
       (e) => events.push(e),
     );
@@ -142,6 +159,14 @@ async function watchSelf(outDir: string, avScript: string): Promise<Record<strin
     child.kill();
   }
   out.exitCode = await exit;
+  out.exitAtMs = Date.now();
+  // A dump cut off by the hold deadline goes on in dbghelp under Wine (it cannot be interrupted) until the process
+  // is gone; its file is removed then. Wait for that, so the judge sees what is finally left.
+  const reported = new Set(events.flatMap((e) => (e.event === 'dump' ? [e.path.split('\\').pop()] : [])));
+  const unreported = (): string[] => readdirSync(outDir).filter((f) => f.includes(`_${pid}_`) && !reported.has(f));
+  for (let i = 0; i < 300 && unreported().length > 0; i++) await sleep(100);
+  out.leftovers = unreported();
+  out.leftoversAtMs = Date.now();
   return out;
 }
 

@@ -120,6 +120,16 @@ describe('Win32CaptureSession', () => {
     expect(h.events.filter((e) => e.event === 'dump').map((e) => e.event === 'dump' && e.trigger)).toEqual(['start', 'crash']);
   });
 
+  it('says so when a pending start dump never got its loader breakpoint before the exit', async () => {
+    const h = harness(rule({ triggers: ['start'] }));
+    h.session.handle({ t: 'new', pid: 260, atBirth: true, late: false, attached: true, error: null });
+    h.session.handle(create(260));
+    h.session.handle(exit(260, 0));
+    await h.settle();
+    expect(h.writes).toHaveLength(0);
+    expect(h.events.find((e) => e.event === 'error')).toMatchObject({ pid: 260, trigger: 'start', error: { code: 'process-gone' } });
+  });
+
   it('dumps at CREATE_PROCESS a child held only after its loader began (no loader breakpoint will come)', async () => {
     const h = harness(rule({ triggers: ['start'] }), { loaderStarted: true });
     h.session.handle({ t: 'new', pid: 250, atBirth: true, late: false, attached: true, error: null });

@@ -209,6 +209,11 @@ export class Win32CaptureSession {
       // The crash dump carries the exception (EXCEPTION_RECORD @16..@168 of the DEBUG_EVENT) and its thread.
       this.#hold(p, ev.tid, status, triggers, { threadId: ev.tid, exceptionRecord: Uint8Array.from(bytes.subarray(16, 168)) });
     } else if (ev.code === 'exit-process') {
+      if (p.startPending) {
+        // The loader's breakpoint never came (it was already past its check when we attached): say so, never skip silently.
+        p.startPending = false;
+        this.#error(ev.pid, 'start', { code: 'process-gone', message: `Process ${ev.pid} (${p.name}) ended before its loader's breakpoint, so no start dump was written.` });
+      }
       const trigger = p.matched === true ? triggerFor(this.#rule, { kind: 'exit', exitCode: ev.exitCode }) : null;
       const done = (): void => {
         this.#exited(p, ev.exitCode);
