@@ -1,7 +1,7 @@
 // The Linux capture engine against real processes (root, gcc, gdb): a C parent whose pre-existing pthread makes the
 // children, watched in this process with the real core writer; cores judged by gdb and by their own ELF notes.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -128,6 +128,29 @@ describe('Linux capture engine', () => {
     expect(gdb.stdout).toMatch(/terminated with signal SIGSEGV/);
     expect(gdb.stdout).toMatch(/^#0\s+.*crash_here/m);
     expect(of(events, 'exited')).toMatchObject([{ pid, exitCode: null, signal: 'SIGSEGV' }]);
+  });
+
+  it('as root, an --out folder reached through a symlink is refused before anything is held, and nothing lands behind the link', async () => {
+    // Someone planted a link where root will write (say in /tmp): root's dumps must not follow it to another folder.
+    const base = mkdtempSync(join(tmpdir(), 'procscope-capture-link-'));
+    try {
+      const elsewhere = join(base, 'root-only');
+      mkdirSync(elsewhere, { mode: 0o700 });
+      const link = join(base, 'dumps');
+      symlinkSync(elsewhere, link);
+      const parent = await startCaptureParent(fixture.exe, ['codes', '3']);
+      parents.push(parent);
+      const events: CaptureEvent[] = [];
+      const start = createLinuxCaptureEngine().start({ ...ruleFor(parent.pid, {}), outDir: link }, (e) => events.push(e));
+      await expect(start).rejects.toMatchObject({ code: 'bad-request', message: expect.stringMatching(/symbolic link/) });
+      expect(events).toEqual([]);
+      parent.go();
+      expect(await parent.exited).toBe(0);
+      expect([...parent.results().values()]).toEqual(['exit 3']);
+      expect(readdirSync(elsewhere)).toEqual([]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it('exitNonZeroOnly: the exit-3 child is dumped, the exit-0 child is not; both are seen and exited', async () => {

@@ -9,9 +9,10 @@
 import { constants } from 'node:os';
 import { captureFileNameHint, type CaptureDoneReason, type CaptureEvent, type CaptureRule, type CaptureTrigger } from '../../../src-shared/model/capture';
 import type { DumpRequest, DumpResult } from '../../../src-shared/model/dump';
-import { DumpError, type DumpWriteOptions } from '../../dump/dump-writer';
+import { DumpError, type DumpWriteOptions, type LinuxOpenedFolder } from '../../dump/dump-writer';
 import { EPERM, ESRCH, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT } from '../../dump/linux/ffi/libc-ptrace';
 import { writeHeldLinuxCore } from '../../dump/linux/linux-core-writer';
+import { closeOpenedFolderSync, openFolderByWalkSync } from '../../dump/linux/opened-folder';
 import { AttachError, type AttachedProcess } from '../../dump/linux/ptrace-threads';
 import { checkIdentitySync, checkNotTracedSync, permissionError } from '../../dump/linux/target-checks';
 import type { CaptureEngine, CaptureWatch } from '../capture-engine';
@@ -96,7 +97,15 @@ function startLinuxWatch(rule: CaptureRule, onEvent: (event: CaptureEvent) => vo
         `Process ${rule.target.pid} is a child of this process, which cannot also trace it. Start it from another process (a shell, or procscope watch --launch), then watch it.`,
       );
     }
-    return Promise.resolve(new LinuxWatch(compiled, onEvent, writeCore).arm());
+    // As root (sudo procscope watch), the folder is opened once by a walk that follows no link and every dump is
+    // created relative to it, as `procscope dump` does: a link planted on the way cannot send root's files elsewhere.
+    const folder = process.geteuid?.() === 0 ? openFolderByWalkSync(rule.outDir, { kind: 'root-cli' }) : null;
+    try {
+      return Promise.resolve(new LinuxWatch(compiled, onEvent, writeCore, folder).arm());
+    } catch (err) {
+      if (folder) closeOpenedFolderSync(folder);
+      throw err;
+    }
   } catch (err) {
     return Promise.reject(err instanceof DumpError ? err : seizeError(err, rule?.target?.pid ?? 0));
   }
@@ -123,6 +132,7 @@ class LinuxWatch implements CaptureWatch {
     private readonly compiled: CompiledRule,
     private readonly onEvent: (event: CaptureEvent) => void,
     private readonly writeCore: HeldCoreWriter,
+    private readonly folder: LinuxOpenedFolder | null,
   ) {
     this.rule = compiled.rule;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
@@ -367,7 +377,11 @@ class LinuxWatch implements CaptureWatch {
     };
     const request: DumpRequest = { pid: h.proc.pid, startTimeMs: h.proc.startTimeMs, kind: this.rule.kind, outDir: this.rule.outDir };
     try {
-      const r = await this.writeCore(request, held, { signal: h.abort.signal, nameHint: captureFileNameHint(h.proc.name, h.trigger) });
+      const r = await this.writeCore(request, held, {
+        signal: h.abort.signal,
+        nameHint: captureFileNameHint(h.proc.name, h.trigger),
+        ...(this.folder ? { folder: this.folder } : {}),
+      });
       this.dumpCount++;
       const e = { event: 'dump' as const, atMs: Date.now(), pid: h.proc.pid, name: h.proc.name, trigger: h.trigger };
       this.emit({ ...e, path: r.path, fileBytes: r.fileBytes, sha256: r.sha256, targetPauseMs: Math.round((performance.now() - h.pauseStartMs) * 10) / 10 });
@@ -425,6 +439,7 @@ class LinuxWatch implements CaptureWatch {
       if (h.timer) clearTimeout(h.timer);
       if (h.detachAfter) this.markExitedQuietly(h);
     }
+    if (this.folder) closeOpenedFolderSync(this.folder);
     this.emit({ event: 'done', atMs: Date.now(), reason, seenCount: this.seenCount, dumpCount: this.dumpCount });
     this.resolveFinished(reason);
     return reason;
