@@ -69,7 +69,7 @@ let stopping = false;
 function attach(pid, h, atBirth) {
   const t0 = now();
   let tries = 0, st = -1;
-  if (atBirth) NtSuspendProcess(h);
+  const suspended = atBirth ? NtSuspendProcess(h) >>> 0 : null;
   // Wine answers STATUS_ACCESS_DENIED while a process is still starting up: retry every 1 ms (CAPTURE.md §3).
   while (tries < 1000) {
     st = NtDebugActiveProcess(h, dbg) >>> 0;
@@ -78,7 +78,7 @@ function attach(pid, h, atBirth) {
     sleep(1);
   }
   if (atBirth) NtResumeProcess(h);
-  return { attached: st === 0, status: st, tries, ms: now() - t0 };
+  return { attached: st === 0, status: st, tries, ms: now() - t0, suspended };
 }
 
 function track(pid, atBirth, late) {
@@ -91,9 +91,9 @@ function track(pid, atBirth, late) {
   }
   const entry = { h, attached: false };
   known.set(pid, entry);
-  const r = d.attachDescendants ? attach(pid, h, atBirth) : { attached: false, status: 0, tries: 0, ms: 0 };
+  const r = d.attachDescendants ? attach(pid, h, atBirth) : { attached: false, status: 0, tries: 0, ms: 0, suspended: null };
   entry.attached = r.attached;
-  post({ t: 'new', pid, atBirth, late, attached: r.attached, tries: r.tries, ms: r.ms,
+  post({ t: 'new', pid, atBirth, late, attached: r.attached, tries: r.tries, ms: r.ms, suspendStatus: r.suspended,
     error: d.attachDescendants && !r.attached ? 'NtDebugActiveProcess failed with NTSTATUS 0x' + r.status.toString(16) : null });
 }
 

@@ -18,7 +18,7 @@ import type { HeldProcessFacts } from './win32-process-facts';
 /** What the worker posts (capture-worker-source.ts). */
 export type WorkerMessage =
   | { t: 'armed'; limits: string[]; existing: { pid: number; attached: boolean }[] }
-  | { t: 'new'; pid: number; atBirth: boolean; late: boolean; attached: boolean; error: string | null; tries?: number; ms?: number }
+  | { t: 'new'; pid: number; atBirth: boolean; late: boolean; attached: boolean; error: string | null; tries?: number; ms?: number; suspendStatus?: number | null }
   | { t: 'event'; bytes: Uint8Array }
   | { t: 'job-exit'; pid: number }
   | { t: 'zero' }
