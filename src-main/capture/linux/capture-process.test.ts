@@ -48,7 +48,7 @@ function startTracer(config: object, wrapper: string[] = []) {
       const timer = setTimeout(() => reject(new Error(`the tracer printed no ${event} line: ${JSON.stringify(lines)}`)), 30_000);
       waiters.push({ test: (l) => l.event === event, resolve: (l) => (clearTimeout(timer), resolve(l)) });
     });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code, sig) => resolve(code ?? (sig ? -1 : null))));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code, sig) => resolve(code ?? (sig ? -1 : null))));
   return { child, lines, next, exited };
 }
 
@@ -71,6 +71,16 @@ describe('Linux capture engine in its own process', () => {
     expect(await parent.exited).toBe(0);
     expect([...parent.results()]).toEqual([[holding.pid, 'exit 9']]);
     expect(parent.lines.at(-1)).toBe('done');
+  });
+
+  it('watching its own ancestor (the shell it runs in): the tracer skips itself instead of reporting a refusal for its own pid', async () => {
+    // sh stays the tracer's parent (it waits for node), so the tracer is one of the watched process's descendants.
+    const tracer = startTracer({ pid: 'parent', stuck: false, outDir: '/tmp' }, ['sh', '-c', '"$@"; exit 0', 'sh']);
+    const armed = await tracer.next('armed');
+    expect(armed.pid).toBe(tracer.child.pid); // the sh
+    await new Promise((r) => setTimeout(r, 300));
+    expect(tracer.lines.filter((l) => l.event === 'error' || l.event === 'refused')).toEqual([]);
+    expect(readFileSync(`/proc/${String(armed.pid)}/status`, 'latin1')).toMatch(/^TracerPid:\s+[1-9]\d*$/m);
   });
 
   it('as nobody against a root process: refused with needs-elevation and a sentence, the target untouched', async () => {

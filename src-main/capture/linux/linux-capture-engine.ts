@@ -87,6 +87,9 @@ function startLinuxWatch(rule: CaptureRule, onEvent: (event: CaptureEvent) => vo
   if (process.platform !== 'linux') return Promise.reject(new DumpError('unsupported', 'The ptrace capture engine runs on Linux only.'));
   try {
     const compiled = compileCaptureRule(rule);
+    if (rule.target.pid === process.pid) {
+      throw new DumpError('bad-request', `Process ${rule.target.pid} is Procscope's own process, which cannot trace itself. Watch another process.`);
+    }
     checkIdentitySync(rule.target.pid, rule.target.startTimeMs);
     checkNotTracedSync(rule.target.pid);
     if (readProcInfoSync(rule.target.pid).ppid === process.pid) {
@@ -155,7 +158,9 @@ class LinuxWatch implements CaptureWatch {
       if (this.rule.scope !== 'self') {
         // Children the target made before we seized it are not traced: seize them too, again until none is new.
         for (let round = 0; round < 20; round++) {
-          const fresh = descendantsOfSync(target).filter((p) => !this.procs.has(p) && !refused.some((r) => r.pid === p));
+          // Never this process itself (a watch of its own ancestor, such as the shell it runs in): no process can
+          // trace itself, and trying only reported a misleading refusal.
+          const fresh = descendantsOfSync(target).filter((p) => p !== process.pid && !this.procs.has(p) && !refused.some((r) => r.pid === p));
           if (fresh.length === 0) break;
           for (const pid of fresh) {
             try {

@@ -43,7 +43,7 @@ function startCli(args: string[], wrapper: string[] = []): RunningCli {
     events.push(e);
     for (const w of waiters.filter((x) => x.kind === e.event)) w.resolve(e);
   });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const next = (kind: CaptureEvent['event']): Promise<CaptureEvent> => {
     const had = events.find((e) => e.event === kind);
     if (had) return Promise.resolve(had);

@@ -40,7 +40,9 @@ export function startCaptureParent(exe: string, args: string[]): Promise<Running
   const script = 'exec 3<&0; "$0" "$@" 0<&3 3<&- & wait $!';
   const child = spawn('sh', ['-c', script, exe, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' can come before the last lines on stdout were read, and results() reads those lines
+  // (the SIGKILL test once saw no child result after the parent had exited, on a loaded machine).
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('capture-parent did not start')), 20_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
