@@ -82,7 +82,9 @@ export function createWin32CaptureEngine(options: Win32CaptureOptions = {}): Cap
           attachTarget: inScope(rule.scope, true),
           attachDescendants: inScope(rule.scope, false),
           limitInfo: encodeBreakawayLimit(),
-          attachRetryMs: options.attachRetryMs ?? 250,
+          // Wine answers STATUS_ACCESS_DENIED while a child is "still starting up": 10-44 ms here when quiet, but a
+          // fresh-clone CI run on a fresh prefix saw a node.exe child still refused after 250 ms (an AV child missed).
+          attachRetryMs: options.attachRetryMs ?? 2000,
           idleWaitMs: options.idleWaitMs ?? 2,
           reconcileMs: options.reconcileMs ?? 1000,
           dropNewProcessMessages: options.dropNewProcessMessagesForTest === true,
