@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureEvent, CaptureRule } from '../../../src-shared/model/capture';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import { testCaptureRule } from '../__fixtures__/capture-rule-fixture';
 import type { CaptureWatch } from '../capture-engine';
 import { compileCaptureParentSync, startCaptureParent, type RunningParent } from './__fixtures__/capture-parent';
 import { createLinuxCaptureEngine, type HeldCoreWriter } from './linux-capture-engine';
@@ -29,20 +30,7 @@ afterEach(async () => {
 
 function ruleFor(pid: number, over: Partial<CaptureRule>): CaptureRule {
   outDir = mkdtempSync(join(tmpdir(), 'procscope-capture-'));
-  return {
-    target: { pid, startTimeMs: readProcessStartTimeMs(pid)! },
-    scope: 'descendants',
-    nameGlob: null,
-    cmdlineRegex: null,
-    triggers: ['exit'],
-    exitNonZeroOnly: false,
-    kind: 'mini',
-    outDir,
-    holdTimeoutMs: 30_000,
-    maxDumps: null,
-    timeoutMs: 50_000,
-    ...over,
-  };
+  return testCaptureRule({ pid, startTimeMs: readProcessStartTimeMs(pid)! }, outDir, { holdTimeoutMs: 30_000, timeoutMs: 50_000, ...over });
 }
 
 async function watchParent(args: string[], over: Partial<CaptureRule>, writer?: HeldCoreWriter) {

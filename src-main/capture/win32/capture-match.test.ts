@@ -2,14 +2,12 @@
 // scope, which trigger fires, and the existing-descendant walk of a process snapshot.
 import { describe, expect, it } from 'vitest';
 import type { CaptureRule } from '../../../src-shared/model/capture';
+import { testCaptureRule } from '../__fixtures__/capture-rule-fixture';
 import { globToRegExp, ruleMatches, type CompiledRule } from '../capture-rule';
 import { descendantPids, inScope, triggerFor, windowsImageNames } from './capture-match';
 
-const rule = (over: Partial<CaptureRule> = {}): CaptureRule => ({
-  target: { pid: 1234, startTimeMs: 1_700_000_000_000 }, scope: 'descendants', nameGlob: null, cmdlineRegex: null,
-  triggers: ['start'], exitNonZeroOnly: false, kind: 'mini', outDir: 'C:\\dumps', holdTimeoutMs: 60_000, maxDumps: null,
-  timeoutMs: null, ...over,
-});
+const rule = (over: Partial<CaptureRule> = {}): CaptureRule =>
+  testCaptureRule({ pid: 1234, startTimeMs: 1_700_000_000_000 }, 'C:\\dumps', { triggers: ['start'], ...over });
 
 describe('Windows image names against the rule (capture-rule.ts matches them as on Linux)', () => {
   const compiled = (nameGlob: string | null, cmdlineRegex: string | null = null): CompiledRule => ({

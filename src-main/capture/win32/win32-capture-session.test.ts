@@ -5,16 +5,14 @@ import { describe, expect, it } from 'vitest';
 import type { CaptureEvent, CaptureRule } from '../../../src-shared/model/capture';
 import type { DumpRequest, DumpResult } from '../../../src-shared/model/dump';
 import { DumpError, type DumpWriteOptions, type DumpWriter } from '../../dump/dump-writer';
+import { testCaptureRule } from '../__fixtures__/capture-rule-fixture';
 import { globToRegExp } from '../capture-rule';
 import { DBG_CONTINUE, DBG_EXCEPTION_NOT_HANDLED, DEBUG_EVENT_BYTES, DebugEventCode } from './debug-event';
 import { MEMORY_GONE_AT_EXIT, Win32CaptureSession, type WorkerCommand } from './win32-capture-session';
 
 const TARGET = 100;
-const rule = (over: Partial<CaptureRule> = {}): CaptureRule => ({
-  target: { pid: TARGET, startTimeMs: 1 }, scope: 'descendants', nameGlob: null, cmdlineRegex: null,
-  triggers: ['start', 'crash', 'exit'], exitNonZeroOnly: false, kind: 'mini', outDir: 'C:\\dumps', holdTimeoutMs: 60_000,
-  maxDumps: null, timeoutMs: null, ...over,
-});
+const rule = (over: Partial<CaptureRule> = {}): CaptureRule =>
+  testCaptureRule({ pid: TARGET, startTimeMs: 1 }, 'C:\\dumps', { triggers: ['start', 'crash', 'exit'], ...over });
 
 function ev(code: number, pid: number, tid: number, fill: (b: Buffer) => void = () => undefined): { t: 'event'; bytes: Uint8Array } {
   const b = Buffer.alloc(DEBUG_EVENT_BYTES);

@@ -4,9 +4,9 @@
  * argv[2] is JSON {pid (or 'parent'), stuck, outDir}; every event is printed as one JSON line, a refusal as {"event":"refused"}.
  * With `stuck`, the core writer never finishes on its own and prints {"event":"holding"} when it is called.
  */
-import type { CaptureRule } from '../../../../src-shared/model/capture';
 import { readProcessStartTimeMs } from '../../../platform/linux/proc-start-time';
 import { DumpError } from '../../../dump/dump-writer';
+import { testCaptureRule } from '../../__fixtures__/capture-rule-fixture';
 import { createLinuxCaptureEngine, type HeldCoreWriter } from '../linux-capture-engine';
 
 const parsed = JSON.parse(process.argv[2] ?? '{}') as { pid: number | 'parent'; stuck: boolean; outDir: string };
@@ -20,19 +20,10 @@ const stuck: HeldCoreWriter = (request, _held, options) =>
     options.signal?.addEventListener('abort', () => reject(new DumpError('cancelled', 'stopped')));
   });
 
-const rule: CaptureRule = {
-  target: { pid: config.pid, startTimeMs: readProcessStartTimeMs(config.pid) ?? 0 },
-  scope: 'descendants',
-  nameGlob: null,
-  cmdlineRegex: null,
-  triggers: ['exit'],
-  exitNonZeroOnly: false,
-  kind: 'mini',
-  outDir: config.outDir,
+const rule = testCaptureRule({ pid: config.pid, startTimeMs: readProcessStartTimeMs(config.pid) ?? 0 }, config.outDir, {
   holdTimeoutMs: 120_000,
-  maxDumps: null,
   timeoutMs: 120_000,
-};
+});
 
 createLinuxCaptureEngine(config.stuck ? { writeHeldCore: stuck } : {})
   .start(rule, print)
