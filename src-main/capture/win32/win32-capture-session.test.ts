@@ -38,7 +38,7 @@ interface Harness {
   settle(): Promise<void>;
 }
 
-function harness(r: CaptureRule, opts: { memoryReadable?: boolean; loaderStarted?: boolean; names?: Record<number, string>; writer?: DumpWriter } = {}): Harness {
+function harness(r: CaptureRule, opts: { memoryReadable?: boolean; loaderListed?: boolean; names?: Record<number, string>; writer?: DumpWriter } = {}): Harness {
   const events: CaptureEvent[] = [];
   const commands: WorkerCommand[] = [];
   const writes: Harness['writes'] = [];
@@ -54,7 +54,7 @@ function harness(r: CaptureRule, opts: { memoryReadable?: boolean; loaderStarted
     writer,
     readFacts: (pid) => ({
       name: opts.names?.[pid] ?? 'hostname.exe', cmdline: `${opts.names?.[pid] ?? 'hostname.exe'} /x`, ppid: TARGET, startTimeMs: 1000 + pid,
-      loaderStarted: opts.loaderStarted ?? false,
+      loaderListed: opts.loaderListed ?? false,
     }),
     isMemoryReadable: () => opts.memoryReadable ?? false,
     readExitCode: () => 7,
@@ -129,7 +129,7 @@ describe('Win32CaptureSession', () => {
   });
 
   it('dumps at CREATE_PROCESS a child held only after its loader began (no loader breakpoint will come)', async () => {
-    const h = harness(rule({ triggers: ['start'] }), { loaderStarted: true });
+    const h = harness(rule({ triggers: ['start'] }), { loaderListed: true });
     h.session.handle({ t: 'new', pid: 250, atBirth: true, late: false, attached: true, error: null });
     h.session.handle(create(250));
     await h.settle();

@@ -190,7 +190,7 @@ export class Win32CaptureSession {
       // all): its start dump waits for the loader's breakpoint, once its static DLLs are loaded and before its own
       // code runs. Held later (the job message lost the race), no breakpoint will come: dump it here.
       const start = triggerFor(this.#rule, { kind: 'create', bornUnderWatch: p.bornUnderWatch });
-      const atBreakpoint = start !== null && facts !== null && !facts.loaderStarted;
+      const atBreakpoint = start !== null && facts !== null && !facts.loaderListed;
       p.startPending = atBreakpoint;
       this.#hold(p, ev.tid, status, start && !atBreakpoint ? [start] : []);
     } else if (ev.code === 'exception') {

@@ -12,6 +12,7 @@ import { queryInformationProcess } from '../../platform/win32/ffi/ntdll';
 import { readCommandLine } from '../../platform/win32/ffi/process-query';
 import { fileTimeToUnixMs } from '../../platform/win32/ffi/win-time';
 import { WinError, type WinHandle } from '../../platform/win32/ffi/win-types';
+import { countListedModules } from './loader-list';
 
 export interface HeldProcessFacts {
   name: string;
@@ -20,10 +21,12 @@ export interface HeldProcessFacts {
   /** As the dump writer reads it (GetProcessTimes), so its identity check agrees; null when unreadable. */
   startTimeMs: number | null;
   /**
-   * Whether the loader has begun (PEB.Ldr @0x18 set). A process held before it had (Wine: always; Windows: when the
-   * job message won the race) breaks in at the loader's breakpoint once its DLLs are loaded; one held later never does.
+   * Whether the loader's module list already holds the image and ntdll (two entries of PEB.Ldr's InLoadOrderModuleList).
+   * A process held before that (Wine: nearly always; Windows: when the job message won the race) has not reached the
+   * loader's breakpoint yet and breaks in there once its static DLLs are loaded; one held later may never break in.
+   * PEB.Ldr being set is not enough: Wine sets it before it lists any module, and a dump taken then lists none.
    */
-  loaderStarted: boolean;
+  loaderListed: boolean;
 }
 
 function withProcess<T>(pid: number, access: number, use: (h: WinHandle) => T, fallback: T): T {
@@ -55,10 +58,10 @@ export function readHeldProcessFacts(pid: number): HeldProcessFacts | null {
     const ppid = pbiOk ? Number(pbi.readBigUInt64LE(40)) : 0;
     const peb = pbiOk ? pbi.readBigUInt64LE(8) : 0n;
     const ldr = peb === 0n ? null : readProcessMemory(h, peb + 0x18n, 8);
-    const loaderStarted = ldr !== null && ldr.readBigUInt64LE(0) !== 0n;
+    const loaderListed = ldr !== null && countListedModules((a, n) => readProcessMemory(h, a, n), ldr.readBigUInt64LE(0), 2) >= 2;
     const created = getProcessCreateTime100ns(h);
     const startTimeMs = created === null ? null : created === 0n ? 0 : fileTimeToUnixMs(created);
-    return { name, cmdline, ppid, startTimeMs, loaderStarted };
+    return { name, cmdline, ppid, startTimeMs, loaderListed };
   }, null);
 }
 
