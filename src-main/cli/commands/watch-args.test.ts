@@ -153,6 +153,10 @@ describe('procscope watch arguments', () => {
     [['-t', '--out', '/a', '-x', '/d', 'sh'], /-x names the dump folder, so --out cannot be given too/],
     [['-t', '--launch', 'sh', 'a\0'], /the command to launch cannot contain a NUL/],
     [['-t', '--wait', ''], /--wait needs a process name/],
+    [['-t', '--wait', '/opt/octopus/Calamari'], /^--wait takes a process name, not a path \(got '\/opt\/octopus\/Calamari'\): give the file name only, such as 'Calamari'\.$/],
+    [['-t', '-w', 'C:\\Octopus\\Tentacle.exe'], /^-w takes a process name, not a path .* such as 'Tentacle\.exe'\.$/],
+    [['-t', '--wait', '4242'], /^--wait waits for a process by name; to watch process 4242, give its pid without --wait\.$/],
+    [['-t', '--wait', 'x', '--launch', 'sh'], /give one of a pid, --wait NAME and --launch CMD \(got --wait and --launch\)/],
   ])('refuses %j with one sentence', (args, message) => {
     let caught: unknown;
     try {

@@ -279,7 +279,18 @@ function pickSource(
   const given = [pid !== null ? 'a pid' : null, wait ? wait.option : null, launch ? launch.option : null].filter((g) => g !== null);
   if (given.length > 1) throw new CliUsageError(`give one of a pid, --wait NAME and --launch CMD (got ${given.join(' and ')}).`);
   if (pid !== null) return { kind: 'pid', pid };
-  if (wait) return { kind: 'wait', nameGlob: checkText(wait.option, wait.value, 'a process name (a glob)', WATCH_LIMITS.nameLength) };
+  if (wait) {
+    const glob = checkText(wait.option, wait.value, 'a process name (a glob)', WATCH_LIMITS.nameLength);
+    // An image name never holds a path separator: '/opt/app/Calamari' would wait forever.
+    if (/[/\\]/.test(glob)) {
+      const file = glob.replace(/\\/g, '/').split('/').pop() || 'Calamari';
+      throw new CliUsageError(`${wait.option} takes a process name, not a path (got '${glob.slice(0, 80)}'): give the file name only, such as '${file.slice(0, 80)}'.`);
+    }
+    if (/^\d+$/.test(glob)) {
+      throw new CliUsageError(`${wait.option} waits for a process by name; to watch process ${glob.slice(0, 12)}, give its pid without ${wait.option}.`);
+    }
+    return { kind: 'wait', nameGlob: glob };
+  }
   if (launch) return { kind: 'launch', argv: launch.argv };
   throw new CliUsageError('which process? Give its pid, --wait NAME or --launch -- CMD ARGS.');
 }

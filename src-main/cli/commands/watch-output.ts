@@ -1,9 +1,27 @@
 /*
  * How `procscope watch` prints a capture event: with --json the event itself, one JSON object per line (the
  * contract's field names, for scripts and fleets); otherwise one line a person reads at a terminal, e.g.
- * `dump    pid 4242 Calamari at exit → /var/dumps/Calamari-at-exit_4242_….core (12.3 MiB)`. Pure.
+ * `dump    pid 4242 Calamari at exit → /var/dumps/Calamari-at-exit_4242_….core (12.3 MiB)`. With --launch the
+ * `done` line also says how the launched program ended (JSON: a `launched` field). Pure.
  */
 import type { CaptureEvent } from '../../../src-shared/model/capture';
+
+/** How a --launch program ended: its exit code as its parent shell saw it (128 + N after signal N). */
+export interface LaunchedReport {
+  pid: number;
+  /** 'not-started': the watch never armed, so CMD was never run; 'running': the CLI left it running (a stop). */
+  state: 'exited' | 'running' | 'not-started';
+  exitCode: number | null;
+  /** Set when the launcher shell itself was killed, so the program's code is unknown. */
+  signal: string | null;
+}
+
+function formatLaunched(r: LaunchedReport): string {
+  if (r.state === 'not-started') return `; the launched program (pid ${r.pid}) was never run`;
+  if (r.state === 'running') return `; the launched program (pid ${r.pid}) still runs`;
+  if (r.exitCode !== null) return `; the launched program (pid ${r.pid}) exited with code ${r.exitCode}`;
+  return `; the launched program's (pid ${r.pid}) launcher was killed by ${r.signal ?? 'a signal'}, its exit code is unknown`;
+}
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -25,8 +43,8 @@ function clean(text: string, max = 200): string {
 
 const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 
-export function formatCaptureEvent(event: CaptureEvent, json: boolean): string {
-  if (json) return JSON.stringify(event);
+export function formatCaptureEvent(event: CaptureEvent, json: boolean, launched?: LaunchedReport): string {
+  if (json) return JSON.stringify(event.event === 'done' && launched ? { ...event, launched } : event);
   switch (event.event) {
     case 'armed': {
       const limits = event.limits.map((l) => `\n        limit: ${clean(l, 400)}`).join('');
@@ -45,6 +63,6 @@ export function formatCaptureEvent(event: CaptureEvent, json: boolean): string {
       return `error   ${where}${clean(event.error.message, 1000)}`;
     }
     case 'done':
-      return `done    ${event.reason}: ${plural(event.seenCount, 'process', 'processes')} seen, ${plural(event.dumpCount, 'dump', 'dumps')}`;
+      return `done    ${event.reason}: ${plural(event.seenCount, 'process', 'processes')} seen, ${plural(event.dumpCount, 'dump', 'dumps')}${launched ? formatLaunched(launched) : ''}`;
   }
 }

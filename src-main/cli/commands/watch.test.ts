@@ -1,7 +1,8 @@
 // `procscope watch` in-process, on a scripted capture engine and a scripted process list: the rule it starts the
 // engine with (target identity from the backend), JSON lines and readable lines, exit codes, Ctrl+C / SIGTERM
-// stopping the watch exactly once, the second Ctrl+C, --wait polling, and the refusals of what no engine does yet
-// (nothing started). The real engine is exercised by the Linux integration test of the capture folder.
+// stopping the watch exactly once, the second Ctrl+C, --wait polling, --launch on a scripted launcher (the program
+// is let go only after `armed`, never when the watch fails, its exit code rides on `done`), and the refusals of what
+// no engine does yet (nothing started). The real engine and launcher run in watch.linux.test.ts.
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { CaptureEvent } from '../../../src-shared/model/capture';
@@ -9,8 +10,10 @@ import { emptyProcessRow } from '../../../src-shared/model/process';
 import { createFakeCaptureEngine, type FakeCaptureEngine, type FakeCaptureScript } from '../../capture/__fixtures__/fake-capture-engine';
 import { DumpError } from '../../dump/dump-writer';
 import type { ProcessBackend, ProcessSample } from '../../platform/backend';
+import { CliUsageError } from '../cli-command';
 import { runCli } from '../main';
 import { runWatch, type WatchDeps } from './watch';
+import type { LaunchedExit, LaunchedProcess, Launcher } from './watch-launch';
 
 const START_MS = 1_700_000_000_000;
 
@@ -50,7 +53,42 @@ interface Run {
   engineCreated: boolean;
 }
 
-function setUp(script: FakeCaptureScript, polls: ProcessSample[][] = [[row(4242, 'Tentacle')]]) {
+/** A launcher that records what happens to its one program: let go (`go`) or cancelled, and when it ends. */
+function scriptedLauncher(pid: number, exit: LaunchedExit, options: { endsAfterGoMs?: number | null } = {}) {
+  const log: string[] = [];
+  let resolveExit!: (e: LaunchedExit) => void;
+  const exited = new Promise<LaunchedExit>((r) => (resolveExit = r));
+  let started = false;
+  const launched: LaunchedProcess = {
+    pid,
+    get started() {
+      return started;
+    },
+    go() {
+      log.push('go');
+      started = true;
+      if (options.endsAfterGoMs !== null) setTimeout(() => resolveExit(exit), options.endsAfterGoMs ?? 1);
+    },
+    cancel() {
+      log.push('cancel');
+      resolveExit({ exitCode: 125, signal: null });
+    },
+    exited,
+  };
+  const launcher: Launcher = {
+    check(argv) {
+      log.push(`check ${argv.join(' ')}`);
+      if (argv[0] === 'no-such-program') throw new CliUsageError("--launch: no program named 'no-such-program' on the PATH.");
+    },
+    async start(argv) {
+      log.push(`start ${argv.join(' ')}`);
+      return launched;
+    },
+  };
+  return { launcher, log };
+}
+
+function setUp(script: FakeCaptureScript, polls: ProcessSample[][] = [[row(4242, 'Tentacle')]], launcher: Launcher | null = null) {
   const engine = createFakeCaptureEngine(script);
   const backend = scriptedBackend(polls);
   const signals = new EventEmitter();
@@ -71,6 +109,8 @@ function setUp(script: FakeCaptureScript, polls: ProcessSample[][] = [[row(4242,
     platform: 'linux',
     cwd: () => '/srv/dumps',
     waitPollMs: 5,
+    waitLister: null,
+    launch: launcher,
     selfPid: 99,
   };
   const io = { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) };
@@ -219,7 +259,7 @@ describe('procscope watch', () => {
     [['4242', '--cpu', '90'], /^procscope watch: --cpu \(-c\) is not supported yet on Linux/],
     [['4242', '-m', '800', '-n', '2'], /^procscope watch: --memory \(-m\) is not supported yet on Linux/],
     [['4242', '-n', '3', '-s', '5'], /^procscope watch: a series \(-n \/ -s without --on\) is not supported yet on Linux/],
-    [['-t', '--launch', '--', 'sh', '-c', 'exit 3'], /^procscope watch: --launch \(-x\) is not supported yet on Linux: .*tracer itself starts it/],
+    [['-t', '--launch', '--', 'sh', '-c', 'exit 3'], /^procscope watch: --launch \(-x\) is not supported yet on Linux: .*created suspended/],
     [['-e', '-x', '/d', 'sh'], /--launch \(-x\) is not supported yet/],
   ])('refuses %j by name with exit 2, nothing started', async (args, message) => {
     const { run } = setUp({});
@@ -238,7 +278,7 @@ describe('procscope watch', () => {
     expect(r.code).toBe(0);
     expect(r.backend.snapshots).toBe(3);
     expect(r.engine.rules[0]?.target).toEqual({ pid: 4242, startTimeMs: START_MS + 4242 });
-    expect(r.stderr).toMatch(/waiting for a process named 'tentacle' \(polling every 5 ms\)/);
+    expect(r.stderr).toMatch(/waiting for a process named 'tentacle' \(polling every 5 ms or more\)/);
     expect(r.stderr).toMatch(/found Tentacle.exe, pid 4242/);
   });
 
@@ -265,6 +305,84 @@ describe('procscope watch', () => {
     const r = await running;
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout)).toMatchObject([{ event: 'done', reason: 'stopped' }]);
+  });
+});
+
+describe('procscope watch --launch (scripted launcher and engine)', () => {
+  const polls = [[row(4242, 'Tentacle'), row(5000, 'sh')]];
+
+  it('the program is let go only once the watch is armed; done carries its exit code; the CLI exits 0 (the watch ended)', async () => {
+    const { launcher, log } = scriptedLauncher(5000, { exitCode: 3, signal: null });
+    const { run, engine } = setUp({ events: CHILD_EVENTS, endReason: 'target-exited' }, polls, launcher);
+    const originalStart = engine.start;
+    engine.start = async (rule, onEvent) => {
+      log.push('engine.start');
+      const w = await originalStart(rule, (e) => {
+        if (e.event === 'armed') log.push('armed');
+        onEvent(e);
+      });
+      log.push('engine.started');
+      return w;
+    };
+    const r = await run(['-t', '--children', '--json', '--launch', '--', 'deploy.sh', '--env', 'prod']);
+    expect(r.code).toBe(0);
+    expect(log.slice(0, 6)).toEqual(['check deploy.sh --env prod', 'start deploy.sh --env prod', 'engine.start', 'armed', 'engine.started', 'go']);
+    expect(r.engine.rules[0]).toMatchObject({ target: { pid: 5000, startTimeMs: START_MS + 5000 }, scope: 'descendants', triggers: ['exit'] });
+    const lines = jsonLines(r.stdout);
+    expect(lines.at(-1)).toMatchObject({ event: 'done', reason: 'target-exited', launched: { pid: 5000, state: 'exited', exitCode: 3, signal: null } });
+    expect(lines.filter((l) => l.event === 'done')).toHaveLength(1);
+    expect(r.stderr).toMatch(/launching deploy\.sh as pid 5000, held until the watch is armed/);
+  });
+
+  it('readable: the launched process is seen under its program\'s name (not the waiting shell\'s), done says its exit code', async () => {
+    const { launcher } = scriptedLauncher(5000, { exitCode: 0, signal: null });
+    const seen = { event: 'seen' as const, pid: 5000, ppid: 4999, name: 'sh', cmdline: '/bin/sh -c echo $$ >&4; … procscope-launch deploy.sh -v', startTimeMs: START_MS };
+    const { run } = setUp({ events: [seen], endReason: 'target-exited' }, polls, launcher);
+    const r = await run(['--on', 'start', '-x', '/srv/dumps', '/opt/deploy/deploy.sh', '-v']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toContain('seen    pid 5000 deploy.sh (parent 4999): /opt/deploy/deploy.sh -v');
+    expect(lines.at(-1)).toBe('done    target-exited: 1 process seen, 0 dumps; the launched program (pid 5000) exited with code 0');
+  });
+
+  it('an engine that cannot arm: the program is never run (cancelled), error then done "never run", exit 1', async () => {
+    const { launcher, log } = scriptedLauncher(5000, { exitCode: 3, signal: null });
+    const { run } = setUp({ startError: new DumpError('needs-elevation', 'Run it as root.') }, polls, launcher);
+    const r = await run(['-t', '--json', '--launch', '--', 'deploy.sh']);
+    expect(r.code).toBe(1);
+    expect(log).toContain('cancel');
+    expect(log).not.toContain('go');
+    expect(jsonLines(r.stdout)).toMatchObject([
+      { event: 'error', pid: 5000, error: { code: 'needs-elevation' } },
+      { event: 'done', reason: 'error', launched: { pid: 5000, state: 'not-started', exitCode: null } },
+    ]);
+  });
+
+  it('after --timeout the CLI waits for the program, then reports its exit code', async () => {
+    const { launcher } = scriptedLauncher(5000, { exitCode: 7, signal: null }, { endsAfterGoMs: 400 });
+    const { run } = setUp({ endReason: 'timeout' }, polls, launcher);
+    const r = await run(['-t', '--json', '--launch', '--', 'deploy.sh']);
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ event: 'done', reason: 'timeout', launched: { state: 'exited', exitCode: 7 } });
+    expect(r.stderr).toMatch(/waiting for the launched program \(pid 5000\) to finish/);
+  });
+
+  it('Ctrl+C: the watch stops; a program that keeps running is left running and reported so', async () => {
+    const { launcher } = scriptedLauncher(5000, { exitCode: 0, signal: null }, { endsAfterGoMs: null });
+    const { run, signals, engine } = setUp({}, polls, launcher);
+    const running = run(['-t', '--json', '--launch', '--', 'server']);
+    while (!engine.emitted.some((e) => e.event === 'armed')) await new Promise((r) => setTimeout(r, 1));
+    signals.emit('SIGINT');
+    const r = await running;
+    expect(r.code).toBe(0);
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ event: 'done', reason: 'stopped', launched: { pid: 5000, state: 'running' } });
+  });
+
+  it('a program that cannot run is bad usage (exit 2), refused before anything starts', async () => {
+    const { launcher, log } = scriptedLauncher(5000, { exitCode: 0, signal: null });
+    const { run } = setUp({}, polls, launcher);
+    await expect(run(['-t', '--launch', '--', 'no-such-program'])).rejects.toThrow(/no program named 'no-such-program' on the PATH/);
+    expect(log).toEqual(['check no-such-program']);
   });
 });
 

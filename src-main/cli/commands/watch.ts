@@ -1,11 +1,14 @@
 /*
  * `procscope watch`: the CLI on top of the capture engine (src-main/capture), for headless servers and fleets. It
- * resolves the watched process's identity through the platform backend (a pid, or --wait NAME), starts the engine
- * and prints every event — one JSON object per line with --json, one readable line otherwise — until the watch
- * ends; Ctrl+C / SIGTERM stop it, which releases every held process. It never holds, signals or kills a process
- * itself, and it refuses what no engine does yet (thresholds, series, --launch) by name instead of ignoring it.
- * Exit codes: 0 the watch ended normally (or was stopped), 1 the watch failed, 2 bad usage (nothing was started).
+ * resolves the watched process's identity through the platform backend (a pid, --wait NAME, or a program it
+ * launches held before its first instruction: watch-launch.ts), starts the engine and prints every event — one JSON
+ * object per line with --json, one readable line otherwise — until the watch ends; Ctrl+C / SIGTERM stop it, which
+ * releases every held process. It never holds, signals or kills a process itself, and it refuses what no engine
+ * does yet (thresholds, series, --launch on Windows) by name instead of ignoring it. Exit codes: 0 the watch ended
+ * normally (or was stopped), 1 the watch failed, 2 bad usage (nothing was started); a launched program's own exit
+ * code is in the `done` line, so a script tells a failed watch from a failed program.
  */
+import { basename } from 'node:path';
 import type { CaptureDoneReason, CaptureEvent } from '../../../src-shared/model/capture';
 import { DUMP_SECRETS_WARNING, type DumpTarget } from '../../../src-shared/model/dump';
 import type { CaptureEngine, CaptureWatch } from '../../capture/capture-engine';
@@ -13,23 +16,29 @@ import { DumpError } from '../../dump/dump-writer';
 import type { ProcessBackend } from '../../platform/backend';
 import type { CliCommand, CliIo } from '../cli-command';
 import { parseWatchArgs, type WatchArgs } from './watch-args';
-import { formatCaptureEvent } from './watch-output';
-import { WAIT_POLL_MS, waitForProcess } from './watch-wait';
+import { launchHeldLinux, type LaunchedExit, type LaunchedProcess, type Launcher } from './watch-launch';
+import { formatCaptureEvent, type LaunchedReport } from './watch-output';
+import { backendLister, LINUX_WAIT_POLL_MS, listProcForWait, WAIT_POLL_MS, waitForProcess, type WaitLister } from './watch-wait';
 
 const USAGE = [
   'Usage: procscope watch <pid> [--children] [--name GLOB] [--cmdline REGEX] [--on start|exit|crash]',
   '                       [--exit-code-nonzero] [--full | --mini] [--out DIR] [--hold-timeout S] [--timeout S]',
   '                       [-n N] [--json]',
   '       procscope watch --wait NAME [options]',
+  '       procscope watch [options] --launch -- CMD [ARGS…]',
   '',
   'Holds each matching process the instant it exists and dumps it when a trigger fires, then lets it run on.',
   'Runs until the watched process ends, N dumps are written, --timeout passes or Ctrl+C; then every held',
   'process is released. A watch never kills what it watches. Start the work only after the "armed" line.',
   '',
   '  <pid>               the process to watch (ProcDump: <PID>)',
-  '  --wait NAME, -w     poll the process list (every 250 ms) for the one process whose name matches the glob, then',
-  '                      watch it. A poll misses what lives less than that: use it to find a long-lived parent',
-  '                      (the service), and --children to catch its short-lived children',
+  '  --wait NAME, -w     poll the process list (Linux: /proc every 10 ms; Windows: every 250 ms) for the one process',
+  '                      whose name matches the glob, then watch it; several matches are refused with their pids.',
+  '                      A poll misses what lives less than that: use it to find a long-lived parent (the service),',
+  '                      and --children to catch its short-lived children',
+  '  --launch -- CMD …   start CMD held before its first instruction and watch it (with --children: its',
+  '  -x DIR CMD …        descendants); it shares this terminal (stdin, stdout, stderr) and the watch\'s options come',
+  '                      before it. Its exit code is in the done line. Linux only for now',
   '  --children          watch every later descendant (children, grandchildren…) instead of the process itself',
   '  --name GLOB         only descendants whose image name matches (* and ?, any case), e.g. \'Calamari*\'',
   '  --cmdline REGEX     only descendants whose command line matches this JavaScript regular expression',
@@ -46,7 +55,7 @@ const USAGE = [
   '  --json              one JSON object per line: armed, then seen / exited / dump / error, then done',
   '',
   'Recognised but refused until an engine implements them (each says so): --cpu PCT (-c), --memory MB (-m),',
-  '-s S, a series (-n / -s without a trigger), --launch -- CMD ARGS (-x DIR CMD ARGS).',
+  '-s S, a series (-n / -s without a trigger), --launch on Windows.',
   '',
   'Exit codes: 0 the watch ended (also after Ctrl+C), 1 the watch failed, 2 bad usage (nothing was started).',
   'Ctrl+C, SIGTERM or SIGHUP stops the watch and releases every held process; a second Ctrl+C leaves at once.',
@@ -73,6 +82,10 @@ export interface WatchDeps {
   platform: NodeJS.Platform;
   cwd: () => string;
   waitPollMs: number;
+  /** One pass over the process list for --wait; null: the backend's snapshot. */
+  waitLister: WaitLister | null;
+  /** Starts a --launch program held before its first instruction; null where no launcher exists (Windows yet). */
+  launch: Launcher | null;
   selfPid: number;
 }
 
@@ -81,16 +94,16 @@ function platformName(platform: NodeJS.Platform): string {
 }
 
 /** What no engine does yet, refused by name: a watch that silently ignored --cpu would never fire. */
-function unsupportedReason(args: WatchArgs, platform: NodeJS.Platform): string | null {
+function unsupportedReason(args: WatchArgs, platform: NodeJS.Platform, launch: Launcher | null): string | null {
   const on = platformName(platform);
   if (args.cpuPercent !== null) return `--cpu (-c) is not supported yet on ${on}: no capture engine samples CPU for a trigger.`;
   if (args.memoryMb !== null) return `--memory (-m) is not supported yet on ${on}: no capture engine samples memory for a trigger.`;
   if (args.series) return `a series (-n / -s without --on) is not supported yet on ${on}; for a hang, run \`procscope dump <pid>\` a few times.`;
-  if (args.source.kind === 'launch') {
+  if (args.source.kind === 'launch' && (platform !== 'linux' || !launch)) {
     return (
-      `--launch (-x) is not supported yet on ${on}: a launched process is held from its first instruction only if the ` +
-      'tracer itself starts it, and the capture engine cannot start processes yet; start the command after the ' +
-      '"armed" line of a watch on its parent with --children.'
+      `--launch (-x) is not supported yet on ${on}: a launched process is held from its first instruction only if it ` +
+      'is created suspended and resumed once the watch holds it, which this CLI does on Linux only; start the command ' +
+      'after the "armed" line of a watch on its parent with --children.'
     );
   }
   return null;
@@ -103,25 +116,53 @@ function asDumpError(err: unknown): DumpError {
 
 export async function runWatch(args: string[], io: CliIo, deps: WatchDeps): Promise<number> {
   const parsed = parseWatchArgs(args, deps.cwd());
-  const refusal = unsupportedReason(parsed, deps.platform);
+  const refusal = unsupportedReason(parsed, deps.platform, deps.launch);
   if (refusal) {
     io.stderr(`procscope watch: ${refusal}\n`);
     return 2;
   }
+  // A program that cannot run is bad usage, refused before anything starts (a CliUsageError, exit 2).
+  if (parsed.source.kind === 'launch') deps.launch?.check(parsed.source.argv);
   let doneSeen = false;
   let dumpCount = 0;
+  // With --launch the engine's `done` waits here until the program's exit is known, then goes out with it.
+  let launched: LaunchedProcess | null = null;
+  let heldDone: Extract<CaptureEvent, { event: 'done' }> | null = null;
+  const write = (event: CaptureEvent, report?: LaunchedReport): void => {
+    io.stdout(`${formatCaptureEvent(event, parsed.json, report)}\n`);
+  };
   const print = (event: CaptureEvent): void => {
-    if (event.event === 'done') doneSeen = true;
+    if (launched && event.event === 'seen' && event.pid === launched.pid && parsed.source.kind === 'launch') {
+      // The engine sees the launched process while it still waits in the launcher shell: name it after the
+      // program it becomes at go(), not after the shell's script.
+      const argv = parsed.source.argv;
+      event = { ...event, name: basename(argv[0]!).slice(0, 15), cmdline: argv.join(' ') };
+    }
+    if (event.event === 'done') {
+      doneSeen = true;
+      if (launched) {
+        heldDone = event;
+        return;
+      }
+    }
     if (event.event === 'dump') dumpCount++;
-    io.stdout(`${formatCaptureEvent(event, parsed.json)}\n`);
+    write(event);
   };
   const finish = (reason: CaptureDoneReason): void => {
     if (!doneSeen) print({ event: 'done', atMs: Date.now(), reason, seenCount: 0, dumpCount });
   };
-  const fail = (err: unknown, pid: number | null): number => {
+  /** The held `done`, with how the launched program ended (it is let go undumped if the watch never armed). */
+  const finishLaunched = async (): Promise<void> => {
+    if (!launched) return;
+    const report = await settleLaunched(launched, stopping.signal, io);
+    if (heldDone) write(heldDone, report);
+    heldDone = null;
+  };
+  const fail = async (err: unknown, pid: number | null): Promise<number> => {
     const e = asDumpError(err);
     print({ event: 'error', atMs: Date.now(), pid, trigger: null, error: { code: e.code, message: e.message } });
     finish('error');
+    await finishLaunched();
     return e.code === 'bad-request' ? 2 : 1;
   };
 
@@ -150,35 +191,75 @@ export async function runWatch(args: string[], io: CliIo, deps: WatchDeps): Prom
   const startedAtMs = Date.now();
   let pid: number | null = parsed.source.kind === 'pid' ? parsed.source.pid : null;
   try {
-    const found = await resolveTarget(parsed, io, deps, stopping.signal);
+    const found = await resolveTarget(parsed, io, deps, stopping.signal, (l) => (launched = l));
     if (found === 'stopped' || found === 'timeout') {
       finish(found);
+      await finishLaunched();
       return 0;
     }
     pid = found.pid;
     const engine = await deps.createEngine();
     if (stopping.signal.aborted) {
       finish('stopped');
+      await finishLaunched();
       return 0;
     }
     // A --timeout covers the wait too: what is left of it goes to the watch.
     const timeoutMs = parsed.rule.timeoutMs === null ? null : Math.max(1, parsed.rule.timeoutMs - (Date.now() - startedAtMs));
     watch = await engine.start({ ...parsed.rule, target: found, timeoutMs }, print);
+    // Armed: only now may the launched program exec (the engine sees that exec, before CMD's first instruction).
+    (launched as LaunchedProcess | null)?.go();
     if (stopping.signal.aborted) void watch.stop();
     const reason = await watch.finished;
     finish(reason);
+    await finishLaunched();
     if (dumpCount > 0 && !parsed.json) io.stderr(`${DUMP_SECRETS_WARNING}\n`);
     return reason === 'error' ? 1 : 0;
   } catch (err) {
-    return fail(err, pid);
+    return await fail(err, pid);
   } finally {
     for (const s of STOP_SIGNALS) deps.signals.off(s, onSignal);
     offOutput();
   }
 }
 
+/** How long a stopped watch waits for its launched program (a terminal's Ctrl+C reached it too) before leaving it. */
+const LAUNCHED_GRACE_MS = 1_000;
+
+/**
+ * Waits for the launched program and says how it ended. A program the watch never let go is cancelled (it exits
+ * without running CMD). After a normal end (the program exited, N dumps, --timeout) the CLI waits for it, so a
+ * script gets its exit code; after a stop (Ctrl+C, SIGTERM, a gone reader) it waits a second, then leaves it running.
+ */
+async function settleLaunched(l: LaunchedProcess, stop: AbortSignal, io: CliIo): Promise<LaunchedReport> {
+  if (!l.started) {
+    l.cancel();
+    await l.exited;
+    return { pid: l.pid, state: 'not-started', exitCode: null, signal: null };
+  }
+  const grace = (): Promise<null> => new Promise((resolve) => setTimeout(() => resolve(null), LAUNCHED_GRACE_MS).unref());
+  let ended: LaunchedExit | null;
+  if (stop.aborted) {
+    ended = await Promise.race([l.exited, grace()]);
+  } else {
+    // The launcher shell reaps the program a moment after the tracer saw it end: say nothing for that moment.
+    const early = await Promise.race([l.exited, new Promise<null>((resolve) => setTimeout(() => resolve(null), 250).unref())]);
+    if (early === null) io.stderr(`procscope watch: the watch ended; waiting for the launched program (pid ${l.pid}) to finish (Ctrl+C leaves it running).\n`);
+    const stopped = new Promise<null>((resolve) => stop.addEventListener('abort', () => resolve(null), { once: true }));
+    ended = early ?? (await Promise.race([l.exited, stopped.then(grace)]));
+  }
+  if (ended === null) return { pid: l.pid, state: 'running', exitCode: null, signal: null };
+  return { pid: l.pid, state: 'exited', exitCode: ended.exitCode, signal: ended.signal };
+}
+
 /** The watched process's identity (pid and start time), so a recycled pid is refused before anything is held. */
-async function resolveTarget(parsed: WatchArgs, io: CliIo, deps: WatchDeps, stop: AbortSignal): Promise<DumpTarget | 'stopped' | 'timeout'> {
+async function resolveTarget(
+  parsed: WatchArgs,
+  io: CliIo,
+  deps: WatchDeps,
+  stop: AbortSignal,
+  onLaunched: (l: LaunchedProcess) => void,
+): Promise<DumpTarget | 'stopped' | 'timeout'> {
   const backend = await deps.createBackend();
   try {
     const source = parsed.source;
@@ -189,14 +270,22 @@ async function resolveTarget(parsed: WatchArgs, io: CliIo, deps: WatchDeps, stop
       }
       return { pid: source.pid, startTimeMs };
     }
-    if (source.kind !== 'wait') throw new DumpError('unsupported', 'Only a pid or --wait NAME can be watched.');
+    if (source.kind === 'launch') {
+      if (!deps.launch) throw new DumpError('unsupported', '--launch is not available on this platform.');
+      const l = await deps.launch.start(source.argv);
+      onLaunched(l);
+      const startTimeMs = backend.readStartTimeMs(l.pid);
+      if (startTimeMs === null) throw new DumpError('process-gone', `The launched process ${l.pid} ended before the watch could hold it.`);
+      io.stderr(`procscope watch: launching ${source.argv[0]!.slice(0, 200)} as pid ${l.pid}, held until the watch is armed.\n`);
+      return { pid: l.pid, startTimeMs };
+    }
     const waitEnd = new AbortController();
     const onStop = (): void => waitEnd.abort();
     stop.addEventListener('abort', onStop);
     const timer = parsed.rule.timeoutMs === null ? null : setTimeout(() => waitEnd.abort(), parsed.rule.timeoutMs);
     try {
-      io.stderr(`procscope watch: waiting for a process named '${source.nameGlob}' (polling every ${deps.waitPollMs} ms)…\n`);
-      const found = await waitForProcess(backend, source.nameGlob, {
+      io.stderr(`procscope watch: waiting for a process named '${source.nameGlob}' (polling every ${deps.waitPollMs} ms or more)…\n`);
+      const found = await waitForProcess(deps.waitLister ?? backendLister(backend), backend, source.nameGlob, {
         pollMs: deps.waitPollMs,
         signal: waitEnd.signal,
         excludePids: new Set([deps.selfPid]),
@@ -227,7 +316,10 @@ const defaultDeps: WatchDeps = {
   exitNow: (code) => process.exit(code),
   platform: process.platform,
   cwd: () => process.cwd(),
-  waitPollMs: WAIT_POLL_MS,
+  // Linux: a /proc scan of comm costs ~14 µs a process, so 10 ms is affordable; the backend snapshot elsewhere.
+  waitPollMs: process.platform === 'linux' ? LINUX_WAIT_POLL_MS : WAIT_POLL_MS,
+  waitLister: process.platform === 'linux' ? listProcForWait : null,
+  launch: process.platform === 'linux' ? launchHeldLinux : null,
   selfPid: process.pid,
 };
 
