@@ -243,7 +243,7 @@ describe.runIf(process.platform === 'linux' && process.getuid?.() === 0)('procsc
     outDir = mkdtempSync(join(tmpdir(), 'procscope-watch-cli-'));
     const script = "echo launched-says-hello; /bin/sleep 0.05; exit 3";
     const cli = startCli(['--children', '--on', 'start,exit', '--mini', '--out', outDir, '--json', '--launch', '--', '/bin/sh', '-c', script]);
-    const armed = await cli.next('armed');
+    const armed = (await cli.next('armed')) as Extract<CaptureEvent, { event: 'armed' }>;
     const done = await cli.next('done');
     expect(await cli.exited).toBe(0);
     // The launched process is the launcher shell's child, never the tracer's own (the engine refuses its own child).

@@ -88,7 +88,12 @@ function scriptedLauncher(pid: number, exit: LaunchedExit, options: { endsAfterG
   return { launcher, log };
 }
 
-function setUp(script: FakeCaptureScript, polls: ProcessSample[][] = [[row(4242, 'Tentacle')]], launcher: Launcher | null = null) {
+function setUp(
+  script: FakeCaptureScript,
+  polls: ProcessSample[][] = [[row(4242, 'Tentacle')]],
+  launcher: Launcher | null = null,
+  platform: NodeJS.Platform = 'linux',
+) {
   const engine = createFakeCaptureEngine(script);
   const backend = scriptedBackend(polls);
   const signals = new EventEmitter();
@@ -106,7 +111,7 @@ function setUp(script: FakeCaptureScript, polls: ProcessSample[][] = [[row(4242,
       return () => signals.off('output-error', listener);
     },
     exitNow: (code) => exits.push(code),
-    platform: 'linux',
+    platform,
     cwd: () => '/srv/dumps',
     waitPollMs: 5,
     waitLister: null,
@@ -259,7 +264,7 @@ describe('procscope watch', () => {
     [['4242', '--cpu', '90'], /^procscope watch: --cpu \(-c\) is not supported yet on Linux/],
     [['4242', '-m', '800', '-n', '2'], /^procscope watch: --memory \(-m\) is not supported yet on Linux/],
     [['4242', '-n', '3', '-s', '5'], /^procscope watch: a series \(-n \/ -s without --on\) is not supported yet on Linux/],
-    [['-t', '--launch', '--', 'sh', '-c', 'exit 3'], /^procscope watch: --launch \(-x\) is not supported yet on Linux: .*created suspended/],
+    [['-t', '--launch', '--', 'sh', '-c', 'exit 3'], /^procscope watch: --launch \(-x\) is not supported yet on Linux: .*kept from running until the watch holds it/],
     [['-e', '-x', '/d', 'sh'], /--launch \(-x\) is not supported yet/],
   ])('refuses %j by name with exit 2, nothing started', async (args, message) => {
     const { run } = setUp({});
@@ -376,6 +381,16 @@ describe('procscope watch --launch (scripted launcher and engine)', () => {
     const r = await running;
     expect(r.code).toBe(0);
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ event: 'done', reason: 'stopped', launched: { pid: 5000, state: 'running' } });
+  });
+
+  it('on Windows --launch is refused by name (exit 2) even with a launcher at hand: nothing is started', async () => {
+    const { launcher, log } = scriptedLauncher(5000, { exitCode: 0, signal: null });
+    const { run } = setUp({}, polls, launcher, 'win32');
+    const r = await run(['-t', '--launch', '--', 'cmd.exe', '/c', 'hostname']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^procscope watch: --launch \(-x\) is not supported yet on Windows: .*kept from running until the watch holds it \(on Windows: created suspended, then resumed\)/);
+    expect(log).toEqual([]);
+    expect(r.engineCreated).toBe(false);
   });
 
   it('a program that cannot run is bad usage (exit 2), refused before anything starts', async () => {

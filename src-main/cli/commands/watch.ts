@@ -102,8 +102,8 @@ function unsupportedReason(args: WatchArgs, platform: NodeJS.Platform, launch: L
   if (args.source.kind === 'launch' && (platform !== 'linux' || !launch)) {
     return (
       `--launch (-x) is not supported yet on ${on}: a launched process is held from its first instruction only if it ` +
-      'is created suspended and resumed once the watch holds it, which this CLI does on Linux only; start the command ' +
-      'after the "armed" line of a watch on its parent with --children.'
+      'is kept from running until the watch holds it (on Windows: created suspended, then resumed), which this CLI ' +
+      'does on Linux only so far; start the command after the "armed" line of a watch on its parent with --children.'
     );
   }
   return null;
