@@ -30,6 +30,12 @@ export interface CaptureRule {
   maxDumps: number | null;
   /** Stop the watch after this long (null: until the watched process ends or the watch is stopped). */
   timeoutMs: number | null;
+  /**
+   * The caller created the target suspended and resumes it only once the watch is armed (`procscope watch --launch`
+   * on Windows): it has run no instruction, so its start is under the watch and its loader will break in once.
+   * Absent or false for a process that was already running.
+   */
+  targetHeldAtLaunch?: boolean;
 }
 
 export const DEFAULT_HOLD_TIMEOUT_MS = 60_000;

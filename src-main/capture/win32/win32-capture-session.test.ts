@@ -237,6 +237,31 @@ describe('Win32CaptureSession', () => {
     expect(h.events[1]).toMatchObject({ exitCode: 7 });
   });
 
+  it('a target launched suspended for the watch (--launch) is start-dumped at its loader breakpoint, which is swallowed', async () => {
+    const h = harness(rule({ scope: 'self', triggers: ['start'], targetHeldAtLaunch: true }), { names: { [TARGET]: 'cmd.exe' } });
+    h.session.handle(create(TARGET));
+    await h.settle();
+    expect(h.events.map((e) => e.event)).toEqual(['seen']);
+    expect(h.writes).toHaveLength(0);
+    h.session.handle(exception(TARGET, 0x80000003, true));
+    await h.settle();
+    expect(h.writes.map((w) => w.options?.nameHint)).toEqual(['cmd-at-start']);
+    expect(h.writes[0]!.request.pid).toBe(TARGET);
+    expect(continues(h, TARGET).at(-1)).toMatchObject({ status: DBG_CONTINUE });
+    h.session.handle(exit(TARGET, 3));
+    expect(await h.session.finished).toBe('target-exited');
+    expect(h.events.find((e) => e.event === 'exited')).toMatchObject({ pid: TARGET, exitCode: 3 });
+  });
+
+  it('a target that was already running gets no start dump, and its breakpoints go back to it', async () => {
+    const h = harness(rule({ scope: 'self', triggers: ['start'] }), { names: { [TARGET]: 'cmd.exe' } });
+    h.session.handle(create(TARGET));
+    h.session.handle(exception(TARGET, 0x80000003, true));
+    await h.settle();
+    expect(h.writes).toHaveLength(0);
+    expect(continues(h, TARGET).at(-1)).toMatchObject({ status: DBG_EXCEPTION_NOT_HANDLED });
+  });
+
   it('a worker failure ends the watch with an error, then done', async () => {
     const h = harness(rule());
     h.session.handle({ t: 'fatal', message: 'boom', assign: false });

@@ -107,7 +107,9 @@ export class Win32CaptureSession {
 
   /** The worker armed: the target and its existing descendants are known (attached where the scope says). */
   onArmed(existing: { pid: number; attached: boolean }[]): void {
-    this.#track(this.#rule.target.pid, false, inScope(this.#rule.scope, true));
+    // A target created suspended for the watch (--launch) is as new as a child held at birth: its start dump waits
+    // for its loader's breakpoint, which is ours to swallow (otherwise it would die of an unhandled breakpoint).
+    this.#track(this.#rule.target.pid, this.#rule.targetHeldAtLaunch === true, inScope(this.#rule.scope, true));
     for (const e of existing) this.#track(e.pid, false, e.attached);
   }
 
