@@ -25,6 +25,12 @@ export type HeldCoreWriter = (request: DumpRequest, held: AttachedProcess, optio
 
 export interface LinuxCaptureOptions {
   writeHeldCore?: HeldCoreWriter;
+  /**
+   * The output folder, already opened and checked by the elevated helper's walk (helper-validate.ts), whose rules
+   * (the requester's folder, files created with the requester's rights) replace the root CLI's. The caller owns it
+   * and closes it after the watch has finished.
+   */
+  folder?: LinuxOpenedFolder;
 }
 
 export const LINUX_CAPTURE_MECHANISM = 'ptrace follow-fork on every thread (PTRACE_SEIZE, fork/vfork/clone/exec/exit events)';
@@ -67,7 +73,7 @@ interface Hold {
 }
 
 export function createLinuxCaptureEngine(options: LinuxCaptureOptions = {}): CaptureEngine {
-  return { start: (rule, onEvent) => startLinuxWatch(rule, onEvent, options.writeHeldCore ?? writeHeldLinuxCore) };
+  return { start: (rule, onEvent) => startLinuxWatch(rule, onEvent, options.writeHeldCore ?? writeHeldLinuxCore, options.folder ?? null) };
 }
 
 function exitFields(status: number): { exitCode: number | null; signal: string | null } {
@@ -83,7 +89,12 @@ function seizeError(err: unknown, pid: number): DumpError {
   return new DumpError('io-error', `Procscope could not watch process ${pid}: ${(err as Error).message}.`);
 }
 
-function startLinuxWatch(rule: CaptureRule, onEvent: (event: CaptureEvent) => void, writeCore: HeldCoreWriter): Promise<CaptureWatch> {
+function startLinuxWatch(
+  rule: CaptureRule,
+  onEvent: (event: CaptureEvent) => void,
+  writeCore: HeldCoreWriter,
+  given: LinuxOpenedFolder | null,
+): Promise<CaptureWatch> {
   if (process.platform !== 'linux') return Promise.reject(new DumpError('unsupported', 'The ptrace capture engine runs on Linux only.'));
   try {
     const compiled = compileCaptureRule(rule);
@@ -102,11 +113,11 @@ function startLinuxWatch(rule: CaptureRule, onEvent: (event: CaptureEvent) => vo
     }
     // As root (sudo procscope watch), the folder is opened once by a walk that follows no link and every dump is
     // created relative to it, as `procscope dump` does: a link planted on the way cannot send root's files elsewhere.
-    const folder = process.geteuid?.() === 0 ? openFolderByWalkSync(rule.outDir, { kind: 'root-cli' }) : null;
+    const folder = given ?? (process.geteuid?.() === 0 ? openFolderByWalkSync(rule.outDir, { kind: 'root-cli' }) : null);
     try {
-      return Promise.resolve(new LinuxWatch(compiled, onEvent, writeCore, folder).arm());
+      return Promise.resolve(new LinuxWatch(compiled, onEvent, writeCore, folder, given === null).arm());
     } catch (err) {
-      if (folder) closeOpenedFolderSync(folder);
+      if (folder && !given) closeOpenedFolderSync(folder);
       throw err;
     }
   } catch (err) {
@@ -136,6 +147,7 @@ class LinuxWatch implements CaptureWatch {
     private readonly onEvent: (event: CaptureEvent) => void,
     private readonly writeCore: HeldCoreWriter,
     private readonly folder: LinuxOpenedFolder | null,
+    private readonly ownsFolder: boolean,
   ) {
     this.rule = compiled.rule;
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
@@ -444,7 +456,7 @@ class LinuxWatch implements CaptureWatch {
       if (h.timer) clearTimeout(h.timer);
       if (h.detachAfter) this.markExitedQuietly(h);
     }
-    if (this.folder) closeOpenedFolderSync(this.folder);
+    if (this.folder && this.ownsFolder) closeOpenedFolderSync(this.folder);
     this.emit({ event: 'done', atMs: Date.now(), reason, seenCount: this.seenCount, dumpCount: this.dumpCount });
     this.resolveFinished(reason);
     return reason;

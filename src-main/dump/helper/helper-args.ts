@@ -31,7 +31,13 @@ export type ParsedHelperArgs =
   | { ok: false; error: string; replyTo: { channel: string; secret: string } | null };
 
 const FLAGS = ['--pid', '--start-time-ms', '--kind', '--out-dir', '--uid', '--name', '--channel', '--secret'] as const;
-export type HelperFlag = (typeof FLAGS)[number];
+/** A watch job's own flags (helper-watch-args.ts), one per CaptureRule field the dump flags do not carry. */
+export const WATCH_FLAGS = [
+  '--scope', '--name-glob', '--cmdline-regex', '--triggers', '--exit-nonzero-only', '--hold-timeout-ms', '--max-dumps', '--timeout-ms',
+] as const;
+/** `--job=watch` makes the helper serve one capture watch; absent (or `--job=dump`) it does one dump, as before. */
+const ALL_FLAGS = [...FLAGS, ...WATCH_FLAGS, '--job'] as const;
+export type HelperFlag = (typeof ALL_FLAGS)[number];
 type Flag = HelperFlag;
 const OPTIONAL: readonly Flag[] = ['--name', '--uid'];
 
@@ -47,21 +53,21 @@ export function helperJobToArgs(job: HelperJob): string[] {
 export function splitHelperArg(arg: string): { flag: HelperFlag; value: string } | string {
   const eq = arg.indexOf('=');
   const flag = eq < 0 ? arg : arg.slice(0, eq);
-  if (!(FLAGS as readonly string[]).includes(flag)) return `Unknown argument '${flag.slice(0, 40)}'.`;
+  if (!(ALL_FLAGS as readonly string[]).includes(flag)) return `Unknown argument '${flag.slice(0, 40)}'.`;
   if (eq < 0) return `${flag} needs a value, as ${flag}=VALUE.`;
   const value = arg.slice(eq + 1);
   if (value.includes('\0')) return `${flag} contains a NUL character.`;
   return { flag: flag as HelperFlag, value };
 }
 
-function parseInteger(flag: string, text: string, min: number, max: number): number | string {
+export function parseInteger(flag: string, text: string, min: number, max: number): number | string {
   if (!/^\d{1,16}$/.test(text)) return `${flag} must be a whole number, not '${text.slice(0, 40)}'.`;
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < min || n > max) return `${flag} must be between ${min} and ${max}, not ${text}.`;
   return n;
 }
 
-function checkChannel(channel: string, platform: NodeJS.Platform): string | null {
+export function checkChannel(channel: string, platform: NodeJS.Platform): string | null {
   if (platform === 'win32') {
     return /^\\\\\.\\pipe\\procscope-helper-[0-9a-f]{32}$/.test(channel) ? null : '--channel must be a Procscope helper pipe name.';
   }
@@ -78,7 +84,7 @@ export function parseHelperArgs(args: readonly string[], platform: NodeJS.Platfo
   return { ok: false, error: parsed, replyTo: replyAddress(args, platform) };
 }
 
-function replyAddress(args: readonly string[], platform: NodeJS.Platform): { channel: string; secret: string } | null {
+export function replyAddress(args: readonly string[], platform: NodeJS.Platform): { channel: string; secret: string } | null {
   const at = (flag: string): string | undefined => {
     // Only a flag that appears once counts.
     const found = args.filter((a) => a.startsWith(`${flag}=`));
@@ -90,6 +96,14 @@ function replyAddress(args: readonly string[], platform: NodeJS.Platform): { cha
   return { channel, secret };
 }
 
+export function checkOutDir(outDir: string, platform: NodeJS.Platform): string | null {
+  // On Windows only a drive path (C:\...): no UNC share, no device path, no drive-relative '\\dir'.
+  const absolute = platform === 'win32' ? /^[A-Za-z]:\\/.test(outDir) && isAbsoluteWin32(outDir) : isAbsolutePosix(outDir);
+  if (!absolute) return `--out-dir must be an absolute folder path, not '${outDir.slice(0, 200)}'.`;
+  if (outDir.length > 4000) return '--out-dir is too long.';
+  return null;
+}
+
 /** The job, or the first thing wrong with the arguments as a sentence. */
 function parseJob(args: readonly string[], platform: NodeJS.Platform): HelperJob | string {
   const values = new Map<Flag, string>();
@@ -99,6 +113,10 @@ function parseJob(args: readonly string[], platform: NodeJS.Platform): HelperJob
     if (values.has(split.flag)) return `${split.flag} is given twice.`;
     values.set(split.flag, split.value);
   }
+  const jobKind = values.get('--job') ?? 'dump';
+  if (jobKind !== 'dump') return `--job must be 'dump' or 'watch', not '${jobKind.slice(0, 20)}'.`;
+  const watchFlag = WATCH_FLAGS.find((flag) => values.has(flag));
+  if (watchFlag) return `${watchFlag} belongs to a watch job (--job=watch), not to a dump.`;
   for (const flag of FLAGS) {
     if (!values.has(flag) && !OPTIONAL.includes(flag)) return `${flag} is missing.`;
   }
@@ -118,10 +136,8 @@ function parseJob(args: readonly string[], platform: NodeJS.Platform): HelperJob
     uid = parsed;
   }
   const outDir = values.get('--out-dir')!;
-  // On Windows only a drive path (C:\...): no UNC share, no device path, no drive-relative '\\dir'.
-  const absolute = platform === 'win32' ? /^[A-Za-z]:\\/.test(outDir) && isAbsoluteWin32(outDir) : isAbsolutePosix(outDir);
-  if (!absolute) return `--out-dir must be an absolute folder path, not '${outDir.slice(0, 200)}'.`;
-  if (outDir.length > 4000) return '--out-dir is too long.';
+  const outDirError = checkOutDir(outDir, platform);
+  if (outDirError) return outDirError;
   const nameHint = values.get('--name') ?? null;
   if (nameHint !== null && (nameHint.length === 0 || nameHint.length > 255)) {
     return '--name must be 1 to 255 characters.';

@@ -53,6 +53,8 @@ const refused = (message: string): DumpErrorInfo => ({ code: 'bad-request', mess
 export async function openHelperChannel(
   events: HelperChannelEvents,
   platform: NodeJS.Platform = process.platform,
+  /** Where the private socket folder is made (Linux); os.tmpdir() by default. */
+  tmpDir: string = tmpdir(),
 ): Promise<HelperChannel> {
   const secret = randomBytes(32).toString('hex');
   let privateDir: string | null = null;
@@ -61,7 +63,7 @@ export async function openHelperChannel(
     address = `\\\\.\\pipe\\procscope-helper-${randomBytes(16).toString('hex')}`;
   } else {
     // mkdtemp creates the folder 0700: only this user (and root) can reach the socket inside it.
-    privateDir = await mkdtemp(join(tmpdir(), 'procscope-helper-'));
+    privateDir = await mkdtemp(join(tmpDir, 'procscope-helper-'));
     address = join(privateDir, 'channel.sock');
   }
 

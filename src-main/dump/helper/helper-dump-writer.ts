@@ -89,6 +89,8 @@ async function runElevated(options: HelperDumpWriterOptions, request: DumpReques
     progress: (m) => onProgress?.(m.progress),
     result: (m) => resolve(m.result),
     error: (m) => reject(new DumpError(m.error.code, m.error.message)),
+    // A dump job's helper never watches: a capture event here is a helper that is not doing the job it was given.
+    capture: () => reject(new DumpError('bad-request', 'The helper sent a capture event during a dump job, so the dump was refused. Try again.')),
   };
   const channel = await openHelperChannel(
     {

@@ -1,14 +1,17 @@
 /*
  * The elevated dump helper's life, in its own process (`procscope helper …`, started by an Elevator): read the
  * one job from the command line, connect back to the app's channel and prove the secret, re-validate the job,
- * write the dump with the same DumpWriter the app uses, stream progress and the result, and exit. It never does
- * a second job, never writes before the job is validated, and leaves no partial file behind on any failure.
+ * write the dump with the same DumpWriter the app uses, stream progress and the result, and exit. A watch job
+ * (`--job=watch`) is validated the same way and then served by helper-watch-job.ts for the helper's lifetime. It
+ * never does a second job, never writes before the job is validated, and leaves no partial file behind on any failure.
  */
 import { closeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { DumpErrorInfo, DumpProgress } from '../../../src-shared/model/dump';
 import { cancelledInfo, toDumpErrorInfo } from '../dump-errors';
 import type { DumpWriter, OpenedFolder } from '../dump-writer';
+import type { CaptureEngine } from '../../capture/capture-engine';
+import { compileCaptureRule } from '../../capture/capture-rule';
 import { parseHelperArgs, type HelperJob } from './helper-args';
 import {
   createLineSplitter,
@@ -21,6 +24,8 @@ import {
   type HelperMessage,
 } from './helper-protocol';
 import { validateHelperJob, type Win32HelperFacts } from './helper-validate';
+import { isHelperWatchJob, parseHelperWatchArgs, type HelperWatchJob } from './helper-watch-args';
+import { runWatchJob } from './helper-watch-job';
 
 export interface HelperDeps {
   createWriter(): Promise<DumpWriter>;
@@ -32,6 +37,11 @@ export interface HelperDeps {
   ownUid: number | null;
   /** Windows only: who asked (the dump file is made readable by them) and who owns a folder. */
   win32?: Win32HelperFacts;
+  /**
+   * A watch job's engine, given the folder the helper opened and checked (null where it lends no rights); the
+   * platform's engine when absent. Tests pass one whose core writer they control.
+   */
+  createCaptureEngine?: (folder: OpenedFolder | null) => CaptureEngine | Promise<CaptureEngine>;
 }
 
 /** How long the helper waits for the app to accept its hello. */
@@ -42,7 +52,7 @@ const FINAL_READ_GRACE_MS = 5_000;
 
 /** Resolves to the exit code: 0 dumped, 1 refused or failed, 2 bad arguments. Refusals go to the channel when it can be reached. */
 export async function runHelper(args: readonly string[], deps: HelperDeps): Promise<number> {
-  const parsed = parseHelperArgs(args, deps.platform);
+  const parsed = isHelperWatchJob(args) ? parseHelperWatchArgs(args, deps.platform) : parseHelperArgs(args, deps.platform);
   const replyTo = parsed.ok ? parsed.job : parsed.replyTo;
   if (!replyTo) {
     deps.stderr(`procscope helper: ${parsed.ok ? '' : parsed.error}\n`);
@@ -60,14 +70,29 @@ export async function runHelper(args: readonly string[], deps: HelperDeps): Prom
     return 2;
   }
   const job = parsed.job;
-  const checked = await validateHelperJob(job, deps);
+  const watch = 'rule' in job ? job : null;
+  if (watch) {
+    try {
+      compileCaptureRule(watch.rule);
+    } catch (err) {
+      return session.finish({ ...toDumpErrorInfo(err), code: 'bad-request' });
+    }
+  }
+  // A watch's target and folder pass exactly the checks of a dump's: same identity, same walk, same file rights.
+  const checked = await validateHelperJob(watch ? dumpShapeOf(watch) : (job as HelperJob), deps);
   if (!checked.ok) return session.finish(checked.error);
   try {
     if (session.signal.aborted) return await session.finish(abortReason(session.signal));
-    return await session.finish(await writeDump(job, deps, session.signal, session.send, checked.folder));
+    if (watch) return await runWatchJob(watch, deps, session, checked.folder);
+    return await session.finish(await writeDump(job as HelperJob, deps, session.signal, session.send, checked.folder));
   } finally {
     if (checked.folder) closeOpenedFolder(checked.folder);
   }
+}
+
+function dumpShapeOf(watch: HelperWatchJob): HelperJob {
+  const { target, kind, outDir } = watch.rule;
+  return { pid: target.pid, startTimeMs: target.startTimeMs, kind, outDir, uid: watch.uid, nameHint: null, channel: watch.channel, secret: watch.secret };
 }
 
 function closeOpenedFolder(folder: OpenedFolder): void {
@@ -75,10 +100,10 @@ function closeOpenedFolder(folder: OpenedFolder): void {
   else closeSync(folder.fd);
 }
 
-interface HelperSession {
+export interface HelperSession {
   /** Resolves when the app accepted the hello; rejects with the reason it did not. */
   welcomed: Promise<void>;
-  /** Aborted when the app cancels, misbehaves or goes away. */
+  /** Aborted when the app cancels or stops, misbehaves, or goes away (closes the channel). */
   signal: AbortSignal;
   send(message: HelperMessage): void;
   /** Reports the error (if any), closes the channel and returns the exit code. */
@@ -112,6 +137,7 @@ async function openSession(channel: string, secret: string, deps: HelperDeps, ar
   const handlers: Handlers<AppMessage> = {
     welcome: () => welcomed(),
     cancel: () => abort.abort(),
+    stop: () => abort.abort(),
   };
   const splitter = createLineSplitter(
     (line) => {

@@ -23,12 +23,14 @@ describe('helper protocol', () => {
       progress: (m) => seen.push(`progress ${m.progress.bytesWritten}`),
       result: (m) => seen.push(`result ${m.result.path}`),
       error: (m) => seen.push(`error ${m.error.code}`),
+      capture: (m) => seen.push(`capture ${m.event.event}`),
     };
     const messages: HelperMessage[] = [
       { v: 1, kind: 'hello', secret: 'a'.repeat(64) },
       { v: 1, kind: 'progress', progress: { bytesWritten: 10, estimatedTotalBytes: null, elapsedMs: 2, phase: 'writing' } },
       { v: 1, kind: 'result', result },
       { v: 1, kind: 'error', error: { code: 'process-gone', message: 'Gone.' } },
+      { v: 1, kind: 'capture', event: { event: 'done', atMs: 9, reason: 'stopped', seenCount: 1, dumpCount: 0 } },
     ];
     for (const m of messages) {
       const line = encodeMessage(m);
@@ -37,7 +39,7 @@ describe('helper protocol', () => {
       if (!d.ok) throw new Error(d.error);
       dispatch(handlers, d.message);
     }
-    expect(seen).toEqual(['hello 64', 'progress 10', 'result /home/a/x.core', 'error process-gone']);
+    expect(seen).toEqual(['hello 64', 'progress 10', 'result /home/a/x.core', 'error process-gone', 'capture done']);
   });
 
   it('refuses malformed messages with a sentence naming what is wrong', () => {
@@ -58,6 +60,31 @@ describe('helper protocol', () => {
     expect(decodeAppMessage('{"v":1,"kind":"welcome"}')).toEqual({ ok: true, message: { v: 1, kind: 'welcome' } });
     expect(decodeAppMessage('{"v":1,"kind":"cancel","now":true}').ok).toBe(false);
     expect(decodeHelperMessage('x'.repeat(MAX_LINE_BYTES + 1))).toMatchObject({ ok: false, error: expect.stringMatching(/longer than/) });
+  });
+
+  it('carries every capture event kind of a watch, field for field, and refuses anything else in one', () => {
+    const events = [
+      { event: 'armed', atMs: 1, pid: 42, mechanism: 'ptrace', limits: ['one limit'] },
+      { event: 'seen', atMs: 2, pid: 43, ppid: 42, name: 'Calamari', cmdline: 'Calamari run', startTimeMs: 2 },
+      { event: 'dump', atMs: 3, pid: 43, name: 'Calamari', trigger: 'exit', path: '/d/c.core', fileBytes: 9, sha256: 'a'.repeat(64), targetPauseMs: 1.5 },
+      { event: 'exited', atMs: 4, pid: 43, name: 'Calamari', exitCode: 0xc0000005, signal: null, lifetimeMs: 0.25 },
+      { event: 'error', atMs: 5, pid: null, trigger: null, error: { code: 'io-error', message: 'Broken.' } },
+      { event: 'done', atMs: 6, reason: 'error', seenCount: 1, dumpCount: 1 },
+    ];
+    for (const event of events) expect(decodeHelperMessage(JSON.stringify({ v: 1, kind: 'capture', event }))).toEqual({ ok: true, message: { v: 1, kind: 'capture', event } });
+    const bad = (event: object): string | false => {
+      const d = decodeHelperMessage(JSON.stringify({ v: 1, kind: 'capture', event }));
+      return !d.ok && d.error;
+    };
+    expect(bad({ ...events[0], shell: 'rm -rf /' })).toMatch(/malformed message at event/);
+    expect(bad({ ...events[1], pid: 0 })).toMatch(/at event\.pid/);
+    expect(bad({ ...events[1], cmdline: 'x'.repeat(8001) })).toMatch(/at event\.cmdline/);
+    expect(bad({ ...events[2], trigger: 'whenever' })).toMatch(/at event\.trigger/);
+    expect(bad({ ...events[2], sha256: 'Z'.repeat(64) })).toMatch(/at event\.sha256/);
+    expect(bad({ ...events[5], reason: 'bored' })).toMatch(/at event\.reason/);
+    expect(bad({ event: 'progress', atMs: 1 })).toMatch(/at event\.event/);
+    expect(decodeAppMessage('{"v":1,"kind":"stop"}')).toEqual({ ok: true, message: { v: 1, kind: 'stop' } });
+    expect(decodeAppMessage('{"v":1,"kind":"stop","pid":1}').ok).toBe(false);
   });
 
   it('splits a byte stream into lines across chunk boundaries and stops at an oversized line', () => {

@@ -7,6 +7,7 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
+import type { CaptureEvent } from '../../../src-shared/model/capture';
 import type { DumpErrorInfo, DumpProgress, DumpResult } from '../../../src-shared/model/dump';
 
 export const HELPER_PROTOCOL_VERSION = 1;
@@ -57,18 +58,62 @@ const resultSchema = z.strictObject({
   format: z.enum(['elf-core', 'minidump']),
 });
 
-/** Helper → app. `hello` must be the first line and carries the one-time secret. */
+/**
+ * The longest text fields a watch's events may carry over the channel: the helper clips to these before sending
+ * (a Linux command line can be megabytes), so one event line stays under MAX_LINE_BYTES even if every character
+ * were JSON-escaped to six bytes.
+ */
+export const CAPTURE_WIRE_LIMITS = { nameChars: 1024, cmdlineChars: 8000, pathChars: 4096, limitChars: 500, limitCount: 20, mechanismChars: 200 } as const;
+
+const pid = z.number().int().min(1).max(0xffffffff);
+const triggerSchema = z.enum(['start', 'exit', 'crash']);
+const nameText = z.string().max(CAPTURE_WIRE_LIMITS.nameChars);
+/** One CaptureEvent (src-shared/model/capture.ts), field for field. */
+const captureEventSchema = z.discriminatedUnion('event', [
+  z.strictObject({
+    event: z.literal('armed'), atMs: ms, pid, mechanism: z.string().min(1).max(CAPTURE_WIRE_LIMITS.mechanismChars),
+    limits: z.array(z.string().max(CAPTURE_WIRE_LIMITS.limitChars)).max(CAPTURE_WIRE_LIMITS.limitCount),
+  }),
+  z.strictObject({
+    event: z.literal('seen'), atMs: ms, pid, ppid: count.max(0xffffffff), name: nameText,
+    cmdline: z.string().max(CAPTURE_WIRE_LIMITS.cmdlineChars), startTimeMs: ms,
+  }),
+  z.strictObject({
+    event: z.literal('exited'), atMs: ms, pid, name: nameText,
+    // Windows exit codes are DWORDs (0xC0000005); Linux's are 0-255.
+    exitCode: z.number().int().min(-0x80000000).max(0xffffffff).nullable(), signal: z.string().min(1).max(40).nullable(), lifetimeMs: ms,
+  }),
+  z.strictObject({
+    event: z.literal('dump'), atMs: ms, pid, name: nameText, trigger: triggerSchema, path: z.string().min(1).max(CAPTURE_WIRE_LIMITS.pathChars),
+    fileBytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/), targetPauseMs: ms,
+  }),
+  z.strictObject({ event: z.literal('error'), atMs: ms, pid: pid.nullable(), trigger: triggerSchema.nullable(), error: dumpErrorInfoSchema }),
+  z.strictObject({
+    event: z.literal('done'), atMs: ms, reason: z.enum(['target-exited', 'max-dumps', 'timeout', 'stopped', 'error']), seenCount: count, dumpCount: count,
+  }),
+]);
+
+/**
+ * Helper → app. `hello` must be the first line and carries the one-time secret. A dump job answers with
+ * `progress` and `result`; a watch job (--job=watch) with `capture` events, `armed` first and `done` last. `error`
+ * is a refusal or failure of either job (for a watch, one that came before `armed`).
+ */
 export const helperMessageSchema = z.discriminatedUnion('kind', [
   z.strictObject({ v, kind: z.literal('hello'), secret: secretSchema }),
   z.strictObject({ v, kind: z.literal('progress'), progress: progressSchema }),
   z.strictObject({ v, kind: z.literal('result'), result: resultSchema }),
   z.strictObject({ v, kind: z.literal('error'), error: dumpErrorInfoSchema }),
+  z.strictObject({ v, kind: z.literal('capture'), event: captureEventSchema }),
 ]);
 
-/** App → helper. `welcome` accepts the hello; `cancel` asks the helper to stop and remove its partial file. */
+/**
+ * App → helper. `welcome` accepts the hello; `cancel` asks the helper to stop a dump and remove its partial file;
+ * `stop` asks it to end its watch, releasing every held process (closing the channel does the same).
+ */
 export const appMessageSchema = z.discriminatedUnion('kind', [
   z.strictObject({ v, kind: z.literal('welcome') }),
   z.strictObject({ v, kind: z.literal('cancel') }),
+  z.strictObject({ v, kind: z.literal('stop') }),
 ]);
 
 export type HelperMessage = z.infer<typeof helperMessageSchema>;
@@ -79,7 +124,8 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _progressMatches: Same<z.infer<typeof progressSchema>, DumpProgress> = true;
 const _resultMatches: Same<z.infer<typeof resultSchema>, DumpResult> = true;
 const _errorMatches: Same<z.infer<typeof dumpErrorInfoSchema>, DumpErrorInfo> = true;
-void [_progressMatches, _resultMatches, _errorMatches];
+const _captureEventMatches: Same<z.infer<typeof captureEventSchema>, CaptureEvent> = true;
+void [_progressMatches, _resultMatches, _errorMatches, _captureEventMatches];
 
 /** One handler per kind; a kind without a handler is a compile error. */
 export type Handlers<M extends { kind: string }> = { [K in M['kind']]: (message: Extract<M, { kind: K }>) => void };
