@@ -10,6 +10,7 @@ import { basename, dirname, isAbsolute } from 'node:path';
 import type { DumpProgress, DumpResult } from '../../src-shared/model/dump';
 import type { ProcessRow } from '../../src-shared/model/process';
 import { buildProcessTree, collectSubtree } from '../../src-shared/tree/process-tree';
+import { checkCaptureDumpFile, type CaptureDumpRecord } from './capture-dump-record';
 import { cancelledInfo, toDumpErrorInfo } from './dump-errors';
 import type {
   DumpEngineEvent,
@@ -51,6 +52,11 @@ export interface DumpEngine {
   start(request: DumpJobRequest): Promise<DumpJobInfo>;
   /** Dump Process Tree: one job per process of the subtree. Throws DumpError('process-gone') if the root is gone. */
   startTree(request: DumpJobRequest): Promise<DumpGroupInfo>;
+  /**
+   * Lists a dump a capture watch already wrote as a finished job (DumpJobInfo.capture says which watch and trigger),
+   * so the jobs panel shows it with the others; a file that is gone, a link or the wrong size is listed as failed.
+   */
+  recordCaptureDump(record: CaptureDumpRecord): Promise<DumpJobInfo>;
   /** False if the job is unknown or already finished. */
   cancel(jobId: DumpJobId): boolean;
   /** Runs a retryable failed job again through the elevated helper. Throws DumpError('bad-request') otherwise. */
@@ -130,6 +136,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       error: null,
       retryable: false,
       createdAtMs: Date.now(),
+      capture: null,
     };
     const record: JobRecord = { info, abort: null, done: null };
     jobs.set(info.id, record);
@@ -247,6 +254,30 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       return structuredClone(group);
     },
 
+    async recordCaptureDump(record) {
+      const checked = await checkCaptureDumpFile(record);
+      const info: DumpJobInfo = {
+        id: `dump-${nextId++}`,
+        groupId: null,
+        pid: record.pid,
+        startTimeMs: record.startTimeMs,
+        name: record.name.slice(0, 255) || null,
+        kind: record.kind,
+        outDir: dirname(record.path),
+        state: 'result' in checked ? 'done' : 'failed',
+        elevated: record.elevated,
+        progress: null,
+        result: 'result' in checked ? checked.result : null,
+        error: 'error' in checked ? checked.error : null,
+        retryable: false,
+        createdAtMs: Date.now(),
+        capture: { watchId: record.watchId, trigger: record.trigger },
+      };
+      jobs.set(info.id, { info, abort: null, done: null });
+      emit({ type: 'job-added', job: snapshot(info) });
+      return snapshot(info);
+    },
+
     cancel,
 
     retryElevated(jobId) {
@@ -351,7 +382,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
  * a mistyped path is refused with a sentence rather than silently built. Dumps hold secrets, so a folder we
  * create is for this user only.
  */
-async function createDumpFolder(outDir: string): Promise<void> {
+export async function createDumpFolder(outDir: string): Promise<void> {
   try {
     await mkdir(outDir, { mode: 0o700 });
   } catch (err) {

@@ -1,6 +1,7 @@
 /*
  * The services behind both transports (Electron IPC and the browser host's WebSocket): one backend, one poller,
- * the poller state the UI shows, the per-sender process-stream subscriptions and the (lazily created) dump engine.
+ * the poller state the UI shows, the per-sender process-stream subscriptions, the (lazily created) dump engine and
+ * the capture watches.
  * Runs in the Electron main process or the `procscope serve` Node process. It never imports electron or ws:
  * transports hand it a HostSender, and the Electron host its native dialogs as a HostShell.
  */
@@ -8,6 +9,8 @@ import type { AppInfo, PollerState, PushChannel, PushPayload } from '../../src-s
 import { DEFAULT_REFRESH_INTERVAL_MS, type ProcessRow } from '../../src-shared/model/process';
 import type { ProcessBackend } from '../platform/backend';
 import type { Poller } from '../poller/poller-types';
+import { createDumpFolder } from '../dump/dump-engine';
+import { createCaptureServices, type CaptureEngineFactories, type CaptureServices } from './capture-services';
 import { createDumpServices, type DumpEngineFactory, type DumpServices } from './dump-services';
 
 /** What only a desktop host can do (Electron's dialog and shell); the browser host has none. */
@@ -28,6 +31,7 @@ export interface AppServices {
   readonly poller: Poller;
   readonly appInfo: AppInfo;
   readonly dumps: DumpServices;
+  readonly captures: CaptureServices;
   readonly shell: HostShell | null;
   /** The pids of the host itself (its main process; Electron adds its renderer and GPU processes). */
   hostPids(): readonly number[];
@@ -46,7 +50,7 @@ export interface AppServices {
   onPollerStateChange(listener: (state: PollerState) => void): () => void;
   /** Forget a sender that went away (window closed, socket closed). */
   releaseSender(senderId: string): void;
-  /** Stops the poller and waits for the dump engine to cancel its jobs and write its settings. */
+  /** Stops every capture watch, stops the poller and waits for the dump engine to cancel its jobs and write its settings. */
   dispose(): Promise<void>;
 }
 
@@ -57,6 +61,10 @@ export interface AppServicesOptions {
   initialIntervalMs?: number;
   /** Builds the dump engine on first use; absent: the dump channels answer 'unsupported'. */
   dumpEngineFactory?: DumpEngineFactory;
+  /** The engines that run capture watches in processes of their own; absent: the capture channels answer 'unsupported'. */
+  captureEngines?: CaptureEngineFactories;
+  /** Tests only: replaces making a missing capture folder (createDumpFolder). */
+  prepareCaptureFolder?: (outDir: string) => Promise<void>;
   shell?: HostShell;
   /** The host's other processes (Electron: renderers, GPU); kill and suspend refuse them and this process. */
   hostPids?: () => readonly number[];
@@ -89,6 +97,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     return poller.getSnapshot()?.rows ?? [];
   };
   const shell = options.shell ?? null;
+  const dumps = createDumpServices({
+    factory: options.dumpEngineFactory ?? null,
+    readRows,
+    broadcast: (payload) => services.broadcast('procscope:dump-event', payload),
+  });
 
   const services: AppServices = {
     backend,
@@ -103,12 +116,17 @@ export function createAppServices(options: AppServicesOptions): AppServices {
         dumpFormat: options.dumpEngineFactory ? backend.capabilities.dumpFormat : 'none',
         chooseFolder: shell !== null,
         showInFolder: shell !== null,
+        capture: options.captureEngines !== undefined,
       },
     },
-    dumps: createDumpServices({
-      factory: options.dumpEngineFactory ?? null,
+    dumps,
+    captures: createCaptureServices({
+      engines: options.captureEngines ?? null,
       readRows,
-      broadcast: (payload) => services.broadcast('procscope:dump-event', payload),
+      hostPids: () => services.hostPids(),
+      dumps,
+      broadcast: (payload) => services.broadcast('procscope:capture-event', payload),
+      prepareFolder: options.prepareCaptureFolder ?? createDumpFolder,
     }),
     shell,
     hostPids: () => [process.pid, ...(options.hostPids?.() ?? [])],
@@ -151,6 +169,8 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     async dispose() {
       stateListeners.clear();
       for (const id of [...senders.keys()]) services.unsubscribeProcesses(id);
+      // Watches first: they release what they hold, and their last dumps are recorded before the engine goes.
+      await services.captures.dispose();
       poller.dispose();
       await services.dumps.dispose();
       backend.dispose();

@@ -121,7 +121,7 @@ describe('IPC contract', () => {
         backendPlatform: 'fake',
         handleCount: 'cheap',
         // No dump engine and no native shell were given: the renderer hides dumps, Browse… and Show in folder.
-        capabilities: { suspend: true, dumpFormat: 'none', chooseFolder: false, showInFolder: false },
+        capabilities: { suspend: true, dumpFormat: 'none', chooseFolder: false, showInFolder: false, capture: false },
       },
     });
   });

@@ -10,6 +10,7 @@ import type { DumpErrorCode } from '../../src-shared/model/dump';
 import { DumpError } from '../dump/dump-writer';
 import { ProcessActionError } from '../platform/backend';
 import type { AppServices } from './app-services';
+import { createCaptureHandlers } from './capture-handlers';
 import { createDumpHandlers } from './dump-handlers';
 import { killProcessTree, refuseOwnProcess } from './process-actions';
 import { HostRequestError } from './host-request-error';
@@ -56,6 +57,7 @@ export function createRequestHandlers(services: AppServices): RequestHandlers {
       return null;
     },
     ...createDumpHandlers(services),
+    ...createCaptureHandlers(services),
   };
 }
 

@@ -20,6 +20,7 @@ function job(pid: number, name: string, state: DumpJobView['state'], code?: 'pro
     error: code ? { code, message: 'x.' } : null,
     retryable: false,
     createdAtMs: 1,
+    capture: null,
   };
 }
 

@@ -15,6 +15,7 @@ import type {
   ProcessTargetArgs,
   StartDumpArgs,
 } from './dump-contract';
+import type { CaptureEventPayload, CaptureWatchView, StartCaptureArgs } from './capture-contract';
 
 export const IPC_PREFIX = 'procscope:';
 
@@ -45,6 +46,8 @@ export interface HostCapabilities {
   chooseFolder: boolean;
   /** procscope:show-dump-in-folder opens the file manager (Electron only). */
   showInFolder: boolean;
+  /** Capture… / Capture Children… (procscope:start-capture) can run here. */
+  capture: boolean;
 }
 
 /** Menu items that the renderer carries out (the Electron menu owns no view state). */
@@ -86,6 +89,15 @@ export interface RequestMap {
   'procscope:choose-dump-folder': { args: { defaultPath?: string }; result: string | null };
   /** Electron only (capabilities.showInFolder): shows a finished dump's file in the file manager. */
   'procscope:show-dump-in-folder': { args: { jobId: string }; result: null };
+  /** Capture watches (issue 12): events arrive on procscope:capture-event; each dump is also a dump job. */
+  'procscope:start-capture': { args: StartCaptureArgs; result: CaptureWatchView };
+  /** Releases everything the watch holds and ends it ('stopped'); false when it had already ended. */
+  'procscope:stop-capture': { args: { watchId: string }; result: boolean };
+  /** A watch that failed for lack of rights, started again through the elevated helper. */
+  'procscope:retry-capture-elevated': { args: { watchId: string }; result: CaptureWatchView };
+  /** Takes an ended watch off the Capture panel (its dumps stay, as jobs and files); false if it still runs. */
+  'procscope:dismiss-capture': { args: { watchId: string }; result: boolean };
+  'procscope:list-captures': { args: Record<string, never>; result: CaptureWatchView[] };
 }
 
 /** Push channel → payload, main → renderer. */
@@ -95,6 +107,8 @@ export interface PushMap {
   'procscope:menu-command': { command: MenuCommand };
   /** Every dump-engine event, to every subscribed renderer. */
   'procscope:dump-event': DumpEventPayload;
+  /** Every capture-service event, to every subscribed renderer. */
+  'procscope:capture-event': CaptureEventPayload;
 }
 
 export type RequestChannel = keyof RequestMap;
@@ -128,6 +142,11 @@ const REQUEST_CHANNEL_SET = {
   'procscope:update-dump-settings': true,
   'procscope:choose-dump-folder': true,
   'procscope:show-dump-in-folder': true,
+  'procscope:start-capture': true,
+  'procscope:stop-capture': true,
+  'procscope:retry-capture-elevated': true,
+  'procscope:dismiss-capture': true,
+  'procscope:list-captures': true,
 } as const satisfies Record<RequestChannel, true>;
 
 const PUSH_CHANNEL_SET = {
@@ -135,6 +154,7 @@ const PUSH_CHANNEL_SET = {
   'procscope:poller-state': true,
   'procscope:menu-command': true,
   'procscope:dump-event': true,
+  'procscope:capture-event': true,
 } as const satisfies Record<PushChannel, true>;
 
 export const REQUEST_CHANNELS = Object.keys(REQUEST_CHANNEL_SET) as RequestChannel[];

@@ -24,6 +24,28 @@ const absoluteFolder = z
   });
 const startDump = z.strictObject({ pid, startTimeMs, kind, outDir: absoluteFolder, name: z.string().min(1).max(255).optional() });
 const jobId = z.strictObject({ jobId: z.string().min(1).max(64) });
+const watchId = z.strictObject({ watchId: z.string().min(1).max(64) });
+/** The rule's shape; main's compileCaptureRule checks it again (the folder exists, the regex compiles). */
+const startCapture = z.strictObject({
+  pid,
+  startTimeMs,
+  name: z.string().min(1).max(255).optional(),
+  scope: z.enum(['self', 'descendants', 'self-and-descendants']),
+  nameGlob: z.string().min(1).max(255).nullable(),
+  cmdlineRegex: z.string().min(1).max(1000).nullable(),
+  triggers: z
+    .array(z.enum(['start', 'exit', 'crash']))
+    .min(1)
+    .max(3)
+    .refine((t) => new Set(t).size === t.length, { message: 'each trigger at most once' }),
+  exitNonZeroOnly: z.boolean(),
+  kind,
+  outDir: absoluteFolder,
+  holdTimeoutMs: z.number().int().min(1).max(3_600_000),
+  maxDumps: z.number().int().min(1).max(100_000).nullable(),
+  timeoutMs: z.number().int().min(1).max(7 * 86_400_000).nullable(),
+  elevated: z.boolean().optional(),
+});
 
 const refreshIntervalMs = z
   .number()
@@ -58,6 +80,11 @@ export const REQUEST_SCHEMAS: { [C in RequestChannel]: z.ZodType<RequestArgs<C>>
     .refine((v) => v.dumpDir !== undefined || v.lastKind !== undefined, { message: 'give dumpDir or lastKind' }),
   'procscope:choose-dump-folder': z.strictObject({ defaultPath: z.string().max(4096).optional() }),
   'procscope:show-dump-in-folder': jobId,
+  'procscope:start-capture': startCapture,
+  'procscope:stop-capture': watchId,
+  'procscope:retry-capture-elevated': watchId,
+  'procscope:dismiss-capture': watchId,
+  'procscope:list-captures': noArgs,
 };
 
 /** One line naming the offending fields, for the typed 'invalid-argument' error. */

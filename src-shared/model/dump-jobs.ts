@@ -3,6 +3,7 @@
  * dump of one process), a group (Dump Process Tree: one job per process, listed together), the events the engine
  * publishes and the remembered settings. Plain cloneable data, carried over IPC unchanged.
  */
+import type { CaptureTrigger } from './capture';
 import type { DumpErrorInfo, DumpKind, DumpProgress, DumpResult } from './dump';
 
 export type DumpJobId = string;
@@ -39,6 +40,8 @@ export interface DumpJobInfo {
   /** The job failed for lack of rights and can be retried as administrator (retryElevated). */
   retryable: boolean;
   createdAtMs: number;
+  /** Set for a dump a capture watch wrote (issue 12): which watch, and which trigger fired. Null for a Create Dump. */
+  capture: { watchId: string; trigger: CaptureTrigger } | null;
 }
 
 export interface DumpGroupInfo {

@@ -7,7 +7,7 @@
  * typed errors, never a throw, never 'internal', never a hang — and must not touch anything real: the backend is
  * the fake one (process.kill is watched), and dumps go only into this file's temporary folder.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -16,6 +16,8 @@ import { isRequestChannel, REQUEST_CHANNELS, type RequestArgs, type RequestChann
 import type { IpcEnvelope, IpcErrorCode } from '../../../src-shared/ipc/ipc-result';
 import { REQUEST_SCHEMAS } from '../../../src-shared/ipc/request-schemas';
 import { fuzzParameters, fuzzSeed } from '../../__fixtures__/fuzz-seed';
+import { createFakeCaptureEngine } from '../../capture/__fixtures__/fake-capture-engine';
+import type { CaptureEngineFactories } from '../capture-services';
 import { createFakeDumpWriter } from '../../dump/__fixtures__/fake-dump-writer';
 import { createDumpEngine, type DumpEngine } from '../../dump/dump-engine';
 import { createDumpSettingsStore } from '../../dump/dump-settings';
@@ -35,7 +37,7 @@ const HANG_MS = 5_000;
 const TRUSTED_CONTENTS_ID = 7;
 const CODES: ReadonlySet<IpcErrorCode> = new Set<IpcErrorCode>([
   'invalid-argument', 'unknown-channel', 'untrusted-sender', 'not-ready', 'process-gone', 'pid-recycled',
-  'access-denied', 'unsupported', 'failed', 'internal',
+  'access-denied', 'unsupported', 'own-process', 'failed', 'internal',
 ]);
 
 const sandbox = mkdtempSync(join(tmpdir(), 'procscope-ipc-fuzz-'));
@@ -99,6 +101,35 @@ function guardedEngine(engine: DumpEngine): DumpEngine {
   };
 }
 
+/**
+ * Scripted capture engines (no process is ever held): pids divisible by 3 need elevation, so the retry channel has
+ * watches to retry, and the elevated prompt is always cancelled; pid % 3 = 1 reports one dump and ends by itself,
+ * the rest run until stopped. Folders outside the sandbox are refused before anything would make them.
+ */
+const fuzzCaptureEngines: CaptureEngineFactories = {
+  direct: async () => ({
+    start: (rule, onEvent) =>
+      (rule.target.pid % 3 === 0
+        ? createFakeCaptureEngine({ startError: new DumpError('needs-elevation', 'Procscope needs administrator rights to watch this process.') })
+        : createFakeCaptureEngine(
+            rule.target.pid % 3 === 1
+              ? { events: [{ event: 'dump', pid: rule.target.pid + 1, name: 'child', trigger: 'exit', path: join(rule.outDir, 'child-at-exit.core'), fileBytes: 10, sha256: '0'.repeat(64), targetPauseMs: 1 }], endReason: 'target-exited' }
+              : {},
+          )
+      ).start(rule, onEvent),
+  }),
+  elevated: async () => createFakeCaptureEngine({ startError: new DumpError('elevation-cancelled', 'Elevation was cancelled.') }),
+};
+
+function guardedCaptureFolder(outDir: string): Promise<void> {
+  if (!insideSandbox(outDir)) {
+    guardedOutDirs++;
+    return Promise.reject(new DumpError('bad-request', 'fuzz guard: that folder is outside the test sandbox.'));
+  }
+  mkdirSync(outDir, { recursive: true, mode: 0o700 });
+  return Promise.resolve();
+}
+
 interface FuzzContext {
   services: AppServices;
   call(channel: string, args: unknown, contentsId?: number): Promise<unknown>;
@@ -116,6 +147,8 @@ async function createContext(name: string): Promise<FuzzContext> {
     poller,
     version: '0.0.0-fuzz',
     shell: { chooseFolder: async (p) => p ?? null, showItemInFolder: () => {} },
+    captureEngines: fuzzCaptureEngines,
+    prepareCaptureFolder: guardedCaptureFolder,
     dumpEngineFactory: async (readRows) =>
       guardedEngine(
         createDumpEngine({
@@ -160,6 +193,10 @@ async function createContext(name: string): Promise<FuzzContext> {
 async function primeJobs(ctx: FuzzContext, dir: string): Promise<void> {
   for (const t of ctx.targets.slice(1, 13)) await ctx.call('procscope:start-dump', { ...t, kind: 'mini', outDir: join(dir, 'primed') });
   await ctx.call('procscope:start-tree-dump', { ...ctx.targets[0]!, kind: 'full', outDir: join(dir, 'primed') });
+  // Watches of each scripted kind (needs elevation, ended with a dump, running), so watch ids hit real watches.
+  for (const t of ctx.targets.slice(1, 7)) {
+    await ctx.call('procscope:start-capture', { ...t, scope: 'descendants', nameGlob: null, cmdlineRegex: null, triggers: ['exit'], exitNonZeroOnly: false, kind: 'mini', outDir: join(dir, 'primed'), holdTimeoutMs: 60_000, maxDumps: null, timeoutMs: null });
+  }
   const deadline = Date.now() + HANG_MS;
   for (;;) {
     const engine = ctx.services.dumps.peek();
@@ -246,6 +283,28 @@ const dumpArgs = (ctx: FuzzContext) =>
     .tuple(target(ctx), fc.constantFrom('full' as const, 'mini' as const), folder(), fc.option(fc.string({ unit: 'binary', minLength: 1, maxLength: 255 }), { nil: undefined }))
     .map(([t, kind, outDir, name]) => ({ ...t, kind, outDir, ...(name === undefined ? {} : { name }) }));
 
+const watchId = () => fc.record({ watchId: fc.oneof(fc.integer({ min: 1, max: 40 }).map((n) => `capture-${n}`), fc.string({ minLength: 1, maxLength: 64 })) });
+const optional = <T,>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: null });
+const captureArgs = (ctx: FuzzContext) =>
+  fc
+    .record({
+      target: target(ctx),
+      scope: fc.constantFrom('self' as const, 'descendants' as const, 'self-and-descendants' as const),
+      nameGlob: optional(fc.oneof(fc.constantFrom('*', 'Calamari*', '?', '[', '*.exe'), fc.string({ minLength: 1, maxLength: 255 }))),
+      // Invalid expressions too ('(' , '[z-a]'): they pass the schema and must be refused by the rule check.
+      cmdlineRegex: optional(fc.oneof(fc.constantFrom('(', '[z-a]', '.*', '^a+$', '(a+)+$'), fc.string({ minLength: 1, maxLength: 200 }))),
+      triggers: fc.subarray(['start' as const, 'exit' as const, 'crash' as const], { minLength: 1 }),
+      exitNonZeroOnly: fc.boolean(),
+      kind: fc.constantFrom('full' as const, 'mini' as const),
+      outDir: folder(),
+      holdTimeoutMs: fc.integer({ min: 1, max: 3_600_000 }),
+      maxDumps: optional(fc.integer({ min: 1, max: 100_000 })),
+      timeoutMs: optional(fc.integer({ min: 1, max: 7 * 86_400_000 })),
+      name: fc.option(fc.string({ minLength: 1, maxLength: 255 }), { nil: undefined }),
+      elevated: fc.option(fc.boolean(), { nil: undefined }),
+    })
+    .map(({ target: t, name, elevated, ...rest }) => ({ ...t, ...rest, ...(name === undefined ? {} : { name }), ...(elevated === undefined ? {} : { elevated }) }));
+
 const VALID: ValidArbitraries = {
   'procscope:subscribe-processes': none,
   'procscope:unsubscribe-processes': none,
@@ -275,6 +334,11 @@ const VALID: ValidArbitraries = {
     ),
   'procscope:choose-dump-folder': () => fc.oneof(fc.constant({}), fc.record({ defaultPath: fc.string({ maxLength: 200 }) })),
   'procscope:show-dump-in-folder': jobId,
+  'procscope:start-capture': captureArgs,
+  'procscope:stop-capture': watchId,
+  'procscope:retry-capture-elevated': watchId,
+  'procscope:dismiss-capture': watchId,
+  'procscope:list-captures': none,
 };
 
 /** A valid argument with one thing wrong: a field replaced by a weird value, removed, or an extra key added. */
