@@ -20,6 +20,7 @@ function job(id: string, extra: Partial<DumpJobView> = {}): DumpJobView {
     error: null,
     retryable: false,
     createdAtMs: 1000,
+    capture: null,
     ...extra,
   };
 }
