@@ -33,6 +33,13 @@ export interface LaunchedProcess {
   cancel(): void;
   /** Resolves when the launcher shell has ended, with CMD's exit as it saw it. Never rejects. */
   readonly exited: Promise<LaunchedExit>;
+  /**
+   * True when the process is CMD's own, created suspended (Windows): the engine sees CMD itself from its start,
+   * under its own name, and is told it has run no instruction. Absent: a launcher shell that becomes CMD at `go()`.
+   */
+  readonly createdSuspended?: boolean;
+  /** Stops following a program left running (after a stop), so nothing of it keeps this CLI alive. */
+  release?(): void;
 }
 
 export interface Launcher {

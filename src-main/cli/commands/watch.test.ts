@@ -54,7 +54,7 @@ interface Run {
 }
 
 /** A launcher that records what happens to its one program: let go (`go`) or cancelled, and when it ends. */
-function scriptedLauncher(pid: number, exit: LaunchedExit, options: { endsAfterGoMs?: number | null } = {}) {
+function scriptedLauncher(pid: number, exit: LaunchedExit, options: { endsAfterGoMs?: number | null; createdSuspended?: boolean } = {}) {
   const log: string[] = [];
   let resolveExit!: (e: LaunchedExit) => void;
   const exited = new Promise<LaunchedExit>((r) => (resolveExit = r));
@@ -74,6 +74,10 @@ function scriptedLauncher(pid: number, exit: LaunchedExit, options: { endsAfterG
       resolveExit({ exitCode: 125, signal: null });
     },
     exited,
+    ...(options.createdSuspended ? { createdSuspended: true } : {}),
+    release() {
+      log.push('release');
+    },
   };
   const launcher: Launcher = {
     check(argv) {
@@ -383,13 +387,42 @@ describe('procscope watch --launch (scripted launcher and engine)', () => {
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ event: 'done', reason: 'stopped', launched: { pid: 5000, state: 'running' } });
   });
 
-  it('on Windows --launch is refused by name (exit 2) even with a launcher at hand: nothing is started', async () => {
-    const { launcher, log } = scriptedLauncher(5000, { exitCode: 0, signal: null });
-    const { run } = setUp({}, polls, launcher, 'win32');
-    const r = await run(['-t', '--launch', '--', 'cmd.exe', '/c', 'hostname']);
+  it('on Windows a program created suspended is watched as new (targetHeldAtLaunch), seen under its own name, its exit code in done', async () => {
+    const { launcher, log } = scriptedLauncher(5000, { exitCode: 3, signal: null }, { createdSuspended: true });
+    const seen = { event: 'seen' as const, pid: 5000, ppid: 99, name: 'cmd.exe', cmdline: 'cmd /c "hostname & exit 3"', startTimeMs: START_MS };
+    const { run } = setUp({ events: [seen], endReason: 'target-exited' }, polls, launcher, 'win32');
+    const r = await run(['--on', 'start', '--json', '--launch', '--', 'cmd', '/c', 'hostname & exit 3']);
+    expect(r.code).toBe(0);
+    expect(log).toEqual(['check cmd /c hostname & exit 3', 'start cmd /c hostname & exit 3', 'go']);
+    expect(r.engine.rules[0]).toMatchObject({ target: { pid: 5000 }, scope: 'self', triggers: ['start'], targetHeldAtLaunch: true });
+    const lines = jsonLines(r.stdout);
+    expect(lines.find((l) => l.event === 'seen')).toMatchObject({ name: 'cmd.exe', cmdline: 'cmd /c "hostname & exit 3"' });
+    expect(lines.at(-1)).toMatchObject({ event: 'done', launched: { pid: 5000, state: 'exited', exitCode: 3 } });
+  });
+
+  it('a launcher shell (Linux) is not announced as held at launch: it ran before the watch', async () => {
+    const { launcher } = scriptedLauncher(5000, { exitCode: 0, signal: null });
+    const { run } = setUp({ endReason: 'target-exited' }, polls, launcher);
+    const r = await run(['-t', '--json', '--launch', '--', 'deploy.sh']);
+    expect(r.engine.rules[0]).not.toHaveProperty('targetHeldAtLaunch');
+  });
+
+  it('a program left running after a stop is released, so it keeps the CLI alive no longer', async () => {
+    const { launcher, log } = scriptedLauncher(5000, { exitCode: 0, signal: null }, { endsAfterGoMs: null, createdSuspended: true });
+    const { run, signals, engine } = setUp({}, polls, launcher, 'win32');
+    const running = run(['-t', '--json', '--launch', '--', 'server']);
+    while (!engine.emitted.some((e) => e.event === 'armed')) await new Promise((r) => setTimeout(r, 1));
+    signals.emit('SIGINT');
+    const r = await running;
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ event: 'done', reason: 'stopped', launched: { state: 'running' } });
+    expect(log.at(-1)).toBe('release');
+  });
+
+  it('where no launcher exists --launch is refused by name (exit 2): nothing is started', async () => {
+    const { run } = setUp({}, polls, null, 'darwin');
+    const r = await run(['-t', '--launch', '--', 'ls']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^procscope watch: --launch \(-x\) is not supported yet on Windows: .*kept from running until the watch holds it \(on Windows: created suspended, then resumed\)/);
-    expect(log).toEqual([]);
+    expect(r.stderr).toMatch(/^procscope watch: --launch \(-x\) is not supported yet on darwin: .*Linux \(a launcher shell\) and Windows \(created suspended\)/);
     expect(r.engineCreated).toBe(false);
   });
 

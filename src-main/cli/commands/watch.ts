@@ -4,7 +4,7 @@
  * launches held before its first instruction: watch-launch.ts), starts the engine and prints every event — one JSON
  * object per line with --json, one readable line otherwise — until the watch ends; Ctrl+C / SIGTERM stop it, which
  * releases every held process. It never holds, signals or kills a process itself, and it refuses what no engine
- * does yet (thresholds, series, --launch on Windows) by name instead of ignoring it. Exit codes: 0 the watch ended
+ * does yet (thresholds, series) by name instead of ignoring it. Exit codes: 0 the watch ended
  * normally (or was stopped), 1 the watch failed, 2 bad usage (nothing was started); a launched program's own exit
  * code is in the `done` line, so a script tells a failed watch from a failed program.
  */
@@ -17,6 +17,7 @@ import type { ProcessBackend } from '../../platform/backend';
 import type { CliCommand, CliIo } from '../cli-command';
 import { parseWatchArgs, type WatchArgs } from './watch-args';
 import { launchHeldLinux, type LaunchedExit, type LaunchedProcess, type Launcher } from './watch-launch';
+import { launchHeldWin32 } from './watch-launch-win32';
 import { formatCaptureEvent, type LaunchedReport } from './watch-output';
 import { backendLister, LINUX_WAIT_POLL_MS, listProcForWait, WAIT_POLL_MS, waitForProcess, type WaitLister } from './watch-wait';
 
@@ -38,7 +39,7 @@ const USAGE = [
   '                      and --children to catch its short-lived children',
   '  --launch -- CMD …   start CMD held before its first instruction and watch it (with --children: its',
   '  -x DIR CMD …        descendants); it shares this terminal (stdin, stdout, stderr) and the watch\'s options come',
-  '                      before it. Its exit code is in the done line. Linux only for now',
+  '                      before it. Its exit code is in the done line. Linux and Windows',
   '  --children          watch every later descendant (children, grandchildren…) instead of the process itself',
   '  --name GLOB         only descendants whose image name matches (* and ?, any case), e.g. \'Calamari*\'',
   '  --cmdline REGEX     only descendants whose command line matches this JavaScript regular expression',
@@ -55,7 +56,7 @@ const USAGE = [
   '  --json              one JSON object per line: armed, then seen / exited / dump / error, then done',
   '',
   'Recognised but refused until an engine implements them (each says so): --cpu PCT (-c), --memory MB (-m),',
-  '-s S, a series (-n / -s without a trigger), --launch on Windows.',
+  '-s S, a series (-n / -s without a trigger).',
   '',
   'Exit codes: 0 the watch ended (also after Ctrl+C), 1 the watch failed, 2 bad usage (nothing was started).',
   'Ctrl+C, SIGTERM or SIGHUP stops the watch and releases every held process; a second Ctrl+C leaves at once.',
@@ -84,7 +85,7 @@ export interface WatchDeps {
   waitPollMs: number;
   /** One pass over the process list for --wait; null: the backend's snapshot. */
   waitLister: WaitLister | null;
-  /** Starts a --launch program held before its first instruction; null where no launcher exists (Windows yet). */
+  /** Starts a --launch program held before its first instruction; null where no launcher exists (not Linux or Windows). */
   launch: Launcher | null;
   selfPid: number;
 }
@@ -99,11 +100,11 @@ function unsupportedReason(args: WatchArgs, platform: NodeJS.Platform, launch: L
   if (args.cpuPercent !== null) return `--cpu (-c) is not supported yet on ${on}: no capture engine samples CPU for a trigger.`;
   if (args.memoryMb !== null) return `--memory (-m) is not supported yet on ${on}: no capture engine samples memory for a trigger.`;
   if (args.series) return `a series (-n / -s without --on) is not supported yet on ${on}; for a hang, run \`procscope dump <pid>\` a few times.`;
-  if (args.source.kind === 'launch' && (platform !== 'linux' || !launch)) {
+  if (args.source.kind === 'launch' && !launch) {
     return (
       `--launch (-x) is not supported yet on ${on}: a launched process is held from its first instruction only if it ` +
-      'is kept from running until the watch holds it (on Windows: created suspended, then resumed), which this CLI ' +
-      'does on Linux only so far; start the command after the "armed" line of a watch on its parent with --children.'
+      'is kept from running until the watch holds it, which this CLI does on Linux (a launcher shell) and Windows ' +
+      '(created suspended) only; start the command after the "armed" line of a watch on its parent with --children.'
     );
   }
   return null;
@@ -132,7 +133,7 @@ export async function runWatch(args: string[], io: CliIo, deps: WatchDeps): Prom
     io.stdout(`${formatCaptureEvent(event, parsed.json, report)}\n`);
   };
   const print = (event: CaptureEvent): void => {
-    if (launched && event.event === 'seen' && event.pid === launched.pid && parsed.source.kind === 'launch') {
+    if (launched && !launched.createdSuspended && event.event === 'seen' && event.pid === launched.pid && parsed.source.kind === 'launch') {
       // The engine sees the launched process while it still waits in the launcher shell: name it after the
       // program it becomes at go(), not after the shell's script.
       const argv = parsed.source.argv;
@@ -206,7 +207,8 @@ export async function runWatch(args: string[], io: CliIo, deps: WatchDeps): Prom
     }
     // A --timeout covers the wait too: what is left of it goes to the watch.
     const timeoutMs = parsed.rule.timeoutMs === null ? null : Math.max(1, parsed.rule.timeoutMs - (Date.now() - startedAtMs));
-    watch = await engine.start({ ...parsed.rule, target: found, timeoutMs }, print);
+    const heldAtLaunch = (launched as LaunchedProcess | null)?.createdSuspended === true;
+    watch = await engine.start({ ...parsed.rule, target: found, timeoutMs, ...(heldAtLaunch ? { targetHeldAtLaunch: true } : {}) }, print);
     // Armed: only now may the launched program exec (the engine sees that exec, before CMD's first instruction).
     (launched as LaunchedProcess | null)?.go();
     if (stopping.signal.aborted) void watch.stop();
@@ -248,7 +250,10 @@ async function settleLaunched(l: LaunchedProcess, stop: AbortSignal, io: CliIo):
     const stopped = new Promise<null>((resolve) => stop.addEventListener('abort', () => resolve(null), { once: true }));
     ended = early ?? (await Promise.race([l.exited, stopped.then(grace)]));
   }
-  if (ended === null) return { pid: l.pid, state: 'running', exitCode: null, signal: null };
+  if (ended === null) {
+    l.release?.();
+    return { pid: l.pid, state: 'running', exitCode: null, signal: null };
+  }
   return { pid: l.pid, state: 'exited', exitCode: ended.exitCode, signal: ended.signal };
 }
 
@@ -319,7 +324,7 @@ const defaultDeps: WatchDeps = {
   // Linux: a /proc scan of comm costs ~14 µs a process, so 10 ms is affordable; the backend snapshot elsewhere.
   waitPollMs: process.platform === 'linux' ? LINUX_WAIT_POLL_MS : WAIT_POLL_MS,
   waitLister: process.platform === 'linux' ? listProcForWait : null,
-  launch: process.platform === 'linux' ? launchHeldLinux : null,
+  launch: process.platform === 'linux' ? launchHeldLinux : process.platform === 'win32' ? launchHeldWin32 : null,
   selfPid: process.pid,
 };
 
