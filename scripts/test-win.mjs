@@ -12,7 +12,7 @@ import { buildProbes } from './wine/build-probes.mjs';
 import { loadMinidumpReader } from './wine/load-reader.mjs';
 import { runHelperSuite } from './test-win-helper.mjs';
 import { runCaptureSuite } from './test-win-capture.mjs';
-import { runWatchCliSuite } from './test-win-watch.mjs';
+import { runWatchCliSuite, runWatchLaunchSuite } from './test-win-watch.mjs';
 import { cacheDir, ensureWinRuntime, root, runWine, stageBuiltCli, winPath } from './wine/wine-env.mjs';
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
@@ -284,6 +284,7 @@ try {
 // 4b. `procscope watch` on that engine: the CLI's dispatcher with --json, start dumps, Wine's exit refusal.
 try {
   await runWatchCliSuite((ok, name, detail) => record(ok, name, detail), probes);
+  await runWatchLaunchSuite((ok, name, detail) => record(ok, name, detail), probes);
 } catch (err) {
   record(false, 'procscope watch under Wine', err instanceof Error ? err.message : String(err));
 }
