@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { CliUsageError, type CliCommand } from '../cli-command';
 import { createAppServices } from '../../host/app-services';
-import { createServeDumpEngineFactory } from '../../host/web/web-dump-config';
+import { createServeCaptureEngines, createServeDumpEngineFactory } from '../../host/web/web-dump-config';
 import { startWebHost } from '../../host/web/web-host';
 import { createFakeBackend } from '../../platform/fake/fake-backend';
 import { createPlatformBackend } from '../../platform/select-backend';
@@ -71,9 +71,12 @@ export const serveCommand: CliCommand = {
       poller,
       version: packageJson.version,
       initialIntervalMs: options.intervalMs,
-      // The fake machine's pids are not real processes, so it writes no dumps.
+      // The fake machine's pids are not real processes, so it writes no dumps and runs no capture watches.
       ...(options.fakeProcessCount === null
-        ? { dumpEngineFactory: createServeDumpEngineFactory({ env: process.env, cliScriptPath: join(__dirname, 'cli.js') }) }
+        ? {
+            dumpEngineFactory: createServeDumpEngineFactory({ env: process.env, cliScriptPath: join(__dirname, 'cli.js') }),
+            captureEngines: await createServeCaptureEngines({ env: process.env, cliScriptPath: join(__dirname, 'cli.js') }),
+          }
         : {}),
     });
     const rendererDir = process.env.PROCSCOPE_RENDERER_DIR ?? join(__dirname, '..', 'renderer');

@@ -7,12 +7,14 @@
 import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, screen, shell } from 'electron';
 import { createAppDumpEngine } from '../../dump/dump-engine-setup';
+import { createPlatformElevator } from '../../dump/select-elevator';
 import { checkHelperArgv, isHelperLaunch } from '../../dump/helper/helper-argv';
 import { runHelperEntry } from '../../dump/helper/helper-entry';
 import { defaultHelperCommand } from '../../dump/helper/helper-dump-writer';
 import { createPlatformBackend } from '../../platform/select-backend';
 import { createPoller } from '../../poller/poller';
 import { createAppServices, type AppServices, type HostShell } from '../app-services';
+import { createAppCaptureEngines } from '../capture-engine-setup';
 import { buildMenuTemplate } from './app-menu';
 import { APP_INDEX_URL, APP_SCHEME_PRIVILEGES, handleAppProtocol } from './app-protocol';
 import { registerIpcHandlers, senderForContents } from './ipc-bridge';
@@ -107,6 +109,7 @@ async function start(): Promise<void> {
     hardenWebContents(contents, { isAppUrl, openExternal: (url) => void shell.openExternal(url) }),
   );
   const backend = await createPlatformBackend();
+  const helperCommand = defaultHelperCommand({ execPath: process.execPath, isElectron: true, cliScriptPath: join(__dirname, 'cli.js') });
   const services = createAppServices({
     backend,
     poller: createPoller(backend),
@@ -119,8 +122,10 @@ async function start(): Promise<void> {
       createAppDumpEngine({
         configDir: app.getPath('userData'),
         readRows,
-        helperCommand: defaultHelperCommand({ execPath: process.execPath, isElectron: true, cliScriptPath: join(__dirname, 'cli.js') }),
+        helperCommand,
       }),
+    // Every watch runs in the helper (this process has Chromium children a tracer's waitpid would steal).
+    captureEngines: createAppCaptureEngines({ helperCommand, elevator: await createPlatformElevator() }),
   });
   registerIpcHandlers(ipcMain, services, createSenderCheck({ trustedWebContentsIds: () => trustedContents, isAppUrl }));
   installMenu(services);

@@ -13,6 +13,8 @@ import type { Elevator } from '../../dump/helper/elevator';
 import { defaultHelperCommand } from '../../dump/helper/helper-dump-writer';
 import { createPlatformElevator } from '../../dump/select-elevator';
 import { elevatedCodePaths, findWritableElevatedCode } from './elevated-code-check';
+import { createAppCaptureEngines } from '../capture-engine-setup';
+import type { CaptureEngineFactories } from '../capture-services';
 import type { DumpEngineFactory } from '../dump-services';
 
 export const CONFIG_DIR_ENV = 'PROCSCOPE_CONFIG_DIR';
@@ -85,4 +87,21 @@ export function createServeDumpEngineFactory(options: {
       platform,
       elevator: await createServeElevator({ env: options.env, cliScriptPath: options.cliScriptPath, platform }),
     });
+}
+
+/**
+ * The capture engines of `procscope serve`: each watch runs in the built CLI's helper (never in the server, whose
+ * own children a tracer would steal), elevated through the same elevator as the dumps' retry.
+ */
+export async function createServeCaptureEngines(options: {
+  env: NodeJS.ProcessEnv;
+  cliScriptPath: string;
+  platform?: NodeJS.Platform;
+}): Promise<CaptureEngineFactories> {
+  const platform = options.platform ?? process.platform;
+  return createAppCaptureEngines({
+    helperCommand: defaultHelperCommand({ execPath: process.execPath, isElectron: false, cliScriptPath: options.cliScriptPath, platform }),
+    elevator: await createServeElevator({ env: options.env, cliScriptPath: options.cliScriptPath, platform }),
+    platform,
+  });
 }
