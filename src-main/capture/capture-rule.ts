@@ -5,7 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import type { CaptureRule } from '../../src-shared/model/capture';
+import type { CaptureRule, CaptureTrigger } from '../../src-shared/model/capture';
 import { DumpError } from '../dump/dump-writer';
 
 export interface CompiledRule {
@@ -16,6 +16,33 @@ export interface CompiledRule {
 
 function bad(why: string): never {
   throw new DumpError('bad-request', `Invalid capture rule: ${why}.`);
+}
+
+const ALL_TRIGGERS: readonly CaptureTrigger[] = ['start', 'exit', 'crash', 'cpu', 'memory', 'series'];
+/** Bounds of the sampled triggers: 100 000 % is a thousand busy cores; a day between samples that count. */
+export const MONITOR_LIMITS = { cpuPercent: 100_000, memoryMb: 16 * 1024 * 1024, seconds: 86_400, count: 10_000 } as const;
+
+/**
+ * The sampled triggers and `monitor` must agree: 'cpu' exactly when a CPU threshold is set, 'memory' exactly when a
+ * memory threshold is, 'series' exactly when a monitor has neither (ProcDump: -n/-s alone is a series), never both.
+ */
+function checkMonitor(rule: CaptureRule): void {
+  const m = rule.monitor ?? null;
+  const has = (t: CaptureTrigger): boolean => rule.triggers.includes(t);
+  if (m === null) {
+    const sampled = rule.triggers.find((t) => t === 'cpu' || t === 'memory' || t === 'series');
+    if (sampled) bad(`the ${sampled} trigger needs monitor settings`);
+    return;
+  }
+  if (typeof m !== 'object') bad('monitor must be an object or null');
+  const optionalInt = (v: unknown, max: number): boolean => v === null || (Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= max);
+  if (!optionalInt(m.cpuPercent, MONITOR_LIMITS.cpuPercent)) bad(`monitor.cpuPercent must be 1-${MONITOR_LIMITS.cpuPercent} or null`);
+  if (!optionalInt(m.memoryMb, MONITOR_LIMITS.memoryMb)) bad(`monitor.memoryMb must be 1-${MONITOR_LIMITS.memoryMb} or null`);
+  if (!Number.isSafeInteger(m.seconds) || m.seconds < 1 || m.seconds > MONITOR_LIMITS.seconds) bad(`monitor.seconds must be 1-${MONITOR_LIMITS.seconds}`);
+  if (!Number.isSafeInteger(m.count) || m.count < 1 || m.count > MONITOR_LIMITS.count) bad(`monitor.count must be 1-${MONITOR_LIMITS.count}`);
+  if (has('cpu') !== (m.cpuPercent !== null)) bad('the cpu trigger and monitor.cpuPercent go together');
+  if (has('memory') !== (m.memoryMb !== null)) bad('the memory trigger and monitor.memoryMb go together');
+  if (has('series') !== (m.cpuPercent === null && m.memoryMb === null)) bad('the series trigger is a monitor without thresholds');
 }
 
 /** `*` any run, `?` one character, everything else literal; the whole name must match. */
@@ -30,8 +57,10 @@ export function compileCaptureRule(rule: CaptureRule): CompiledRule {
   if (typeof t !== 'object' || t === null || !Number.isSafeInteger(t.pid) || t.pid <= 0) bad('target.pid must be a positive integer');
   if (typeof t.startTimeMs !== 'number' || !Number.isFinite(t.startTimeMs)) bad('target.startTimeMs must be a number');
   if (!['self', 'descendants', 'self-and-descendants'].includes(rule.scope)) bad("scope must be 'self', 'descendants' or 'self-and-descendants'");
-  if (!Array.isArray(rule.triggers) || rule.triggers.length === 0) bad('triggers must list at least one of start, exit, crash');
-  for (const tr of rule.triggers) if (tr !== 'start' && tr !== 'exit' && tr !== 'crash') bad(`unknown trigger ${JSON.stringify(tr)}`);
+  if (!Array.isArray(rule.triggers) || rule.triggers.length === 0) bad('triggers must list at least one of start, exit, crash, cpu, memory, series');
+  for (const tr of rule.triggers) if (!ALL_TRIGGERS.includes(tr)) bad(`unknown trigger ${JSON.stringify(tr)}`);
+  if (new Set(rule.triggers).size !== rule.triggers.length) bad('triggers names a trigger twice');
+  checkMonitor(rule);
   if (typeof rule.exitNonZeroOnly !== 'boolean') bad('exitNonZeroOnly must be true or false');
   if (rule.kind !== 'full' && rule.kind !== 'mini') bad("kind must be 'full' or 'mini'");
   if (typeof rule.outDir !== 'string' || !isAbsolute(rule.outDir) || rule.outDir.includes('\0')) bad('outDir must be an absolute path');

@@ -7,7 +7,25 @@
  */
 import type { DumpErrorInfo, DumpKind, DumpTarget } from './dump';
 
-export type CaptureTrigger = 'start' | 'exit' | 'crash';
+/**
+ * 'cpu', 'memory' and 'series' are the sampled triggers (ProcDump -c, -m, -n/-s): they need `monitor` on the rule
+ * and dump a process that is running, not one stopped at an event.
+ */
+export type CaptureTrigger = 'start' | 'exit' | 'crash' | 'cpu' | 'memory' | 'series';
+
+/**
+ * The sampled triggers' settings (ProcDump for Linux's semantics, see capture/linux/monitor.ts): each watched process
+ * is sampled once a second. `cpuPercent` is of one core (a busy thread is 100; the most is 100 × cores), over the last
+ * second, and must hold for `seconds` consecutive samples; `memoryMb` is resident + swapped MB (Linux) or commit
+ * (Windows), dumped on the first sample at or above it; with neither, a series: a dump at once, then every `seconds`.
+ * After each dump the process is not sampled for `seconds`; `count` dumps per process at most.
+ */
+export interface CaptureMonitor {
+  cpuPercent: number | null;
+  memoryMb: number | null;
+  seconds: number;
+  count: number;
+}
 
 export interface CaptureRule {
   /** The watched process; its identity is checked before anything is held. */
@@ -36,6 +54,8 @@ export interface CaptureRule {
    * Absent or false for a process that was already running.
    */
   targetHeldAtLaunch?: boolean;
+  /** Settings of the 'cpu', 'memory' and 'series' triggers; absent or null when the rule has none of them. */
+  monitor?: CaptureMonitor | null;
 }
 
 export const DEFAULT_HOLD_TIMEOUT_MS = 60_000;

@@ -34,6 +34,7 @@ const FLAGS = ['--pid', '--start-time-ms', '--kind', '--out-dir', '--uid', '--na
 /** A watch job's own flags (helper-watch-args.ts), one per CaptureRule field the dump flags do not carry. */
 export const WATCH_FLAGS = [
   '--scope', '--name-glob', '--cmdline-regex', '--triggers', '--exit-nonzero-only', '--hold-timeout-ms', '--max-dumps', '--timeout-ms',
+  '--monitor',
 ] as const;
 /** `--job=watch` makes the helper serve one capture watch; absent (or `--job=dump`) it does one dump, as before. */
 const ALL_FLAGS = [...FLAGS, ...WATCH_FLAGS, '--job'] as const;

@@ -66,7 +66,7 @@ const resultSchema = z.strictObject({
 export const CAPTURE_WIRE_LIMITS = { nameChars: 1024, cmdlineChars: 8000, pathChars: 4096, limitChars: 500, limitCount: 20, mechanismChars: 200 } as const;
 
 const pid = z.number().int().min(1).max(0xffffffff);
-const triggerSchema = z.enum(['start', 'exit', 'crash']);
+const triggerSchema = z.enum(['start', 'exit', 'crash', 'cpu', 'memory', 'series']);
 const nameText = z.string().max(CAPTURE_WIRE_LIMITS.nameChars);
 /** One CaptureEvent (src-shared/model/capture.ts), field for field. */
 const captureEventSchema = z.discriminatedUnion('event', [

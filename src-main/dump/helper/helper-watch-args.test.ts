@@ -36,6 +36,19 @@ describe('helper watch-job arguments', () => {
     expect(checkHelperArgv(['electron', '--no-sandbox', '--procscope-helper', ...args], 'linux')).toEqual({ ok: true, jobArgs: args });
   });
 
+  it('carries the sampled triggers\' monitor settings as one --monitor element, and refuses a malformed one', () => {
+    const sampled = { ...job, rule: { ...job.rule, triggers: ['cpu' as const, 'memory' as const], monitor: { cpuPercent: 150, memoryMb: null, seconds: 2, count: 3 } } };
+    const a = helperWatchJobToArgs(sampled);
+    expect(a).toContain('--monitor=150/-/2/3');
+    expect(parseHelperWatchArgs(a, 'linux')).toEqual({ ok: true, job: sampled });
+    const series = { ...job, rule: { ...job.rule, triggers: ['series' as const], monitor: { cpuPercent: null, memoryMb: null, seconds: 1, count: 3 } } };
+    expect(parseHelperWatchArgs(helperWatchJobToArgs(series), 'linux')).toEqual({ ok: true, job: series });
+    expect(errorOf([...args, '--monitor=50/-/2'])).toBe('--monitor must be CPU/MEMORY/SECONDS/COUNT (a - for a threshold not set).');
+    expect(errorOf([...args, '--monitor=0/-/2/1'])).toBe('--monitor CPU must be between 1 and 100000, not 0.');
+    expect(errorOf([...args, '--monitor=-/-/x/1'])).toBe("--monitor SECONDS must be a whole number, not 'x'.");
+    expect(errorOf(withArg('--triggers', 'exit,hang'))).toMatch(/--triggers must list start, exit, crash, cpu, memory or series/);
+  });
+
   it('refuses bad, duplicated, unknown and missing arguments each with a sentence, and says where to reply', () => {
     expect(errorOf([...args, '--scope=self'])).toBe('--scope is given twice.');
     expect(errorOf([...args, '--job=watch'])).toBe('--job is given twice.');
@@ -44,8 +57,8 @@ describe('helper watch-job arguments', () => {
     expect(errorOf(without('--triggers'))).toBe('--triggers is missing.');
     expect(errorOf(without('--uid'))).toBe('--uid is missing.');
     expect(errorOf(withArg('--scope', 'everyone'))).toBe("--scope must be 'self', 'descendants' or 'self-and-descendants', not 'everyone'.");
-    expect(errorOf(withArg('--triggers', 'exit,always'))).toBe("--triggers must list start, exit or crash separated by commas, not 'always'.");
-    expect(errorOf(withArg('--triggers', ''))).toBe("--triggers must list start, exit or crash separated by commas, not ''.");
+    expect(errorOf(withArg('--triggers', 'exit,always'))).toBe("--triggers must list start, exit, crash, cpu, memory or series separated by commas, not 'always'.");
+    expect(errorOf(withArg('--triggers', ''))).toBe("--triggers must list start, exit, crash, cpu, memory or series separated by commas, not ''.");
     expect(errorOf(withArg('--triggers', 'exit,exit'))).toBe('--triggers names a trigger twice.');
     expect(errorOf(withArg('--exit-nonzero-only', 'yes'))).toBe("--exit-nonzero-only must be 'true' or 'false', not 'yes'.");
     expect(errorOf(withArg('--hold-timeout-ms', '0'))).toBe('--hold-timeout-ms must be between 1 and 3600000, not 0.');

@@ -5,7 +5,7 @@
  * unknown or belonging to a dump refused with a sentence. Pure: the folder, the target's identity and the whole
  * rule (compileCaptureRule) are checked by the helper after its channel is proven (helper-watch-job.ts).
  */
-import type { CaptureRule, CaptureTrigger } from '../../../src-shared/model/capture';
+import type { CaptureMonitor, CaptureRule, CaptureTrigger } from '../../../src-shared/model/capture';
 import {
   checkChannel, checkOutDir, parseInteger, replyAddress, splitHelperArg, type HelperFlag, type ParsedHelperArgs,
 } from './helper-args';
@@ -27,9 +27,9 @@ const REQUIRED: readonly HelperFlag[] = [
   '--channel', '--secret',
 ];
 /** Absent means null in the rule (no filter, no limit); `--uid` is required off Windows. */
-const OPTIONAL: readonly HelperFlag[] = ['--uid', '--name-glob', '--cmdline-regex', '--max-dumps', '--timeout-ms'];
+const OPTIONAL: readonly HelperFlag[] = ['--uid', '--name-glob', '--cmdline-regex', '--max-dumps', '--timeout-ms', '--monitor'];
 const SCOPES: readonly CaptureRule['scope'][] = ['self', 'descendants', 'self-and-descendants'];
-const TRIGGERS: readonly CaptureTrigger[] = ['start', 'exit', 'crash'];
+const TRIGGERS: readonly CaptureTrigger[] = ['start', 'exit', 'crash', 'cpu', 'memory', 'series'];
 /** The same bounds compileCaptureRule applies, so a rule that parses here is refused there only for the OS's reasons. */
 const MAX_HOLD_TIMEOUT_MS = 3_600_000;
 
@@ -49,6 +49,7 @@ export function helperWatchJobToArgs(job: HelperWatchJob): string[] {
   if (r.cmdlineRegex !== null) args.push(`--cmdline-regex=${r.cmdlineRegex}`);
   if (r.maxDumps !== null) args.push(`--max-dumps=${r.maxDumps}`);
   if (r.timeoutMs !== null) args.push(`--timeout-ms=${r.timeoutMs}`);
+  if (r.monitor) args.push(`--monitor=${monitorToArg(r.monitor)}`);
   if (job.uid !== null) args.push(`--uid=${job.uid}`);
   args.push(`--channel=${job.channel}`, `--secret=${job.secret}`);
   return args;
@@ -86,7 +87,7 @@ function parseWatchJob(args: readonly string[], platform: NodeJS.Platform): Help
   const scope = values.get('--scope')! as CaptureRule['scope'];
   if (!SCOPES.includes(scope)) return `--scope must be 'self', 'descendants' or 'self-and-descendants', not '${scope.slice(0, 30)}'.`;
   const triggers = values.get('--triggers')!.split(',') as CaptureTrigger[];
-  for (const t of triggers) if (!TRIGGERS.includes(t)) return `--triggers must list start, exit or crash separated by commas, not '${t.slice(0, 20)}'.`;
+  for (const t of triggers) if (!TRIGGERS.includes(t)) return `--triggers must list start, exit, crash, cpu, memory or series separated by commas, not '${t.slice(0, 20)}'.`;
   if (new Set(triggers).size !== triggers.length) return '--triggers names a trigger twice.';
   const nonZero = values.get('--exit-nonzero-only')!;
   if (nonZero !== 'true' && nonZero !== 'false') return `--exit-nonzero-only must be 'true' or 'false', not '${nonZero.slice(0, 20)}'.`;
@@ -97,6 +98,8 @@ function parseWatchJob(args: readonly string[], platform: NodeJS.Platform): Help
   if (typeof maxDumps === 'string') return maxDumps;
   const timeoutMs = optionalInt('--timeout-ms');
   if (typeof timeoutMs === 'string') return timeoutMs;
+  const monitor = values.has('--monitor') ? parseMonitorArg(values.get('--monitor')!) : null;
+  if (typeof monitor === 'string') return monitor;
   const nameGlob = values.get('--name-glob') ?? null;
   if (nameGlob !== null && (nameGlob.length === 0 || nameGlob.length > 255)) return '--name-glob must be 1 to 255 characters.';
   const cmdlineRegex = values.get('--cmdline-regex') ?? null;
@@ -121,7 +124,27 @@ function parseWatchJob(args: readonly string[], platform: NodeJS.Platform): Help
   if (!/^[0-9a-f]{64}$/.test(secret)) return '--secret must be 64 lowercase hex digits.';
   const rule: CaptureRule = {
     target: { pid, startTimeMs }, scope, nameGlob, cmdlineRegex, triggers, exitNonZeroOnly: nonZero === 'true', kind, outDir,
-    holdTimeoutMs, maxDumps, timeoutMs,
+    holdTimeoutMs, maxDumps, timeoutMs, ...(monitor ? { monitor } : {}),
   };
   return { rule, uid, channel, secret };
+}
+
+/** `--monitor=CPU/MEMORY/SECONDS/COUNT`, `-` for a threshold not set: the sampled triggers' settings in one element. */
+function monitorToArg(m: CaptureMonitor): string {
+  return [m.cpuPercent ?? '-', m.memoryMb ?? '-', m.seconds, m.count].join('/');
+}
+
+function parseMonitorArg(text: string): CaptureMonitor | string {
+  const parts = text.split('/');
+  if (parts.length !== 4) return '--monitor must be CPU/MEMORY/SECONDS/COUNT (a - for a threshold not set).';
+  const field = (flag: string, part: string, max: number): number | null | string => (part === '-' ? null : parseInteger(flag, part, 1, max));
+  const cpuPercent = field('--monitor CPU', parts[0]!, 100_000);
+  if (typeof cpuPercent === 'string') return cpuPercent;
+  const memoryMb = field('--monitor MEMORY', parts[1]!, Number.MAX_SAFE_INTEGER);
+  if (typeof memoryMb === 'string') return memoryMb;
+  const seconds = parseInteger('--monitor SECONDS', parts[2]!, 1, 86_400);
+  if (typeof seconds === 'string') return seconds;
+  const count = parseInteger('--monitor COUNT', parts[3]!, 1, 1_000_000);
+  if (typeof count === 'string') return count;
+  return { cpuPercent, memoryMb, seconds, count };
 }
