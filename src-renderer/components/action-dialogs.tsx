@@ -1,9 +1,10 @@
 /*
- * The one open row-action dialog (kill confirmation, dump, properties) and the notices actions left behind.
+ * The one open row-action dialog (kill confirmation, dump, capture, properties) and the notices actions left behind.
  * Closing a dialog hands the focus back to the process tree, where the keyboard user came from.
  */
 import { useLayoutEffect, useRef } from 'react';
 import { appStore, useAppStore } from '../store/app-store';
+import { CaptureDialog } from './capture-dialog';
 import { DumpDialog } from './dump-dialog';
 import { KillDialog } from './kill-dialog';
 import { PropertiesDialog } from './properties-dialog';
@@ -25,6 +26,7 @@ export function ActionDialogs() {
   if (!dialog) return null;
   if (dialog.type === 'confirm-kill') return <KillDialog row={dialog.row} tree={dialog.tree} onClose={closeDialog} />;
   if (dialog.type === 'dump') return <DumpDialog row={dialog.row} kind={dialog.kind} tree={dialog.tree} onClose={closeDialog} />;
+  if (dialog.type === 'capture') return <CaptureDialog row={dialog.row} scope={dialog.scope} onClose={closeDialog} />;
   return <PropertiesDialog row={dialog.row} onClose={closeDialog} />;
 }
 

@@ -1,16 +1,18 @@
 /*
- * The window: toolbar, process treegrid, dump jobs panel, status bar, and the row actions' dialogs. Wires the
+ * The window: toolbar, process treegrid, Capture and dump jobs panels, status bar, and the row actions' dialogs. Wires the
  * process stream and the dump events into the store, Space to pause (as in Process Explorer, except while typing
  * or in a dialog) and the Electron menu's commands. Transport-agnostic: it only sees
  * the ProcscopeApi from the context.
  */
 import { useEffect, useRef, useState } from 'react';
 import { useApi } from '../api/api-context';
+import { connectCaptureEvents } from '../api/capture-events';
 import { connectDumpEvents } from '../api/dump-events';
 import { connectProcessStream } from '../api/process-stream';
 import { markDeltaApplied, markDeltaReceived } from '../api/frame-timing';
 import { appStore } from '../store/app-store';
 import { ActionDialogs, Notices } from './action-dialogs';
+import { CapturePanel } from './capture-panel';
 import { JobsPanel } from './jobs-panel';
 import { ProcessTable } from './process-table';
 import { StatusBar } from './status-bar';
@@ -31,6 +33,7 @@ export function App() {
     api.onDisconnect(setDisconnected);
     const disconnect = connectProcessStream(api, appStore, { onDeltaReceived: markDeltaReceived, onDeltaApplied: markDeltaApplied, onError: setDisconnected });
     const disconnectDumps = connectDumpEvents(api, appStore);
+    const disconnectCaptures = connectCaptureEvents(api, appStore);
     const offMenu = api.on('procscope:menu-command', ({ command }) => {
       if (command === 'expand-all') expandAllRows();
       else if (command === 'collapse-all') collapseAllRows();
@@ -41,6 +44,7 @@ export function App() {
     return () => {
       disconnect();
       disconnectDumps();
+      disconnectCaptures();
       offMenu();
     };
   }, [api]);
@@ -64,7 +68,10 @@ export function App() {
       <Toolbar ref={filterRef} columnChooserOpen={columnChooserOpen} setColumnChooserOpen={setColumnChooserOpen} />
       <ProcessTable />
       <Notices />
-      <JobsPanel />
+      <div className="bottom-panels">
+        <CapturePanel />
+        <JobsPanel />
+      </div>
       <StatusBar disconnected={disconnected} />
       <ActionDialogs />
     </div>

@@ -9,11 +9,14 @@ import type { DumpJobView } from '../../src-shared/ipc/dump-contract';
 import { DUMP_SECRETS_WARNING } from '../../src-shared/model/dump';
 import { useApi } from '../api/api-context';
 import type { ProcscopeApi } from '../api/procscope-api';
+import { triggerLabel } from '../format/capture-format';
 import { formatDurationMs, formatFileBytes, progressPercent } from '../format/dump-format';
 import { appStore, useAppStore } from '../store/app-store';
 
+/** A capture's dump also says which trigger fired ("…, PID 42, at exit"). */
 export function jobTitle(job: DumpJobView): string {
-  return `${job.kind === 'full' ? 'Full dump' : 'Minidump'} of ${job.name ?? 'process'}, PID ${job.pid}`;
+  const trigger = job.capture ? `, ${triggerLabel(job.capture.trigger)}` : '';
+  return `${job.kind === 'full' ? 'Full dump' : 'Minidump'} of ${job.name ?? 'process'}, PID ${job.pid}${trigger}`;
 }
 
 /** A button's request with a busy flag; a failure becomes a notice naming what failed. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DumpGroupView, DumpJobView } from '../../src-shared/ipc/dump-contract';
+import { jobTitle } from './dump-job-view';
 import { groupSummary } from './jobs-panel';
 
 const group: DumpGroupView = { id: 'g', rootPid: 10, rootStartTimeMs: 1, rootName: 'Tentacle', kind: 'full', outDir: '/d', jobIds: [] };
@@ -32,5 +33,13 @@ describe('tree dump summary', () => {
 
   it('says all were written when they were', () => {
     expect(groupSummary(group, [job(10, 'a', 'done'), job(11, 'b', 'done'), job(12, 'c', 'done')])).toBe('3 of 3 files written.');
+  });
+});
+
+describe('job title', () => {
+  it('says which trigger fired for a capture dump, and nothing more for a Create Dump', () => {
+    expect(jobTitle(job(11, 'Calamari', 'done'))).toBe('Full dump of Calamari, PID 11');
+    expect(jobTitle({ ...job(11, 'Calamari', 'done'), kind: 'mini', capture: { watchId: 'w1', trigger: 'exit' } })).toBe('Minidump of Calamari, PID 11, at exit');
+    expect(jobTitle({ ...job(12, 'x', 'done'), capture: { watchId: 'w1', trigger: 'crash' } })).toBe('Full dump of x, PID 12, at crash');
   });
 });

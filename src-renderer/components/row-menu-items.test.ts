@@ -5,7 +5,7 @@ import type { ActionDialog } from '../store/actions-slice';
 import { testRow } from '../store/test-rows';
 import { ROW_MENU_ENTRIES, rowAsText, type RowMenuContext, type RowMenuItem } from './row-menu-items';
 
-const CAPS: HostCapabilities = { suspend: true, dumpFormat: 'elf-core', chooseFolder: false, showInFolder: false, capture: false };
+const CAPS: HostCapabilities = { suspend: true, dumpFormat: 'elf-core', chooseFolder: false, showInFolder: false, capture: true };
 
 function context(capabilities: HostCapabilities | null = CAPS, fail?: string) {
   const dialogs: ActionDialog[] = [];
@@ -39,6 +39,8 @@ describe('row menu entries', () => {
       'Resume',
       'Create Dump',
       'Dump Process Tree',
+      'Capture…',
+      'Capture Children…',
       'Copy',
       'Copy PID',
       'Copy Command Line',
@@ -83,6 +85,23 @@ describe('row menu entries', () => {
     const dumps = ROW_MENU_ENTRIES.filter((e) => e.kind === 'submenu');
     expect(dumps.map((e) => e.isEnabled!(row, context({ ...CAPS, dumpFormat: 'none' }).ctx))).toEqual([false, false]);
     expect(dumps.map((e) => e.isEnabled!(row, context().ctx))).toEqual([true, true]);
+  });
+
+  it('opens the capture dialog for the process itself or its children, only where the host can capture', async () => {
+    const { ctx, dialogs, requests } = context();
+    const row = testRow(42, 1, 'Tentacle');
+    await item('capture').run(row, ctx);
+    await item('capture-children').run(row, ctx);
+    expect(requests).toEqual([]);
+    expect(dialogs.map((d) => ({ ...d, row: d.row.pid }))).toEqual([
+      { type: 'capture', row: 42, scope: 'self' },
+      { type: 'capture', row: 42, scope: 'descendants' },
+    ]);
+    const enabled = (caps: HostCapabilities | null) => ['capture', 'capture-children'].map((id) => item(id).isEnabled!(row, context(caps).ctx));
+    expect(enabled(CAPS)).toEqual([true, true]);
+    expect(enabled({ ...CAPS, capture: false })).toEqual([false, false]);
+    // Until get-app-info answered, nothing says capture runs here.
+    expect(enabled(null)).toEqual([false, false]);
   });
 
   it('copies the row as labelled lines, leaving out unknown values', () => {

@@ -1,7 +1,8 @@
 /*
  * The row context menu's entries, in Process Explorer's words and order: the hook point where features add row
  * actions. An entry gets the row it was opened on and the action context; it must not hold on to the row (live
- * data). Destructive entries only open a confirmation; dump entries open the dump dialog.
+ * data). Destructive entries only open a confirmation; dump entries open the dump dialog, Capture… and Capture
+ * Children… the capture dialog.
  */
 import type { HostCapabilities } from '../../src-shared/ipc/contract';
 import type { ProcessRow } from '../../src-shared/model/process';
@@ -46,6 +47,7 @@ export function rowAsText(row: ProcessRow): string {
 
 const canDump = (_row: ProcessRow, context: RowMenuContext) => (context.capabilities?.dumpFormat ?? 'none') !== 'none';
 const isStopped = (row: ProcessRow) => row.state === 'stopped';
+const canCapture = (_row: ProcessRow, context: RowMenuContext) => context.capabilities?.capture ?? false;
 
 function rowAction(verb: string, channel: 'procscope:suspend-process' | 'procscope:resume-process') {
   return async (row: ProcessRow, context: RowMenuContext) => {
@@ -96,6 +98,20 @@ export const ROW_MENU_ENTRIES: RowMenuEntry[] = [
     label: 'Dump Process Tree',
     isEnabled: canDump,
     items: [dumpItem('dump-tree-mini', 'Minidumps…', 'mini', true), dumpItem('dump-tree-full', 'Full Dumps…', 'full', true)],
+  },
+  {
+    kind: 'item',
+    id: 'capture',
+    label: 'Capture…',
+    isEnabled: canCapture,
+    run: (row, c) => c.openDialog({ type: 'capture', row, scope: 'self' }),
+  },
+  {
+    kind: 'item',
+    id: 'capture-children',
+    label: 'Capture Children…',
+    isEnabled: canCapture,
+    run: (row, c) => c.openDialog({ type: 'capture', row, scope: 'descendants' }),
   },
   { kind: 'separator', id: 'sep-copy' },
   { kind: 'item', id: 'copy', label: 'Copy', run: (row) => copy(rowAsText(row)) },

@@ -1,16 +1,17 @@
 /*
  * The renderer's one zustand store, composed of one slice per concern (processes, view, selection, dump jobs,
- * row actions). A feature adds its own slice file and one line here. createAppStore() exists so tests get a fresh store each.
+ * capture watches, row actions). A feature adds its own slice file and one line here. createAppStore() exists so tests get a fresh store each.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { createActionsSlice, type ActionsSlice } from './actions-slice';
+import { createCaptureSlice, type CaptureSlice } from './capture-slice';
 import { createDumpJobsSlice, type DumpJobsSlice } from './dump-jobs-slice';
 import { createProcessesSlice, type ProcessesSlice } from './processes-slice';
 import { createSelectionSlice, type SelectionSlice } from './selection-slice';
 import { createViewSlice, type ViewSlice } from './view-slice';
 
-export type AppState = ProcessesSlice & ViewSlice & SelectionSlice & DumpJobsSlice & ActionsSlice;
+export type AppState = ProcessesSlice & ViewSlice & SelectionSlice & DumpJobsSlice & CaptureSlice & ActionsSlice;
 
 export function createAppStore(): StoreApi<AppState> {
   return createStore<AppState>()((...a) => ({
@@ -18,6 +19,7 @@ export function createAppStore(): StoreApi<AppState> {
     ...createViewSlice(...a),
     ...createSelectionSlice(...a),
     ...createDumpJobsSlice(...a),
+    ...createCaptureSlice(...a),
     ...createActionsSlice(...a),
   }));
 }

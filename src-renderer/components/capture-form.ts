@@ -1,0 +1,105 @@
+/*
+ * The capture dialog's fields and how they become procscope:start-capture's arguments. Checks what a user can get
+ * wrong (no trigger, a relative folder, a regex that does not compile, a deadline that is not a number) and says
+ * so in one sentence; main checks everything again. Pure, so the dialog's rules are tested without a DOM.
+ */
+import type { StartCaptureArgs } from '../../src-shared/ipc/capture-contract';
+import type { CaptureRule, CaptureTrigger } from '../../src-shared/model/capture';
+import { DEFAULT_HOLD_TIMEOUT_MS } from '../../src-shared/model/capture';
+import type { DumpKind } from '../../src-shared/model/dump';
+import type { ProcessRow } from '../../src-shared/model/process';
+
+/** The triggers the dialog offers (the event triggers; start-capture's schema takes only these). */
+export type DialogTrigger = Extract<CaptureTrigger, 'start' | 'exit' | 'crash'>;
+
+export interface CaptureForm {
+  scope: CaptureRule['scope'];
+  nameGlob: string;
+  cmdlineRegex: string;
+  triggers: Record<DialogTrigger, boolean>;
+  exitNonZeroOnly: boolean;
+  kind: DumpKind;
+  folder: string;
+  holdSeconds: string;
+  /** Empty: no limit. */
+  maxDumps: string;
+  /** Empty: no limit. */
+  stopAfterSeconds: string;
+  elevated: boolean;
+}
+
+export function initialCaptureForm(scope: CaptureRule['scope'], kind: DumpKind = 'mini'): CaptureForm {
+  return {
+    scope, nameGlob: '', cmdlineRegex: '', triggers: { start: false, exit: true, crash: false }, exitNonZeroOnly: false,
+    kind, folder: '', holdSeconds: String(DEFAULT_HOLD_TIMEOUT_MS / 1000), maxDumps: '', stopAfterSeconds: '', elevated: false,
+  };
+}
+
+export const isAbsoluteFolder = (v: string) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith('\\\\');
+
+const TRIGGER_ORDER: DialogTrigger[] = ['start', 'exit', 'crash'];
+
+/** A positive number of seconds, or null when the text is not one. */
+function seconds(text: string): number | null {
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(text)) return null;
+  const value = Number(text);
+  return value > 0 ? value : null;
+}
+
+export type CaptureFormResult = { ok: true; args: StartCaptureArgs } | { ok: false; error: string };
+
+export function captureArgsFromForm(row: Pick<ProcessRow, 'pid' | 'startTimeMs' | 'name'>, form: CaptureForm): CaptureFormResult {
+  const fail = (error: string): CaptureFormResult => ({ ok: false, error });
+  const triggers = TRIGGER_ORDER.filter((t) => form.triggers[t]);
+  if (!triggers.length) return fail('Choose at least one trigger: at start, at exit or on a crash.');
+  const outDir = form.folder.trim();
+  if (!isAbsoluteFolder(outDir)) return fail('Type the full path of a folder, starting with / (or a drive letter on Windows).');
+  const nameGlob = form.nameGlob.trim();
+  if (nameGlob.length > 255) return fail('The name pattern is longer than 255 characters.');
+  const cmdlineRegex = form.cmdlineRegex.trim();
+  if (cmdlineRegex.length > 1000) return fail('The command-line pattern is longer than 1000 characters.');
+  if (cmdlineRegex) {
+    try {
+      new RegExp(cmdlineRegex);
+    } catch (err) {
+      return fail(`The command-line pattern is not a regular expression: ${(err as Error).message}.`);
+    }
+  }
+  const hold = seconds(form.holdSeconds);
+  if (hold === null || hold * 1000 > 3_600_000 || Math.round(hold * 1000) < 1) return fail('The hold deadline must be a number of seconds, at most 3600.');
+  let maxDumps: number | null = null;
+  if (form.maxDumps.trim()) {
+    maxDumps = Number(form.maxDumps);
+    if (!/^\s*\d+\s*$/.test(form.maxDumps) || maxDumps < 1 || maxDumps > 100_000) return fail('"Stop after N dumps" must be a whole number from 1 to 100000, or empty.');
+  }
+  let timeoutMs: number | null = null;
+  if (form.stopAfterSeconds.trim()) {
+    const t = seconds(form.stopAfterSeconds);
+    if (t === null || t * 1000 > 7 * 86_400_000) return fail('"Stop after" must be a number of seconds (at most a week), or empty.');
+    timeoutMs = Math.max(1, Math.round(t * 1000));
+  }
+  return {
+    ok: true,
+    args: {
+      pid: row.pid,
+      startTimeMs: row.startTimeMs,
+      // The name only labels the watch and its files; main reads it from the OS when there is none.
+      ...(row.name ? { name: row.name.slice(0, 255) } : {}),
+      scope: form.scope,
+      nameGlob: nameGlob || null,
+      cmdlineRegex: cmdlineRegex || null,
+      triggers,
+      exitNonZeroOnly: form.triggers.exit && form.exitNonZeroOnly,
+      kind: form.kind,
+      outDir,
+      holdTimeoutMs: Math.round(hold * 1000),
+      maxDumps,
+      timeoutMs,
+      ...(form.elevated ? { elevated: true } : {}),
+    },
+  };
+}
+
+export function captureDialogTitle(scope: CaptureRule['scope']): string {
+  return scope === 'self' ? 'Capture' : 'Capture Children';
+}
