@@ -1,7 +1,8 @@
 /*
  * Shared e2e fixtures: one real `procscope serve` (the built out/main/cli.js, real Linux backend) per worker, and
  * per test a real 3-level process tree whose command lines carry a unique marker. Each tree level is a bash
- * running tree.sh; SIGUSR1 makes a level spawn one more child, so a test can watch a process arrive.
+ * running tree.sh; SIGUSR1 makes a level spawn one more child, so a test can watch a process arrive. A capture
+ * test gets a parent (capture-parent.sh) that starts short-lived children with distinct exit codes when told to.
  */
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -13,6 +14,7 @@ import { waitForServeUrl } from '../scripts/serve-url.mjs';
 
 export const ROOT = join(__dirname, '..');
 const TREE_SCRIPT = join(__dirname, 'tree.sh');
+const CAPTURE_PARENT_SCRIPT = join(__dirname, 'capture-parent.sh');
 
 export interface ServeHost {
   url: string;
@@ -28,6 +30,13 @@ export interface TestTree {
   spawnChild(level: 1 | 2 | 3): Promise<number>;
 }
 
+export interface CaptureParent {
+  marker: string;
+  pid: number;
+  /** Tells it to start its 3 children at once (each exits at once with its own code); resolves when all have ended. */
+  spawnChildren(): Promise<{ pid: number; exitCode: number }[]>;
+}
+
 export interface Spawned {
   pid: number;
   /** Ends it (and its process group) now; also done after the test. */
@@ -35,7 +44,7 @@ export interface Spawned {
 }
 
 export const test = base.extend<
-  { tree: TestTree; dumpDir: string; spawnProcess: (command: string, args: string[]) => Promise<Spawned> },
+  { tree: TestTree; captureParent: CaptureParent; dumpDir: string; spawnProcess: (command: string, args: string[]) => Promise<Spawned> },
   { serveHost: ServeHost }
 >({
   serveHost: [
@@ -86,6 +95,42 @@ export const test = base.extend<
       return { pid: child.pid!, kill: () => killGroup(child) };
     });
     for (const child of started) killGroup(child);
+  },
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from the pattern
+  captureParent: async ({}, use) => {
+    const marker = `pscap${randomBytes(4).toString('hex')}`;
+    const child = spawn('bash', [CAPTURE_PARENT_SCRIPT, marker, '3'], { stdio: ['pipe', 'pipe', 'inherit'], detached: true });
+    const lines: string[] = [];
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        lines.push(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+      }
+    });
+    await expect.poll(() => lines.some((l) => l.startsWith('pid ')), { timeout: 10_000 }).toBe(true);
+    const pid = Number(lines.find((l) => l.startsWith('pid '))!.slice(4));
+    await use({
+      marker,
+      pid,
+      async spawnChildren() {
+        const from = lines.length;
+        child.stdin!.write('go\n');
+        await expect.poll(() => lines.slice(from).includes('spawned'), { timeout: 30_000 }).toBe(true);
+        return lines
+          .slice(from)
+          .map((l) => /^child (\d+) (\d+)$/.exec(l))
+          .filter((m): m is RegExpExecArray => m !== null)
+          .map((m) => ({ pid: Number(m[1]), exitCode: Number(m[2]) }));
+      },
+    });
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
   },
   // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from the pattern
   tree: async ({}, use) => {
