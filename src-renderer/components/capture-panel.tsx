@@ -49,7 +49,8 @@ function CaptureProcessTable({ watch, title }: { watch: CaptureWatchView; title:
   );
 }
 
-const CaptureWatchItem = memo(function CaptureWatchItem({ watch }: { watch: CaptureWatchView }) {
+/** One watch of the panel (exported for its render test). */
+export const CaptureWatchItem = memo(function CaptureWatchItem({ watch }: { watch: CaptureWatchView }) {
   const api = useApi();
   const { busy, run } = useJobAction();
   const title = watchTitle(watch);
