@@ -191,6 +191,17 @@ describe('capture channels', () => {
     expect(gone.rules).toHaveLength(1);
   });
 
+  it('passes the monitor settings of the sampled triggers to the engine, and refuses settings that disagree with the triggers', async () => {
+    const engine = createFakeCaptureEngine();
+    const { call, args } = await setup({ engines: engines(engine) });
+    const monitor = { cpuPercent: 80, memoryMb: null, seconds: 5, count: 3 };
+    value(await call('procscope:start-capture', args({ triggers: ['cpu', 'exit'], monitor })));
+    expect(engine.rules[0]).toMatchObject({ triggers: ['cpu', 'exit'], monitor });
+    expect(await call('procscope:start-capture', args({ triggers: ['memory'], monitor }))).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/cpu trigger and monitor.cpuPercent go together/) } });
+    expect(await call('procscope:start-capture', args({ triggers: ['series'] }))).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/series trigger needs monitor settings/) } });
+    expect(engine.rules).toHaveLength(1);
+  });
+
   it('a pid reused since the list was read is refused by the engine and answered as pid-recycled', async () => {
     const reused = createFakeCaptureEngine({ startError: new DumpError('pid-recycled', 'PID 5 now belongs to another process.') });
     const { call, args } = await setup({ engines: engines(reused) });

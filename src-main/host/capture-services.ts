@@ -189,6 +189,7 @@ export function createCaptureServices(options: CaptureServicesOptions): CaptureS
         target: { pid: args.pid, startTimeMs: args.startTimeMs }, scope: args.scope, nameGlob: args.nameGlob,
         cmdlineRegex: args.cmdlineRegex, triggers: [...args.triggers], exitNonZeroOnly: args.exitNonZeroOnly, kind: args.kind,
         outDir: args.outDir, holdTimeoutMs: args.holdTimeoutMs, maxDumps: args.maxDumps, timeoutMs: args.timeoutMs,
+        ...(args.monitor ? { monitor: { ...args.monitor } } : {}),
       };
       await refuseOwnTree(rule);
       try {

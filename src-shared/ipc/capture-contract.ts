@@ -2,7 +2,7 @@
  * Capture watches as they cross IPC (issue 12): the arguments of Capture… / Capture Children… and the view the
  * Capture panel shows (defined once in src-shared/model/capture-watch.ts, which the hosts fold too). Plain data.
  */
-import type { CaptureRule } from '../model/capture';
+import type { CaptureMonitor, CaptureRule } from '../model/capture';
 import type { ProcessTargetArgs } from './dump-contract';
 
 export type {
@@ -27,6 +27,8 @@ export interface StartCaptureArgs extends ProcessTargetArgs {
   holdTimeoutMs: number;
   maxDumps: number | null;
   timeoutMs: number | null;
+  /** Settings of the sampled triggers (cpu, memory, series); absent or null with event triggers only. */
+  monitor?: CaptureMonitor | null;
   /** Start it in the elevated helper at once (pkexec / UAC), as when the user knows the rights are missing. */
   elevated?: boolean;
 }

@@ -34,9 +34,9 @@ const startCapture = z.strictObject({
   nameGlob: z.string().min(1).max(255).nullable(),
   cmdlineRegex: z.string().min(1).max(1000).nullable(),
   triggers: z
-    .array(z.enum(['start', 'exit', 'crash']))
+    .array(z.enum(['start', 'exit', 'crash', 'cpu', 'memory', 'series']))
     .min(1)
-    .max(3)
+    .max(6)
     .refine((t) => new Set(t).size === t.length, { message: 'each trigger at most once' }),
   exitNonZeroOnly: z.boolean(),
   kind,
@@ -44,6 +44,16 @@ const startCapture = z.strictObject({
   holdTimeoutMs: z.number().int().min(1).max(3_600_000),
   maxDumps: z.number().int().min(1).max(100_000).nullable(),
   timeoutMs: z.number().int().min(1).max(7 * 86_400_000).nullable(),
+  // Whether it agrees with the triggers is compileCaptureRule's to say (one set of sentences for CLI, host and helper).
+  monitor: z
+    .strictObject({
+      cpuPercent: z.number().int().min(1).max(100_000).nullable(),
+      memoryMb: z.number().int().min(1).max(16 * 1024 * 1024).nullable(),
+      seconds: z.number().int().min(1).max(86_400),
+      count: z.number().int().min(1).max(10_000),
+    })
+    .nullable()
+    .optional(),
   elevated: z.boolean().optional(),
 });
 

@@ -293,7 +293,20 @@ const captureArgs = (ctx: FuzzContext) =>
       nameGlob: optional(fc.oneof(fc.constantFrom('*', 'Calamari*', '?', '[', '*.exe'), fc.string({ minLength: 1, maxLength: 255 }))),
       // Invalid expressions too ('(' , '[z-a]'): they pass the schema and must be refused by the rule check.
       cmdlineRegex: optional(fc.oneof(fc.constantFrom('(', '[z-a]', '.*', '^a+$', '(a+)+$'), fc.string({ minLength: 1, maxLength: 200 }))),
-      triggers: fc.subarray(['start' as const, 'exit' as const, 'crash' as const], { minLength: 1 }),
+      // Sampled triggers with and without (matching) monitor settings: the rule check must sort them out.
+      triggers: fc.subarray(['start' as const, 'exit' as const, 'crash' as const, 'cpu' as const, 'memory' as const, 'series' as const], { minLength: 1 }),
+      monitor: fc.option(
+        fc.option(
+          fc.record({
+            cpuPercent: optional(fc.integer({ min: 1, max: 100_000 })),
+            memoryMb: optional(fc.integer({ min: 1, max: 16 * 1024 * 1024 })),
+            seconds: fc.integer({ min: 1, max: 86_400 }),
+            count: fc.integer({ min: 1, max: 10_000 }),
+          }),
+          { nil: null },
+        ),
+        { nil: undefined },
+      ),
       exitNonZeroOnly: fc.boolean(),
       kind: fc.constantFrom('full' as const, 'mini' as const),
       outDir: folder(),
@@ -303,7 +316,13 @@ const captureArgs = (ctx: FuzzContext) =>
       name: fc.option(fc.string({ minLength: 1, maxLength: 255 }), { nil: undefined }),
       elevated: fc.option(fc.boolean(), { nil: undefined }),
     })
-    .map(({ target: t, name, elevated, ...rest }) => ({ ...t, ...rest, ...(name === undefined ? {} : { name }), ...(elevated === undefined ? {} : { elevated }) }));
+    .map(({ target: t, name, elevated, monitor, ...rest }) => ({
+      ...t,
+      ...rest,
+      ...(name === undefined ? {} : { name }),
+      ...(elevated === undefined ? {} : { elevated }),
+      ...(monitor === undefined ? {} : { monitor }),
+    }));
 
 const VALID: ValidArbitraries = {
   'procscope:subscribe-processes': none,
