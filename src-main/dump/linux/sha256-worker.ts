@@ -5,8 +5,9 @@
  * never holds up reading the target: the threads are let go as soon as the last byte is written, and the hash
  * finishes behind. The thread is started ahead (prestartSha256Worker, when the writer is created) or at the
  * latest first thing in a dump, so its start-up (65 ms on a quiet machine, several times that under load) overlaps
- * the checks instead of delaying the hash, which is the last thing a full dump waits for. The worker is inline code (no extra bundle entry); it only reads
- * the file, never writes it.
+ * the checks instead of delaying the hash, which is the last thing a full dump waits for. After a digest the thread
+ * is kept idle for the next stream (a capture writes one core per child). The worker is inline code (no extra bundle
+ * entry); it only reads the file, never writes it.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -14,12 +15,14 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { readSync } = require('node:fs');
 const { createHash } = require('node:crypto');
-const hash = createHash('sha256');
+let hash = createHash('sha256');
 const zeros = Buffer.alloc(1 << 20);
 // Touched now, while the writer is still checking and attaching: a first touch costs 50-80 µs a page here.
 const buf = Buffer.allocUnsafeSlow(1 << 20).fill(0);
 let failed = null;
 parentPort.on('message', (m) => {
+  // A fresh stream on this thread: nothing of the last one's bytes may reach its digest.
+  if (m.kind === 'reset') { hash = createHash('sha256'); failed = null; return; }
   if (failed) return;
   try {
     if (m.kind === 'range') {
@@ -54,13 +57,13 @@ export interface Sha256Stream {
   /** The next `length` bytes of the file are a hole (zeros). */
   updateZeros(length: number): void;
   digest(): Promise<string>;
-  /** Stops the worker; resolves once it can no longer touch the descriptor. */
+  /** Ends the stream; resolves once its thread can no longer touch the descriptor (stopped, or idle for the next one). */
   dispose(): Promise<void>;
 }
 
 /** A spare not taken within this time is stopped: a long-lived host never keeps an idle thread for long. */
 const SPARE_IDLE_MS = 10_000;
-let spare: { worker: Worker; dead: boolean; timer: NodeJS.Timeout } | null = null;
+let spare: { worker: Worker; dead: boolean; timer: NodeJS.Timeout; die: () => void } | null = null;
 
 /**
  * Boots the thread of the next stream now, e.g. when the writer is created, before the CLI has even read the
@@ -68,7 +71,11 @@ let spare: { worker: Worker; dead: boolean; timer: NodeJS.Timeout } | null = nul
  */
 export function prestartSha256Worker(): void {
   if (spare) return;
-  const worker = new Worker(WORKER_SOURCE, { eval: true });
+  park(new Worker(WORKER_SOURCE, { eval: true }));
+}
+
+/** Keeps an idle thread as the next stream's, unreferenced, stopped if not taken within SPARE_IDLE_MS. */
+function park(worker: Worker): void {
   worker.unref();
   const entry = {
     worker,
@@ -77,19 +84,23 @@ export function prestartSha256Worker(): void {
       if (spare === entry) spare = null;
       void worker.terminate();
     }, SPARE_IDLE_MS).unref(),
+    die: (): void => {
+      entry.dead = true;
+    },
   };
-  const die = (): void => {
-    entry.dead = true;
-  };
-  worker.once('error', die);
-  worker.once('exit', die);
+  worker.once('error', entry.die);
+  worker.once('exit', entry.die);
   spare = entry;
 }
 
 function takeWorker(): Worker {
   const taken = spare;
   spare = null;
-  if (taken) clearTimeout(taken.timer);
+  if (taken) {
+    clearTimeout(taken.timer);
+    taken.worker.off('error', taken.die);
+    taken.worker.off('exit', taken.die);
+  }
   if (taken && !taken.dead) {
     taken.worker.ref();
     return taken.worker;
@@ -100,10 +111,14 @@ function takeWorker(): Worker {
 export function createSha256Stream(): Sha256Stream {
   const worker = takeWorker();
   let failure: Error | null = null;
+  let digested = false;
+  let disposing: Promise<void> | null = null;
   let settle: { resolve: (hex: string) => void; reject: (err: Error) => void } | null = null;
   worker.on('message', (m: WorkerMessage) => {
-    if (m.kind === 'digest') settle?.resolve(m.hex);
-    else {
+    if (m.kind === 'digest') {
+      digested = true;
+      settle?.resolve(m.hex);
+    } else {
       failure = new Error(`hashing the dump failed: ${m.message}`);
       settle?.reject(failure);
     }
@@ -149,8 +164,23 @@ export function createSha256Stream(): Sha256Stream {
         worker.postMessage({ kind: 'digest' });
       });
     },
-    async dispose() {
-      await worker.terminate();
+    dispose() {
+      disposing ??= release();
+      return disposing;
     },
   };
+
+  async function release(): Promise<void> {
+    // After a digest the thread has handled every range (messages are handled in order) and holds no descriptor,
+    // so it can serve the next stream: booting one per stream cost 60-170 ms, which a capture's held child waited
+    // out at every dump. A failed or unfinished stream's thread is stopped, as before.
+    if (digested && !failure && !spare) {
+      worker.removeAllListeners('message');
+      worker.removeAllListeners('error');
+      worker.postMessage({ kind: 'reset' });
+      park(worker);
+      return;
+    }
+    await worker.terminate();
+  }
 }
