@@ -19,7 +19,8 @@ import { createDumpSettingsStore } from '../dump/dump-settings';
 import { DumpError } from '../dump/dump-writer';
 import { createFakeBackend } from '../platform/fake/fake-backend';
 import { createAppServices, type AppServices, type HostSender } from './app-services';
-import type { CaptureEngineFactories } from './capture-services';
+import { createCaptureServices, type CaptureEngineFactories } from './capture-services';
+import { createDumpServices } from './dump-services';
 import { createRequestHandlers, dispatchRequest } from './request-handlers';
 import { createTestPoller } from './test-poller';
 
@@ -291,6 +292,38 @@ describe('capture rights and runners', () => {
     expect(slowInner.stopCalls).toBe(1);
     expect(running.emitted.filter((e) => e.event === 'done').map((e) => e.event === 'done' && e.reason)).toEqual(['stopped', 'stopped']);
     services = null;
+  });
+
+  it('answers with the watch still arming when a runner is slow, and reports its late arming or failure as events', async () => {
+    const events: CaptureServiceEvent[] = [];
+    const late = (error: DumpError | null): CaptureEngine => ({
+      start: (rule, onEvent) =>
+        new Promise((r) => setTimeout(r, 150)).then(() => createFakeCaptureEngine(error ? { startError: error } : {}).start(rule, onEvent)),
+    });
+    let engine = late(null);
+    const captures = createCaptureServices({
+      engines: { direct: async () => engine, elevated: null },
+      readRows: async () => [],
+      hostPids: () => [],
+      dumps: createDumpServices({ factory: null, readRows: async () => [], broadcast: () => {} }),
+      broadcast: (e) => events.push(structuredClone(e)),
+      prepareFolder: async () => {},
+      armingAnswerMs: 20,
+    });
+    const base: StartCaptureArgs = {
+      pid: 4242, startTimeMs: 1, scope: 'descendants', nameGlob: null, cmdlineRegex: null, triggers: ['exit'], exitNonZeroOnly: false,
+      kind: 'mini', outDir: join(dir, 'dumps'), holdTimeoutMs: 60_000, maxDumps: null, timeoutMs: null,
+    };
+    const slow = await captures.start(base);
+    expect(slow.state).toBe('arming');
+    await expect.poll(() => fold(events, slow.id)?.state).toBe('armed');
+    engine = late(new DumpError('process-gone', 'Process 4242 has exited, so it cannot be watched.'));
+    const gone = await captures.start(base);
+    expect(gone.state).toBe('arming');
+    await expect.poll(() => fold(events, gone.id)?.state).toBe('done');
+    expect(fold(events, gone.id)).toMatchObject({ retryable: false, failure: { code: 'process-gone' } });
+    await captures.dispose();
+    expect(fold(events, slow.id)).toMatchObject({ state: 'done', doneReason: 'stopped' });
   });
 
   it(`refuses a seventeenth running watch with a sentence`, async () => {

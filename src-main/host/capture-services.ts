@@ -54,10 +54,14 @@ export interface CaptureServicesOptions {
   broadcast: (event: CaptureServiceEvent) => void;
   /** Makes the folder's last part when it is missing, as a dump does (createDumpFolder); tests guard it. */
   prepareFolder: (outDir: string) => Promise<void>;
+  /** How long start() waits for an unelevated watch to arm before it answers with the watch still arming. */
+  armingAnswerMs?: number;
 }
 
 /** Each running watch is a helper process holding a tree; more than this is a runaway renderer, not a person. */
 export const MAX_RUNNING_CAPTURES = 16;
+/** The helper arms in ~30-300 ms; a request is not kept waiting on one that hangs. */
+const ARMING_ANSWER_MS = 15_000;
 /** How long dispose() waits for a watch still arming (an unanswered pkexec prompt) before it leaves it. */
 const DISPOSE_ARMING_WAIT_MS = 5_000;
 
@@ -209,18 +213,30 @@ export function createCaptureServices(options: CaptureServicesOptions): CaptureS
         launchInBackground(record);
         return added;
       }
-      const armed = launch(record, false);
-      record.launching = armed.catch(() => {});
-      try {
-        await armed;
-      } catch (err) {
+      const failed = (err: unknown): void => {
         const error = toDumpErrorInfo(err);
+        const retryable = error.code === 'needs-elevation' && factories.elevated !== null;
+        apply(record, { type: 'watch-failed', watchId: id, atMs: Date.now(), error, retryable });
+      };
+      const armed = launch(record, false).then(() => null, (err: unknown) => ({ err }));
+      record.launching = armed.then(() => {});
+      let timer: NodeJS.Timeout | undefined;
+      const slow = new Promise<'slow'>((resolve) => (timer = setTimeout(() => resolve('slow'), options.armingAnswerMs ?? ARMING_ANSWER_MS)));
+      const first = await Promise.race([armed, slow]);
+      clearTimeout(timer);
+      if (first === 'slow') {
+        // A runner that takes this long still arms or fails in the background; the panel shows it 'arming' meanwhile.
+        void armed.then((outcome) => outcome && failed(outcome.err));
+        return publish(record, 'watch-added');
+      }
+      if (first) {
+        const error = toDumpErrorInfo(first.err);
         if (error.code !== 'needs-elevation') {
           // Nothing was held and nothing was listed: the request itself answers why (gone, reused, refused…).
           watches.delete(id);
           throw new DumpError(error.code, error.message);
         }
-        apply(record, { type: 'watch-failed', watchId: id, atMs: Date.now(), error, retryable: factories.elevated !== null });
+        failed(first.err);
       }
       return publish(record, 'watch-added');
     },
