@@ -1,10 +1,10 @@
 /*
  * The dialog of Capture… and Capture Children…: which processes (children, the process itself, or both, narrowed
- * by a name glob and a command-line regex), which triggers, full or mini, the folder (the remembered dump folder),
- * the hold deadline and optional limits, and "Run as administrator". Starts the watch with procscope:start-capture;
+ * by a name glob and a command-line regex), which triggers (start, exit, crash, CPU, memory, series), full or mini,
+ * the folder (the remembered dump folder), the hold deadline and optional limits, and "Run as administrator". Starts the watch with procscope:start-capture;
  * main re-checks everything and its refusal is shown here, in the dialog, in its own words.
  */
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useEffect, useId, useState, type ChangeEvent, type ReactNode } from 'react';
 import type { CaptureRule } from '../../src-shared/model/capture';
 import { DUMP_SECRETS_WARNING } from '../../src-shared/model/dump';
 import type { ProcessRow } from '../../src-shared/model/process';
@@ -26,6 +26,46 @@ function Field({ label, children }: { label: string; children: (id: string) => R
       <label htmlFor={id}>{label}</label>
       {children(id)}
     </div>
+  );
+}
+
+/** CPU, memory and series (ProcDump -c, -m, -n/-s): each process is sampled once a second while it runs. */
+function SampledTriggers({ form, set }: { form: CaptureForm; set(patch: Partial<CaptureForm>): void }) {
+  const toggle = (t: 'cpu' | 'memory' | 'series') => (e: ChangeEvent<HTMLInputElement>) => set({ triggers: { ...form.triggers, [t]: e.target.checked } });
+  const { cpu, memory, series } = form.triggers;
+  return (
+    <>
+      <div className="capture-choice">
+        <label className="capture-choice">
+          <input type="checkbox" checked={cpu} onChange={toggle('cpu')} />
+          CPU at or above
+        </label>
+        <input type="text" inputMode="numeric" aria-label="CPU threshold (% of one core)" className="capture-number" value={form.cpuPercent} disabled={!cpu} onChange={(e) => set({ cpuPercent: e.target.value })} />
+        <span aria-hidden="true">% of one core</span>
+      </div>
+      <div className="capture-choice">
+        <label className="capture-choice">
+          <input type="checkbox" checked={memory} onChange={toggle('memory')} />
+          Memory at or above
+        </label>
+        <input type="text" inputMode="numeric" aria-label="Memory threshold (MB)" className="capture-number" value={form.memoryMb} disabled={!memory} onChange={(e) => set({ memoryMb: e.target.value })} />
+        <span aria-hidden="true">MB</span>
+      </div>
+      <label className="capture-choice">
+        <input type="checkbox" checked={series} onChange={toggle('series')} />
+        A series of dumps (a hang)
+      </label>
+      {(cpu || memory || series) && (
+        <div className="capture-limits capture-sub">
+          <Field label={series ? 'Seconds apart' : 'For seconds (then rest as long)'}>
+            {(id) => <input id={id} type="text" inputMode="numeric" value={form.monitorSeconds} onChange={(e) => set({ monitorSeconds: e.target.value })} />}
+          </Field>
+          <Field label="Dumps per process">
+            {(id) => <input id={id} type="text" inputMode="numeric" value={form.monitorCount} onChange={(e) => set({ monitorCount: e.target.value })} />}
+          </Field>
+        </div>
+      )}
+    </>
   );
 }
 
@@ -118,6 +158,7 @@ export function CaptureDialog({ row, scope, onClose }: { row: ProcessRow; scope:
             <input type="checkbox" checked={form.triggers.crash} onChange={(e) => set({ triggers: { ...form.triggers, crash: e.target.checked } })} />
             On a crash
           </label>
+          <SampledTriggers form={form} set={set} />
         </fieldset>
         <fieldset>
           <legend>Dump type</legend>

@@ -5,6 +5,7 @@ import { captureArgsFromForm, initialCaptureForm, type CaptureForm } from './cap
 
 const row = { pid: 42, startTimeMs: 1234, name: 'Tentacle' };
 const form = (patch: Partial<CaptureForm> = {}): CaptureForm => ({ ...initialCaptureForm('descendants'), folder: '/tmp/dumps', ...patch });
+const NONE = { start: false, exit: false, crash: false, cpu: false, memory: false, series: false };
 const error = (patch: Partial<CaptureForm>) => {
   const r = captureArgsFromForm(row, form(patch));
   return r.ok ? null : r.error;
@@ -25,7 +26,7 @@ describe('capture dialog form', () => {
 
   it('passes filters, every trigger in order, the non-zero filter, limits and the elevation wish', () => {
     const r = captureArgsFromForm(row, form({
-      scope: 'self-and-descendants', nameGlob: ' Calamari* ', cmdlineRegex: '--deploy\\b', triggers: { start: true, exit: true, crash: true },
+      scope: 'self-and-descendants', nameGlob: ' Calamari* ', cmdlineRegex: '--deploy\\b', triggers: { ...NONE, start: true, exit: true, crash: true },
       exitNonZeroOnly: true, kind: 'full', holdSeconds: '2.5', maxDumps: '3', stopAfterSeconds: '90', elevated: true,
     }));
     expect(r.ok && r.args).toMatchObject({
@@ -35,12 +36,26 @@ describe('capture dialog form', () => {
   });
 
   it('drops the non-zero filter when at exit is not chosen', () => {
-    const r = captureArgsFromForm(row, form({ triggers: { start: false, exit: false, crash: true }, exitNonZeroOnly: true }));
+    const r = captureArgsFromForm(row, form({ triggers: { ...NONE, crash: true }, exitNonZeroOnly: true }));
     expect(r.ok && [r.args.triggers, r.args.exitNonZeroOnly]).toEqual([['crash'], false]);
   });
 
+  it('sends the sampled triggers with the monitor main pairs them with, and none without them', () => {
+    const cpuAndMemory = captureArgsFromForm(row, form({ triggers: { ...NONE, cpu: true, memory: true }, cpuPercent: '90', memoryMb: '512', monitorSeconds: '5', monitorCount: '2' }));
+    expect(cpuAndMemory.ok && [cpuAndMemory.args.triggers, cpuAndMemory.args.monitor]).toEqual([['cpu', 'memory'], { cpuPercent: 90, memoryMb: 512, seconds: 5, count: 2 }]);
+    const series = captureArgsFromForm(row, form({ triggers: { ...NONE, series: true }, cpuPercent: '90', monitorCount: '3' }));
+    expect(series.ok && [series.args.triggers, series.args.monitor]).toEqual([['series'], { cpuPercent: null, memoryMb: null, seconds: 10, count: 3 }]);
+    const plain = captureArgsFromForm(row, form({ cpuPercent: '90' }));
+    expect(plain.ok && 'monitor' in plain.args).toBe(false);
+    expect(error({ triggers: { ...NONE, series: true, cpu: true }, cpuPercent: '50' })).toMatch(/series .* cannot be combined/);
+    expect(error({ triggers: { ...NONE, cpu: true }, cpuPercent: '' })).toMatch(/CPU threshold/);
+    expect(error({ triggers: { ...NONE, memory: true }, memoryMb: '1.5' })).toMatch(/memory threshold/);
+    expect(error({ triggers: { ...NONE, series: true }, monitorSeconds: '0' })).toMatch(/sampling seconds/);
+    expect(error({ triggers: { ...NONE, series: true }, monitorCount: '10001' })).toMatch(/dumps per process/);
+  });
+
   it('answers what a user can get wrong with one sentence each', () => {
-    expect(error({ triggers: { start: false, exit: false, crash: false } })).toMatch(/at least one trigger/);
+    expect(error({ triggers: { ...NONE } })).toMatch(/at least one trigger/);
     expect(error({ folder: 'dumps' })).toMatch(/full path of a folder/);
     expect(error({ folder: '  ' })).toMatch(/full path of a folder/);
     expect(error({ cmdlineRegex: '(unclosed' })).toMatch(/^The command-line pattern is not a regular expression: .+\.$/);
@@ -54,17 +69,26 @@ describe('capture dialog form', () => {
   });
 
   it('never hands main arguments its schema refuses, whatever is typed', () => {
-    const text = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom('', '0', '1', '60', '0.0004', '3600', '1e3', ' 5 ', '100001'));
+    // Mostly numbers near the limits, so that whole valid forms (and their monitors) come up often, not only refusals.
+    const text = fc.oneof(
+      { arbitrary: fc.string({ maxLength: 8 }), weight: 1 },
+      { arbitrary: fc.constantFrom('', '0', '0.0004', '1e3', '100001', '-1'), weight: 1 },
+      { arbitrary: fc.constantFrom('1', '5', '60', ' 5 ', '90', '3600'), weight: 6 },
+    );
     fc.assert(
       fc.property(
         fc.record({
           scope: fc.constantFrom('self' as const, 'descendants' as const, 'self-and-descendants' as const),
           nameGlob: fc.string({ maxLength: 300 }),
           cmdlineRegex: fc.string({ maxLength: 20 }),
-          triggers: fc.record({ start: fc.boolean(), exit: fc.boolean(), crash: fc.boolean() }),
+          triggers: fc.record({ start: fc.boolean(), exit: fc.boolean(), crash: fc.boolean(), cpu: fc.boolean(), memory: fc.boolean(), series: fc.boolean() }),
+          cpuPercent: text,
+          memoryMb: text,
+          monitorSeconds: text,
+          monitorCount: text,
           exitNonZeroOnly: fc.boolean(),
           kind: fc.constantFrom('full' as const, 'mini' as const),
-          folder: fc.oneof(fc.constant('/tmp/d'), fc.string({ maxLength: 10 })),
+          folder: fc.oneof({ arbitrary: fc.constant('/tmp/d'), weight: 4 }, { arbitrary: fc.string({ maxLength: 10 }), weight: 1 }),
           holdSeconds: text,
           maxDumps: text,
           stopAfterSeconds: text,
@@ -72,8 +96,13 @@ describe('capture dialog form', () => {
         }),
         (f) => {
           const r = captureArgsFromForm(row, f);
-          if (r.ok) expect(REQUEST_SCHEMAS['procscope:start-capture'].safeParse(r.args).error).toBeUndefined();
-          else expect(r.error).toMatch(/^\S.*\.$/);
+          if (!r.ok) return void expect(r.error).toMatch(/^\S.*\.$/);
+          expect(REQUEST_SCHEMAS['procscope:start-capture'].safeParse(r.args).error).toBeUndefined();
+          // compileCaptureRule's pairing (main): cpu ⇔ a CPU threshold, memory ⇔ a memory one, series ⇔ neither.
+          const m = r.args.monitor ?? null;
+          const has = (t: string) => r.args.triggers.includes(t as never);
+          expect(m !== null).toBe(has('cpu') || has('memory') || has('series'));
+          if (m) expect([has('cpu'), has('memory'), has('series')]).toEqual([m.cpuPercent !== null, m.memoryMb !== null, m.cpuPercent === null && m.memoryMb === null]);
         },
       ),
       { numRuns: 500 },

@@ -1,23 +1,25 @@
 /*
  * The capture dialog's fields and how they become procscope:start-capture's arguments. Checks what a user can get
- * wrong (no trigger, a relative folder, a regex that does not compile, a deadline that is not a number) and says
- * so in one sentence; main checks everything again. Pure, so the dialog's rules are tested without a DOM.
+ * wrong (no trigger, a relative folder, a regex that does not compile, a deadline that is not a number, a series
+ * mixed with a threshold) and says so in one sentence; main checks everything again. Pure, so the dialog's rules are tested without a DOM.
  */
 import type { StartCaptureArgs } from '../../src-shared/ipc/capture-contract';
-import type { CaptureRule, CaptureTrigger } from '../../src-shared/model/capture';
+import type { CaptureMonitor, CaptureRule, CaptureTrigger } from '../../src-shared/model/capture';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../../src-shared/model/capture';
 import type { DumpKind } from '../../src-shared/model/dump';
 import type { ProcessRow } from '../../src-shared/model/process';
-
-/** The triggers the dialog offers (the event triggers; start-capture's schema takes only these). */
-export type DialogTrigger = Extract<CaptureTrigger, 'start' | 'exit' | 'crash'>;
 
 export interface CaptureForm {
   scope: CaptureRule['scope'];
   nameGlob: string;
   cmdlineRegex: string;
-  triggers: Record<DialogTrigger, boolean>;
+  triggers: Record<CaptureTrigger, boolean>;
   exitNonZeroOnly: boolean;
+  /** The sampled triggers' settings (ProcDump -c, -m, -s, -n), used only when cpu, memory or series is chosen. */
+  cpuPercent: string;
+  memoryMb: string;
+  monitorSeconds: string;
+  monitorCount: string;
   kind: DumpKind;
   folder: string;
   holdSeconds: string;
@@ -30,14 +32,38 @@ export interface CaptureForm {
 
 export function initialCaptureForm(scope: CaptureRule['scope'], kind: DumpKind = 'mini'): CaptureForm {
   return {
-    scope, nameGlob: '', cmdlineRegex: '', triggers: { start: false, exit: true, crash: false }, exitNonZeroOnly: false,
+    scope, nameGlob: '', cmdlineRegex: '', triggers: { start: false, exit: true, crash: false, cpu: false, memory: false, series: false },
+    exitNonZeroOnly: false, cpuPercent: '', memoryMb: '', monitorSeconds: '10', monitorCount: '1',
     kind, folder: '', holdSeconds: String(DEFAULT_HOLD_TIMEOUT_MS / 1000), maxDumps: '', stopAfterSeconds: '', elevated: false,
   };
 }
 
 export const isAbsoluteFolder = (v: string) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith('\\\\');
 
-const TRIGGER_ORDER: DialogTrigger[] = ['start', 'exit', 'crash'];
+const TRIGGER_ORDER: CaptureTrigger[] = ['start', 'exit', 'crash', 'cpu', 'memory', 'series'];
+
+/** A whole number from min to max, or null when the text is not one. */
+function wholeNumber(text: string, min: number, max: number): number | null {
+  if (!/^\s*\d+\s*$/.test(text)) return null;
+  const value = Number(text);
+  return value >= min && value <= max ? value : null;
+}
+
+/** The monitor the sampled triggers need (main wants cpu ⇔ a CPU threshold, memory ⇔ a memory one, series ⇔ neither). */
+function monitorFromForm(form: CaptureForm): { ok: true; monitor: CaptureMonitor | null } | { ok: false; error: string } {
+  const { cpu, memory, series } = form.triggers;
+  if (!cpu && !memory && !series) return { ok: true, monitor: null };
+  if (series && (cpu || memory)) return { ok: false, error: 'A series of dumps cannot be combined with a CPU or memory threshold.' };
+  const cpuPercent = cpu ? wholeNumber(form.cpuPercent, 1, 100_000) : null;
+  if (cpu && cpuPercent === null) return { ok: false, error: 'The CPU threshold must be a whole percentage of one core (100 is one busy core).' };
+  const memoryMb = memory ? wholeNumber(form.memoryMb, 1, 16 * 1024 * 1024) : null;
+  if (memory && memoryMb === null) return { ok: false, error: 'The memory threshold must be a whole number of MB.' };
+  const seconds = wholeNumber(form.monitorSeconds, 1, 86_400);
+  if (seconds === null) return { ok: false, error: 'The sampling seconds must be a whole number from 1 to 86400.' };
+  const count = wholeNumber(form.monitorCount, 1, 10_000);
+  if (count === null) return { ok: false, error: 'The dumps per process must be a whole number from 1 to 10000.' };
+  return { ok: true, monitor: { cpuPercent, memoryMb, seconds, count } };
+}
 
 /** A positive number of seconds, or null when the text is not one. */
 function seconds(text: string): number | null {
@@ -51,7 +77,9 @@ export type CaptureFormResult = { ok: true; args: StartCaptureArgs } | { ok: fal
 export function captureArgsFromForm(row: Pick<ProcessRow, 'pid' | 'startTimeMs' | 'name'>, form: CaptureForm): CaptureFormResult {
   const fail = (error: string): CaptureFormResult => ({ ok: false, error });
   const triggers = TRIGGER_ORDER.filter((t) => form.triggers[t]);
-  if (!triggers.length) return fail('Choose at least one trigger: at start, at exit or on a crash.');
+  if (!triggers.length) return fail('Choose at least one trigger: at start, at exit, on a crash, CPU, memory or a series.');
+  const monitor = monitorFromForm(form);
+  if (!monitor.ok) return fail(monitor.error);
   const outDir = form.folder.trim();
   if (!isAbsoluteFolder(outDir)) return fail('Type the full path of a folder, starting with / (or a drive letter on Windows).');
   const nameGlob = form.nameGlob.trim();
@@ -95,6 +123,7 @@ export function captureArgsFromForm(row: Pick<ProcessRow, 'pid' | 'startTimeMs' 
       holdTimeoutMs: Math.round(hold * 1000),
       maxDumps,
       timeoutMs,
+      ...(monitor.monitor ? { monitor: monitor.monitor } : {}),
       ...(form.elevated ? { elevated: true } : {}),
     },
   };

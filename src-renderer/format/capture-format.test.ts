@@ -48,6 +48,10 @@ describe('capture panel wording', () => {
     expect(ruleSummary(rule)).toBe('at exit; minidumps; hold at most 1 min 00 s');
     expect(ruleSummary({ ...rule, triggers: ['start', 'exit'], exitNonZeroOnly: true, kind: 'full', holdTimeoutMs: 5000, nameGlob: 'Cal*', maxDumps: 1 }))
       .toBe('at start, at a non-zero exit; full dumps; hold at most 5.0 s; name Cal*; stop after 1 dump');
+    expect(ruleSummary({ ...rule, triggers: ['cpu'], monitor: { cpuPercent: 90, memoryMb: null, seconds: 5, count: 2 } }))
+      .toBe('at the CPU threshold; minidumps; hold at most 1 min 00 s; CPU ≥ 90 % for 5 s; at most 2 per process');
+    expect(ruleSummary({ ...rule, triggers: ['series'], monitor: { cpuPercent: null, memoryMb: null, seconds: 10, count: 3 } }))
+      .toBe('in a series; minidumps; hold at most 1 min 00 s; a dump every 10 s; at most 3 per process');
   });
 
   it('draws the newest rows of a watch that saw thousands and counts the rest, dropped ones included', () => {

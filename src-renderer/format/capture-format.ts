@@ -46,6 +46,13 @@ export function watchStatus(watch: CaptureWatchView): { word: string; sentence: 
 export function ruleSummary(rule: CaptureRule): string {
   const triggers = rule.triggers.map((t) => (t === 'exit' && rule.exitNonZeroOnly ? 'at a non-zero exit' : triggerLabel(t))).join(', ');
   const parts = [triggers, rule.kind === 'full' ? 'full dumps' : 'minidumps', `hold at most ${formatDurationMs(rule.holdTimeoutMs)}`];
+  const m = rule.monitor ?? null;
+  if (m) {
+    if (m.cpuPercent !== null) parts.push(`CPU ≥ ${m.cpuPercent} % for ${m.seconds} s`);
+    if (m.memoryMb !== null) parts.push(`memory ≥ ${m.memoryMb} MB`);
+    if (m.cpuPercent === null && m.memoryMb === null) parts.push(`a dump every ${m.seconds} s`);
+    parts.push(`at most ${m.count} per process`);
+  }
   if (rule.nameGlob !== null) parts.push(`name ${rule.nameGlob}`);
   if (rule.cmdlineRegex !== null) parts.push(`command line /${rule.cmdlineRegex}/`);
   if (rule.maxDumps !== null) parts.push(`stop after ${rule.maxDumps} dump${rule.maxDumps === 1 ? '' : 's'}`);
