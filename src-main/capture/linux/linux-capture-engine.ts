@@ -17,7 +17,8 @@ import { AttachError, type AttachedProcess } from '../../dump/linux/ptrace-threa
 import { checkIdentitySync, checkNotTracedSync, permissionError } from '../../dump/linux/target-checks';
 import type { CaptureEngine, CaptureWatch } from '../capture-engine';
 import { compileCaptureRule, ruleMatches, type CompiledRule } from '../capture-rule';
-import { descendantsOfSync, readProcInfoSync, type ProcInfo } from './process-info';
+import { monitorDumped, monitorFinished, monitorSample, newMonitorState, type MonitorState } from '../monitor';
+import { descendantsOfSync, readProcInfoSync, readUsageSync, type ProcInfo } from './process-info';
 import { PtraceTracer, readTgidSync, type TraceStop } from './ptrace-tracer';
 
 /** Writes the core of a process the tracer holds; a test seam replaces it (say, with one that never finishes). */
@@ -56,7 +57,15 @@ interface Proc extends ProcInfo {
   firstSeenPerfMs: number;
   /** Its lifetime before we saw it, for processes that existed before the watch. */
   priorLifetimeMs: number;
+  /** The sampled triggers' state (rule.monitor set), and the trigger whose interrupt-stop we are waiting for. */
+  monitor?: MonitorState;
+  sampledPending?: SampledTrigger | null;
 }
+
+type SampledTrigger = Extract<CaptureTrigger, 'cpu' | 'memory' | 'series'>;
+const SAMPLED = new Set<CaptureTrigger>(['cpu', 'memory', 'series']);
+/** ProcDump's polling interval: one sample of each watched process a second. */
+const MONITOR_INTERVAL_MS = 1000;
 
 interface Hold {
   proc: Proc;
@@ -137,6 +146,7 @@ class LinuxWatch implements CaptureWatch {
   private ending: CaptureDoneReason | null = null;
   private pollTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private watchTimer: NodeJS.Timeout | null = null;
+  private monitorTimer: NodeJS.Timeout | null = null;
   private lastEventMs = 0;
   private seenCount = 0;
   private dumpCount = 0;
@@ -192,6 +202,10 @@ class LinuxWatch implements CaptureWatch {
     for (const r of refused) this.emit({ event: 'error', atMs: Date.now(), pid: r.pid, trigger: null, error: { code: r.error.code, message: r.error.message } });
     for (const p of this.procs.values()) this.evaluate(p);
     if (this.rule.timeoutMs !== null) this.watchTimer = setTimeout(() => void this.finish('timeout'), this.rule.timeoutMs);
+    if (this.rule.monitor) {
+      this.monitorTimer = setInterval(() => this.sampleAll(), MONITOR_INTERVAL_MS);
+      this.sampleAll(); // a series dumps at once; a threshold takes its first (baseline) sample
+    }
     this.schedule(true);
     return this;
   }
@@ -243,6 +257,33 @@ class LinuxWatch implements CaptureWatch {
     if (p.isTarget) this.endAfterDumps('target-exited');
   }
 
+  /**
+   * The sampled triggers: read each matching live process's CPU time and memory, and when the monitor says so ask
+   * its leader thread for an interrupt-stop; the 'trap' it reports is held like any trigger's stop (every other thread
+   * interrupted, the held-core writer, then all resumed). The process runs between samples; nothing else is stopped.
+   */
+  private sampleAll(): void {
+    const m = this.rule.monitor;
+    if (!m || this.finishing) return;
+    const now = performance.now();
+    for (const p of this.procs.values()) {
+      if (p.exited || !this.matches(p)) continue;
+      p.monitor ??= newMonitorState();
+      if (p.sampledPending) {
+        this.tracer.interruptSync(p.pid); // its stop has not come yet (it was in another stop): ask again
+        continue;
+      }
+      if (monitorFinished(m, p.monitor) || this.ending !== null || !this.canDump()) continue;
+      const usage = readUsageSync(p.pid);
+      if (!usage) continue;
+      const d = monitorSample(m, p.monitor, { atMs: now, cpuMs: usage.cpuMs, memoryBytes: usage.memoryBytes });
+      if (d.fire) {
+        p.sampledPending = d.fire;
+        this.tracer.interruptSync(p.pid);
+      }
+    }
+  }
+
   private schedule(busy: boolean): void {
     if (this.finishing) return;
     this.pollTimer = busy ? setImmediate(() => this.tick()) : setTimeout(() => this.tick(), IDLE_POLL_MS);
@@ -286,6 +327,12 @@ class LinuxWatch implements CaptureWatch {
         this.tracer.resumeSync(s);
         return;
       case 'trap':
+        if (!s.birth && proc?.sampledPending && s.tid === proc.pid) {
+          const trigger = proc.sampledPending;
+          proc.sampledPending = null;
+          if (this.ending === null && this.canDump()) return this.hold(proc, s, trigger, 0, false, null);
+          if (proc.monitor && this.rule.monitor) monitorDumped(this.rule.monitor, proc.monitor, performance.now(), false);
+        }
         if (s.birth && s.tid === tgid && !proc) {
           if (this.rule.scope === 'self') {
             this.tracer.detachSync(s.tid); // the target's children are not watched
@@ -393,6 +440,7 @@ class LinuxWatch implements CaptureWatch {
       pauseStartMs: h.pauseStartMs,
     };
     const request: DumpRequest = { pid: h.proc.pid, startTimeMs: h.proc.startTimeMs, kind: this.rule.kind, outDir: this.rule.outDir };
+    let written = false;
     try {
       const r = await this.writeCore(request, held, {
         signal: h.abort.signal,
@@ -400,6 +448,7 @@ class LinuxWatch implements CaptureWatch {
         ...(this.folder ? { folder: this.folder } : {}),
       });
       this.dumpCount++;
+      written = true;
       const e = { event: 'dump' as const, atMs: Date.now(), pid: h.proc.pid, name: h.proc.name, trigger: h.trigger };
       this.emit({ ...e, path: r.path, fileBytes: r.fileBytes, sha256: r.sha256, targetPauseMs: Math.round((performance.now() - h.pauseStartMs) * 10) / 10 });
     } catch (err) {
@@ -407,6 +456,7 @@ class LinuxWatch implements CaptureWatch {
       else if (!this.finishing) this.holdError(h, err instanceof DumpError ? err : new DumpError('io-error', `The dump failed: ${(err as Error).message}.`));
     } finally {
       if (h.timer) clearTimeout(h.timer);
+      if (SAMPLED.has(h.trigger) && h.proc.monitor && this.rule.monitor) monitorDumped(this.rule.monitor, h.proc.monitor, performance.now(), written);
       if (!this.finishing) this.release(h);
     }
   }
@@ -443,6 +493,7 @@ class LinuxWatch implements CaptureWatch {
       clearImmediate(this.pollTimer as NodeJS.Immediate);
     }
     if (this.watchTimer) clearTimeout(this.watchTimer);
+    if (this.monitorTimer) clearInterval(this.monitorTimer);
     const pending = [...this.queue, ...(this.currentHold ? [this.currentHold] : [])];
     this.queue.length = 0;
     for (const h of pending) h.abort.abort();

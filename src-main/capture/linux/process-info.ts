@@ -71,3 +71,24 @@ export function descendantsOfSync(pid: number): number[] {
   }
   return out;
 }
+
+const CLOCK_TICKS_PER_S = 100; // USER_HZ: /proc's clock ticks are 1/100 s on every Linux ABI (proc(5), "utime")
+
+/**
+ * What the sampled triggers read of a process: CPU time used so far (utime + stime, fields 14-15 of /proc/PID/stat,
+ * every thread) and memory as ProcDump for Linux counts it (resident + swapped: VmRSS + VmSwap of /proc/PID/status).
+ * Null when the process has gone.
+ */
+export function readUsageSync(pid: number): { cpuMs: number; memoryBytes: number } | null {
+  try {
+    const stat = readText(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const status = readText(`/proc/${pid}/status`);
+    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s*(\\d+) kB$`, 'm').exec(status)?.[1] ?? 0);
+    if (!Number.isFinite(ticks)) return null;
+    return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_S, memoryBytes: (kb('VmRSS') + kb('VmSwap')) * 1024 };
+  } catch {
+    return null;
+  }
+}

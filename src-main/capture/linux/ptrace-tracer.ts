@@ -217,6 +217,11 @@ export class PtraceTracer {
     return [...hold.keys()];
   }
 
+  /** Ask a running tracee for a stop (it reports a 'trap' that is not a birth): the sampled triggers' way in. */
+  interruptSync(tid: number): void {
+    ptraceSync(PTRACE_INTERRUPT, tid, 0n, 0n);
+  }
+
   /** The stop a held thread is in (to name its pending signal). */
   heldStop(tgid: number, tid: number): TraceStop | undefined {
     return this.held.get(tgid)?.get(tid);

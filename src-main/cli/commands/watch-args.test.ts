@@ -1,6 +1,7 @@
 // `procscope watch` argument parsing, in-process: every flag, each ProcDump alias against our spelling, defaults,
 // and every refusal as one sentence; then fast-check: arbitrary argv never throws anything but a CliUsageError, and
 // any argv it accepts gives a rule whose fields are in range.
+import { availableParallelism } from 'node:os';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '../../../src-shared/model/capture';
@@ -9,7 +10,7 @@ import { CliUsageError } from '../cli-command';
 import { parseWatchArgs, WATCH_LIMITS, type WatchArgs } from './watch-args';
 
 const CWD = '/home/ops';
-const parse = (args: string[]): WatchArgs => parseWatchArgs(args, CWD);
+const parse = (args: string[], cores?: number): WatchArgs => parseWatchArgs(args, CWD, cores);
 
 describe('procscope watch arguments', () => {
   it('defaults: the pid itself, a mini dump into the current folder, a 60 s hold, no limit, no timeout', () => {
@@ -90,11 +91,22 @@ describe('procscope watch arguments', () => {
     expect(parse(['-t', '--launch', 'sh', '-c', 'exit 3']).source).toEqual({ kind: 'launch', argv: ['sh', '-c', 'exit 3'] });
   });
 
-  it('thresholds and series are parsed (the command refuses them by name while no engine has them)', () => {
-    expect(parse(['42', '--cpu', '90'])).toMatchObject({ cpuPercent: 90, thresholdSeconds: 10, series: null });
+  it('thresholds and series become sampled triggers with their monitor settings (ProcDump defaults: -s 10, -n 1)', () => {
+    expect(parse(['42', '--cpu', '90'])).toMatchObject({
+      cpuPercent: 90, thresholdSeconds: 10, series: null,
+      rule: { triggers: ['cpu'], maxDumps: 1, monitor: { cpuPercent: 90, memoryMb: null, seconds: 10, count: 1 } },
+    });
     expect(parse(['42', '--memory', '800', '-s', '3', '-n', '2'])).toMatchObject({ memoryMb: 800, thresholdSeconds: 3, series: null });
-    expect(parse(['42', '--memory', '800', '-n', '2']).rule.maxDumps).toBe(2);
-    expect(parse(['42', '-n', '3', '-s', '5'])).toMatchObject({ series: { count: 3, intervalSeconds: 5 }, rule: { maxDumps: 3, triggers: [] } });
+    expect(parse(['42', '--memory', '800', '-n', '2']).rule).toMatchObject({ maxDumps: 2, triggers: ['memory'], monitor: { memoryMb: 800, count: 2 } });
+    // With --children or an event trigger too, -n stays the watch's limit and is each process's count.
+    expect(parse(['42', '--children', '-c', '150', '-n', '2']).rule).toMatchObject({ maxDumps: 2, triggers: ['cpu'], monitor: { count: 2 } });
+    expect(parse(['42', '--children', '-c', '150']).rule).toMatchObject({ maxDumps: null, monitor: { count: 1 } });
+    expect(parse(['42', '-t', '-m', '5']).rule).toMatchObject({ maxDumps: null, triggers: ['exit', 'memory'] });
+    expect(parse(['42', '-c', '200'], 2).cpuPercent).toBe(200); // two busy cores
+    expect(() => parse(['42', '-c', '201'], 2)).toThrow(/from 1 to 200/);
+    expect(parse(['42', '-n', '3', '-s', '5'])).toMatchObject({
+      series: { count: 3, intervalSeconds: 5 }, rule: { maxDumps: 3, triggers: ['series'], monitor: { cpuPercent: null, memoryMb: null, seconds: 5, count: 3 } },
+    });
     expect(parse(['42', '-n', '3']).series).toEqual({ count: 3, intervalSeconds: 10 });
     expect(parse(['42', '-s', '2']).series).toEqual({ count: 1, intervalSeconds: 2 });
   });
@@ -129,8 +141,8 @@ describe('procscope watch arguments', () => {
     [['1', '-t', '--hold-timeout', '1e3'], /--hold-timeout takes seconds/],
     [['1', '-t', '--timeout', '-1'], /--timeout takes seconds: a number above 0 and at most 2000000 \(got '-1'\)/],
     [['1', '-t', '--timeout', '2000001'], /--timeout takes seconds/],
-    [['1', '--cpu', '0'], /--cpu takes a CPU percentage of the whole machine: a whole number from 1 to 100/],
-    [['1', '-c', '101'], /-c takes a CPU percentage/],
+    [['1', '--cpu', '0'], /--cpu takes a CPU percentage of one core \(100 per busy core\): a whole number from 1 to /],
+    [['1', '-c', '100001'], /-c takes a CPU percentage/],
     [['1', '-m', '0'], /-m takes a size in MB/],
     [['1', '-t', '--children', '--cmdline', '('], /--cmdline '\(' is not a valid regular expression/],
     [['1', '-t', '--children', '--cmdline', 'a\0b'], /--cmdline cannot contain a NUL/],
@@ -202,7 +214,7 @@ describe('procscope watch arguments, fuzzed', () => {
         expect(['full', 'mini']).toContain(r.kind);
         expect(r.outDir.startsWith('/')).toBe(true);
         expect(new Set(r.triggers).size).toBe(r.triggers.length);
-        for (const t of r.triggers) expect(['start', 'exit', 'crash']).toContain(t);
+        for (const t of r.triggers) expect(['start', 'exit', 'crash', 'cpu', 'memory', 'series']).toContain(t);
         expect(r.triggers.length > 0 || a.cpuPercent !== null || a.memoryMb !== null || a.series !== null).toBe(true);
         if (r.exitNonZeroOnly) expect(r.triggers).toContain('exit');
         if (r.nameGlob !== null || r.cmdlineRegex !== null) expect(r.scope).toBe('descendants');
@@ -212,7 +224,9 @@ describe('procscope watch arguments, fuzzed', () => {
         if (r.timeoutMs !== null) expect(r.timeoutMs).toBeGreaterThanOrEqual(1);
         if (r.timeoutMs !== null) expect(r.timeoutMs).toBeLessThan(2 ** 31);
         if (r.maxDumps !== null) expect(Number.isInteger(r.maxDumps) && r.maxDumps >= 1 && r.maxDumps <= WATCH_LIMITS.maxDumps).toBe(true);
-        if (a.cpuPercent !== null) expect(a.cpuPercent >= 1 && a.cpuPercent <= 100).toBe(true);
+        if (a.cpuPercent !== null) expect(a.cpuPercent >= 1 && a.cpuPercent <= 100 * availableParallelism()).toBe(true);
+        if (r.monitor) expect(r.monitor.seconds >= 1 && r.monitor.count >= 1).toBe(true);
+        expect(r.triggers.includes('cpu')).toBe(a.cpuPercent !== null);
         if (a.source.kind === 'pid') expect(Number.isInteger(a.source.pid) && a.source.pid >= 1).toBe(true);
         if (a.source.kind === 'launch') expect(a.source.argv.length).toBeGreaterThan(0);
         if (a.source.kind === 'wait') expect(a.source.nameGlob.length).toBeGreaterThan(0);

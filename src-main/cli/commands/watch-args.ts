@@ -4,8 +4,9 @@
  * file, so bad input is refused before anything is held. It accepts ProcDump's spellings where the meaning is the
  * same (-ma, -mm, -t, -e, -c, -m, -n, -s, -w, -x) and answers everything else with one CliUsageError sentence.
  */
+import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { DEFAULT_HOLD_TIMEOUT_MS, type CaptureRule, type CaptureTrigger } from '../../../src-shared/model/capture';
+import { DEFAULT_HOLD_TIMEOUT_MS, type CaptureMonitor, type CaptureRule, type CaptureTrigger } from '../../../src-shared/model/capture';
 import type { DumpKind } from '../../../src-shared/model/dump';
 import { CliUsageError } from '../cli-command';
 
@@ -19,7 +20,7 @@ export interface WatchArgs {
   source: WatchSource;
   rule: Omit<CaptureRule, 'target'>;
   json: boolean;
-  /** Parsed so that the command can refuse them by name while no engine implements them: never silently dropped. */
+  /** The sampled triggers as given (also in rule.monitor and rule.triggers), so the command can refuse them by name where no engine samples. */
   cpuPercent: number | null;
   memoryMb: number | null;
   /** -s with --cpu / --memory: seconds the threshold must hold (ProcDump's default is 10). */
@@ -103,7 +104,7 @@ function parsePid(token: string): number {
  * Parses `procscope watch` arguments. `cwd` is the default --out folder (absolute). Everything after --launch (an
  * optional `--` first) or after `-x DIR` is the command to launch, so the watch's own options come before it.
  */
-export function parseWatchArgs(args: readonly string[], cwd: string): WatchArgs {
+export function parseWatchArgs(args: readonly string[], cwd: string, cores: number = availableParallelism()): WatchArgs {
   const values: Partial<Record<Exclude<ValueKey, 'on'>, { option: string; value: string }>> = {};
   const triggers: CaptureTrigger[] = [];
   let children = false;
@@ -225,7 +226,8 @@ export function parseWatchArgs(args: readonly string[], cwd: string): WatchArgs 
     outDir = out;
   }
 
-  const cpuPercent = values.cpu ? wholeNumber(values.cpu.option, values.cpu.value, 1, 100, 'a CPU percentage of the whole machine') : null;
+  // ProcDump for Linux: % of one core, at most 100 × the cores (MAXIMUM_CPU); more could never be reached.
+  const cpuPercent = values.cpu ? wholeNumber(values.cpu.option, values.cpu.value, 1, 100 * Math.max(1, cores), 'a CPU percentage of one core (100 per busy core)') : null;
   const memoryMb = values.memory ? wholeNumber(values.memory.option, values.memory.value, 1, WATCH_LIMITS.memoryMb, 'a size in MB') : null;
   const count = values.count ? wholeNumber('-n', values.count.value, 1, WATCH_LIMITS.maxDumps, 'a number of dumps') : null;
   const seconds = values.seconds ? wholeNumber('-s', values.seconds.value, 1, WATCH_LIMITS.thresholdSeconds, 'a number of seconds') : null;
@@ -241,6 +243,16 @@ export function parseWatchArgs(args: readonly string[], cwd: string): WatchArgs 
     throw new CliUsageError('-s counts the seconds a --cpu or --memory threshold must hold, or between the dumps of a series (-n without --on); it means nothing with --on alone.');
   }
   if (series && children) throw new CliUsageError('a series (-n / -s without a trigger) dumps the watched process itself: drop --children.');
+
+  const thresholdSeconds = threshold ? (seconds ?? PROCDUMP_DEFAULT_SECONDS) : null;
+  let monitor: CaptureMonitor | null = null;
+  if (series) monitor = { cpuPercent: null, memoryMb: null, seconds: series.intervalSeconds, count: series.count };
+  else if (threshold) monitor = { cpuPercent, memoryMb, seconds: thresholdSeconds!, count: count ?? 1 };
+  // ProcDump ends after -n dumps (default 1): so does a watch of one process on thresholds alone.
+  const onlySampled = triggers.length === 0 && !children;
+  if (cpuPercent !== null) triggers.push('cpu');
+  if (memoryMb !== null) triggers.push('memory');
+  if (series) triggers.push('series');
 
   const holdTimeoutMs = values.holdTimeout
     ? secondsToMs('--hold-timeout', values.holdTimeout.value, WATCH_LIMITS.holdTimeoutS)
@@ -260,13 +272,14 @@ export function parseWatchArgs(args: readonly string[], cwd: string): WatchArgs 
       kind: kind?.kind ?? 'mini',
       outDir,
       holdTimeoutMs,
-      maxDumps: series ? series.count : count,
+      maxDumps: series ? series.count : threshold && onlySampled ? (count ?? 1) : count,
       timeoutMs,
+      ...(monitor ? { monitor } : {}),
     },
     json,
     cpuPercent,
     memoryMb,
-    thresholdSeconds: threshold ? (seconds ?? PROCDUMP_DEFAULT_SECONDS) : null,
+    thresholdSeconds,
     series,
   };
 }

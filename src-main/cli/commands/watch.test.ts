@@ -265,9 +265,6 @@ describe('procscope watch', () => {
   });
 
   it.each([
-    [['4242', '--cpu', '90'], /^procscope watch: --cpu \(-c\) is not supported yet on Linux/],
-    [['4242', '-m', '800', '-n', '2'], /^procscope watch: --memory \(-m\) is not supported yet on Linux/],
-    [['4242', '-n', '3', '-s', '5'], /^procscope watch: a series \(-n \/ -s without --on\) is not supported yet on Linux/],
     [['-t', '--launch', '--', 'sh', '-c', 'exit 3'], /^procscope watch: --launch \(-x\) is not supported yet on Linux: .*kept from running until the watch holds it/],
     [['-e', '-x', '/d', 'sh'], /--launch \(-x\) is not supported yet/],
   ])('refuses %j by name with exit 2, nothing started', async (args, message) => {
@@ -278,6 +275,26 @@ describe('procscope watch', () => {
     expect(r.stdout).toBe('');
     expect(r.engineCreated).toBe(false);
     expect(r.backend.snapshots).toBe(0);
+  });
+
+  it.each([
+    [['4242', '--cpu', '90'], /^procscope watch: --cpu \(-c\) is not supported yet on Windows: only the Linux capture engine samples CPU/],
+    [['4242', '-m', '800', '-n', '2'], /^procscope watch: --memory \(-m\) is not supported yet on Windows/],
+    [['4242', '-n', '3', '-s', '5'], /^procscope watch: a series \(-n \/ -s without --on\) is not supported yet on Windows/],
+  ])('refuses the sampled trigger %j on Windows by name with exit 2, nothing started', async (args, message) => {
+    const { run } = setUp({}, undefined, null, 'win32');
+    const r = await run(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.engineCreated).toBe(false);
+  });
+
+  it('on Linux --cpu / -m / a series reach the engine as sampled triggers with their monitor settings', async () => {
+    const { run, engine } = setUp({ endReason: 'max-dumps' });
+    expect((await run(['4242', '-c', '50', '-s', '2', '--json'])).code).toBe(0);
+    expect(engine.rules[0]).toMatchObject({ scope: 'self', triggers: ['cpu'], maxDumps: 1, monitor: { cpuPercent: 50, memoryMb: null, seconds: 2, count: 1 } });
+    expect((await run(['4242', '-n', '3', '-s', '1', '--json'])).code).toBe(0);
+    expect(engine.rules[1]).toMatchObject({ triggers: ['series'], maxDumps: 3, monitor: { cpuPercent: null, memoryMb: null, seconds: 1, count: 3 } });
   });
 
   it('--wait polls until one process matches (case-insensitively, by name or its .exe-less form), never itself', async () => {

@@ -4,7 +4,7 @@
  * launches held before its first instruction: watch-launch.ts), starts the engine and prints every event — one JSON
  * object per line with --json, one readable line otherwise — until the watch ends; Ctrl+C / SIGTERM stop it, which
  * releases every held process. It never holds, signals or kills a process itself, and it refuses what no engine
- * does yet (thresholds, series) by name instead of ignoring it. Exit codes: 0 the watch ended
+ * does on this OS (thresholds and series off Linux) by name instead of ignoring it. Exit codes: 0 the watch ended
  * normally (or was stopped), 1 the watch failed, 2 bad usage (nothing was started); a launched program's own exit
  * code is in the `done` line, so a script tells a failed watch from a failed program.
  */
@@ -52,11 +52,14 @@ const USAGE = [
   '  --out DIR           absolute folder for the dumps (default: the current folder); file names say the trigger',
   '  --hold-timeout S    release a held process undumped after S seconds (default 60; its parent waits meanwhile)',
   '  --timeout S         end the watch after S seconds',
-  '  -n N                end the watch after N dumps',
+  '  -n N                end the watch after N dumps (with --cpu / --memory: N dumps of each process, default 1)',
+  '  --cpu PCT, -c PCT   dump when the process uses >= PCT % of one core (100 per busy core) for -s seconds in a row',
+  '  --memory MB, -m MB  dump when its resident + swapped memory reaches MB',
+  '  -s S                seconds a --cpu threshold must hold, and the pause after each dump (default 10, as ProcDump)',
+  '                      -n N -s S without --on, --cpu or --memory: a series of N dumps S seconds apart (hang)',
   '  --json              one JSON object per line: armed, then seen / exited / dump / error, then done',
   '',
-  'Recognised but refused until an engine implements them (each says so): --cpu PCT (-c), --memory MB (-m),',
-  '-s S, a series (-n / -s without a trigger).',
+  'Linux only so far: --cpu, --memory and a series are refused on Windows, each with a sentence.',
   '',
   'Exit codes: 0 the watch ended (also after Ctrl+C), 1 the watch failed, 2 bad usage (nothing was started).',
   'Ctrl+C, SIGTERM or SIGHUP stops the watch and releases every held process; a second Ctrl+C leaves at once.',
@@ -97,9 +100,12 @@ function platformName(platform: NodeJS.Platform): string {
 /** What no engine does yet, refused by name: a watch that silently ignored --cpu would never fire. */
 function unsupportedReason(args: WatchArgs, platform: NodeJS.Platform, launch: Launcher | null): string | null {
   const on = platformName(platform);
-  if (args.cpuPercent !== null) return `--cpu (-c) is not supported yet on ${on}: no capture engine samples CPU for a trigger.`;
-  if (args.memoryMb !== null) return `--memory (-m) is not supported yet on ${on}: no capture engine samples memory for a trigger.`;
-  if (args.series) return `a series (-n / -s without --on) is not supported yet on ${on}; for a hang, run \`procscope dump <pid>\` a few times.`;
+  // The sampled triggers run in the Linux engine only (capture/monitor.ts); elsewhere they would never fire.
+  if (platform !== 'linux') {
+    if (args.cpuPercent !== null) return `--cpu (-c) is not supported yet on ${on}: only the Linux capture engine samples CPU for a trigger.`;
+    if (args.memoryMb !== null) return `--memory (-m) is not supported yet on ${on}: only the Linux capture engine samples memory for a trigger.`;
+    if (args.series) return `a series (-n / -s without --on) is not supported yet on ${on}; for a hang, run \`procscope dump <pid>\` a few times.`;
+  }
   if (args.source.kind === 'launch' && !launch) {
     return (
       `--launch (-x) is not supported yet on ${on}: a launched process is held from its first instruction only if it ` +
