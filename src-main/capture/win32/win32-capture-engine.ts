@@ -65,6 +65,13 @@ export function createWin32CaptureEngine(options: Win32CaptureOptions = {}): Cap
   return {
     async start(rule: CaptureRule, onEvent: (event: CaptureEvent) => void): Promise<CaptureWatch> {
       const compiled = compileCaptureRule(rule);
+      // Only the Linux engine samples (capture/monitor.ts): a Windows watch on a sampled trigger would never fire.
+      if (rule.monitor) {
+        throw new DumpError(
+          'unsupported',
+          'The CPU, memory and series triggers (ProcDump -c, -m, -n/-s) are not supported yet on Windows: the capture engine there does not sample processes. Use them on Linux, or dump with procscope dump.',
+        );
+      }
       if (!privilegeTried) {
         privilegeTried = true;
         enableDebugPrivilege(currentProcess());
