@@ -56,6 +56,19 @@ describe('applyCaptureEvent', () => {
     expect([v.errors.length, v.droppedErrors, v.errors[0]!.error.message]).toEqual([MAX_CAPTURE_ERRORS, 2, 'e2']);
   });
 
+  it('renames a row to the name its dump and exit report: a child seen at fork still has its parent\'s name', () => {
+    const forked: CaptureEvent = { event: 'seen', atMs: 20, pid: 11, ppid: 10, name: 'Tentacle', cmdline: 'Tentacle', startTimeMs: 19 };
+    const dumped = fold(view(), [
+      forked,
+      { event: 'dump', atMs: 30, pid: 11, name: 'Calamari', trigger: 'start', path: '/d/a.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 4 },
+    ]);
+    expect(dumped.processes[0]!.name).toBe('Calamari');
+    const exited = fold(view(), [forked, { event: 'exited', atMs: 31, pid: 11, name: 'Calamari', exitCode: 1, signal: null, lifetimeMs: 12 }]);
+    expect(exited.processes[0]!.name).toBe('Calamari');
+    const unnamed = fold(view(), [forked, { event: 'exited', atMs: 31, pid: 11, name: '', exitCode: 1, signal: null, lifetimeMs: 12 }]);
+    expect(unnamed.processes[0]!.name).toBe('Tentacle');
+  });
+
   it("ends at done, names a whole-watch error as the failure, and ignores anything after done", () => {
     const v = fold(view(), [
       { event: 'error', atMs: 8, pid: 12, trigger: 'exit', error: { code: 'process-gone', message: 'one child' } },

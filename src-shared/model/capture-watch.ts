@@ -142,7 +142,8 @@ export function applyCaptureEvent(view: CaptureWatchView, event: CaptureEvent): 
       return {
         ...view,
         processes: updateProcess(view, event.pid, (p) => ({
-          ...p, exitedAtMs: event.atMs, exitCode: event.exitCode, signal: event.signal, lifetimeMs: event.lifetimeMs,
+          ...p, name: event.name || p.name, exitedAtMs: event.atMs, exitCode: event.exitCode, signal: event.signal,
+          lifetimeMs: event.lifetimeMs,
         })),
       };
     case 'dump': {
@@ -152,7 +153,8 @@ export function applyCaptureEvent(view: CaptureWatchView, event: CaptureEvent): 
       };
       return {
         ...view, dumpCount: view.dumpCount + 1, dumps: [...view.dumps, dump],
-        processes: updateProcess(view, event.pid, (p) => ({ ...p, dumpTriggers: [...p.dumpTriggers, event.trigger] })),
+        // A child seen at fork carries its parent's name until it execs; its dump and exit name what it became.
+        processes: updateProcess(view, event.pid, (p) => ({ ...p, name: event.name || p.name, dumpTriggers: [...p.dumpTriggers, event.trigger] })),
       };
     }
     case 'error': {
