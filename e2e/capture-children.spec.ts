@@ -29,9 +29,10 @@ test('Capture Children at exit dumps every short-lived child and keeps it listed
   }
   const table = watch.getByRole('table', { name: `Processes seen by the ${title}` });
   for (const child of children) {
-    await expect(table.getByRole('row', { name: new RegExp(`, PID ${child.pid}: exit code ${child.exitCode}$`) })).toBeVisible();
+    await expect(table.getByRole('row', { name: `sh, PID ${child.pid}: exit code ${child.exitCode}`, exact: true })).toBeVisible();
   }
   await expect(watch.getByText(/^3 seen, 3 dumps$/)).toBeVisible();
+  await page.screenshot({ path: 'test-results/screenshots/capture-panel.png' });
 
   const files = readdirSync(dumpDir);
   for (const child of children) {
