@@ -324,15 +324,13 @@ class LinuxWatch implements CaptureWatch {
         if (proc && s.tid === proc.pid) this.markExited(proc, s.exitCode !== null ? s.exitCode << 8 : null, s.signal);
         return;
       case 'group-stop':
+        // A stopped process (SIGSTOP) answers the sampled triggers' interrupt with its group-stop: hold that one,
+        // or it would be asked again every second and never dumped; its release LISTENs, so it stays stopped.
+        if (proc?.sampledPending && s.tid === proc.pid) return this.holdSampled(proc, s);
         this.tracer.resumeSync(s);
         return;
       case 'trap':
-        if (!s.birth && proc?.sampledPending && s.tid === proc.pid) {
-          const trigger = proc.sampledPending;
-          proc.sampledPending = null;
-          if (this.ending === null && this.canDump()) return this.hold(proc, s, trigger, 0, false, null);
-          if (proc.monitor && this.rule.monitor) monitorDumped(this.rule.monitor, proc.monitor, performance.now(), false);
-        }
+        if (!s.birth && proc?.sampledPending && s.tid === proc.pid) return this.holdSampled(proc, s);
         if (s.birth && s.tid === tgid && !proc) {
           if (this.rule.scope === 'self') {
             this.tracer.detachSync(s.tid); // the target's children are not watched
@@ -373,6 +371,15 @@ class LinuxWatch implements CaptureWatch {
     const child = s.message;
     const childTgid = s.event === PTRACE_EVENT_CLONE ? (readTgidSync(child) ?? child) : child;
     this.tracer.adopt(child, childTgid === tgid ? tgid : child);
+    this.tracer.resumeSync(s);
+  }
+
+  /** The stop the sampled triggers asked for has come: hold it for the dump, or let it go if the watch is ending. */
+  private holdSampled(proc: Proc, s: TraceStop): void {
+    const trigger = proc.sampledPending!;
+    proc.sampledPending = null;
+    if (this.ending === null && this.canDump()) return this.hold(proc, s, trigger, 0, false, null);
+    if (proc.monitor && this.rule.monitor) monitorDumped(this.rule.monitor, proc.monitor, performance.now(), false);
     this.tracer.resumeSync(s);
   }
 

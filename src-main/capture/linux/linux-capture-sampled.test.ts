@@ -1,7 +1,8 @@
 // The Linux engine's sampled trigger on a running multi-threaded process (root): a node process whose main thread
 // and a worker both spin crosses a CPU threshold; while the core is written every one of its threads must be in a
 // ptrace stop ('t' in /proc/PID/task/TID/stat: PTRACE_INTERRUPT reached them all), and afterwards it runs on,
-// untraced, still burning CPU. The process is a grandchild of this one (the engine refuses its own children).
+// untraced, still burning CPU. A SIGSTOPped process gets its series dumps from its group-stop and stays stopped.
+// The processes are grandchildren of this one (the engine refuses its own children).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,4 +70,26 @@ describe.runIf(process.platform === 'linux' && process.getuid?.() === 0)('Linux 
     await new Promise((r) => setTimeout(r, 500));
     expect(readUsageSync(spinner)!.cpuMs - before).toBeGreaterThan(100);
   }, 40_000);
+
+  it('a series of a stopped process (SIGSTOP, a hang) is dumped from its group-stop and left stopped, then SIGCONT runs it', async () => {
+    shell = spawn('/bin/sh', ['-c', 'sleep 60 & echo $!; wait'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    spinner = Number(await new Promise<string>((resolve) => createInterface({ input: shell!.stdout! }).once('line', resolve)));
+    process.kill(spinner, 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(threadStates(spinner)).toEqual(['T']);
+    outDir = mkdtempSync(join(tmpdir(), 'procscope-sampled-'));
+    const events: CaptureEvent[] = [];
+    const rule = testCaptureRule({ pid: spinner, startTimeMs: readProcessStartTimeMs(spinner)! }, outDir, {
+      scope: 'self', triggers: ['series'], monitor: { cpuPercent: null, memoryMb: null, seconds: 1, count: 2 }, maxDumps: 2, timeoutMs: 8_000,
+    });
+    const watch = await createLinuxCaptureEngine().start(rule, (e) => events.push(e));
+    expect(await watch.finished).toBe('max-dumps');
+    expect(events.filter((e) => e.event === 'dump')).toMatchObject([{ pid: spinner, trigger: 'series' }, { pid: spinner, trigger: 'series' }]);
+    expect(/^TracerPid:\s*0$/m.test(readFileSync(`/proc/${spinner}/status`, 'latin1'))).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(threadStates(spinner)).toEqual(['T']); // still stopped, as it was
+    process.kill(spinner, 'SIGCONT');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(threadStates(spinner)).toEqual(['S']);
+  }, 30_000);
 });
