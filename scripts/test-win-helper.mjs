@@ -2,10 +2,11 @@
 // `node scripts/test-win-helper.mjs`: the elevated dump helper on Windows, under Wine. Bundles the probe
 // (scripts/wine-helper) and the production `procscope helper` entry, runs the probe with the Windows node.exe,
 // and judges its report: a minidump written through runas + named pipe and readable by its requester, and five
-// refusals that leave no file.
+// refusals that leave no file; then the helper's watch job on one node.exe service (runHelperWatchSuite).
 // Reuses the Windows runtime of scripts/wine/wine-env.mjs. scripts/test-win.mjs runs it as part of the Windows suite
 // through runHelperSuite(); run on its own, it exits non-zero on any failure.
-import { chmodSync, chownSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'rolldown';
@@ -18,6 +19,7 @@ export async function runHelperSuite(check, skip) {
     input: {
       'helper-probe': join(import.meta.dirname, 'wine-helper', 'helper-probe.ts'),
       'folder-attack-probe': join(import.meta.dirname, 'wine-helper', 'folder-attack-probe.ts'),
+      'helper-watch-probe': join(import.meta.dirname, 'wine-helper', 'helper-watch-probe.ts'),
       'helper-entry': join(import.meta.dirname, '..', 'src-main', 'dump', 'helper', '__fixtures__', 'helper-entry.ts'),
     },
     platform: 'node',
@@ -71,6 +73,7 @@ export async function runHelperSuite(check, skip) {
   }
   process.stdout.write(`windows helper (wine) took ${(run.ms / 1000).toFixed(1)} s\n`);
   await runFolderAttacks(outDir, check);
+  await runHelperWatchSuite(outDir, foreign, check);
 }
 
 /**
@@ -120,6 +123,135 @@ export async function runFolderAttacks(outDir, check) {
   } finally {
     clearInterval(swapper);
     rmSync(attack, { recursive: true, force: true });
+  }
+}
+
+const MEMORY_GONE = "the process's memory was already gone at exit";
+
+/**
+ * The helper's watch job through runas + named pipe, judged on one service run (wine-helper/helper-watch-probe.ts):
+ * refusals, start dumps in the checked folder with the requester's DACL, Wine's exit error, stop() and a closed
+ * channel each letting the helper release and exit, the service undisturbed; lldb-16 opens one start dump.
+ */
+export async function runHelperWatchSuite(outDir, foreign, check) {
+  const work = join(outDir, 'helper-watch');
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const judge = (name, fn) => {
+    try {
+      const detail = fn();
+      check(true, name, typeof detail === 'string' ? detail : '');
+    } catch (err) {
+      check(false, name, err instanceof Error ? err.message : String(err));
+    }
+  };
+  const assert = (cond, message) => {
+    if (!cond) throw new Error(message);
+  };
+  // The requester's move once the watch is armed (the probe says when): the checked folder renamed away and a unix
+  // symlink, which Wine follows as Windows does a junction, to the foreign folder in its place.
+  const swapper = setInterval(() => {
+    if (!existsSync(join(work, 'armed-flag')) || existsSync(join(work, 'swapped'))) return;
+    renameSync(join(work, 'dumps'), join(work, 'dumps-moved'));
+    symlinkSync(foreign, join(work, 'dumps'));
+    writeFileSync(join(work, 'swapped'), '');
+  }, 50);
+  try {
+    const running = runWine(join(outDir, 'helper-watch-probe.js'), [winPath(join(outDir, 'helper-entry.js')), winPath(foreign), winPath(work)], { timeoutMs: 240_000 });
+    const run = await running.finally(() => clearInterval(swapper));
+    let r;
+    try {
+      if (run.code !== 0) throw new Error(`exited ${run.code ?? 'on timeout'}: ${run.stderr.slice(0, 1500)}`);
+      r = JSON.parse(run.stdout);
+      if (r.startError) throw new Error(`the watch did not arm: ${r.startError}`);
+      check(true, 'helper watch: createHelperCaptureEngine arms a watch through runas + named pipe on a running node.exe service', `armed in ${r.armedMs} ms, probe ${(run.ms / 1000).toFixed(1)} s`);
+    } catch (err) {
+      check(false, 'helper watch: createHelperCaptureEngine arms a watch through runas + named pipe on a running node.exe service', err.message);
+      return;
+    }
+    const events = r.events;
+    const kids = r.children ?? [];
+    const linuxPath = (p) => join(work, 'dumps-moved', p.split('\\').pop());
+    const of = (kind, pid) => events.filter((e) => e.event === kind && e.pid === pid);
+    const starts = events.filter((e) => e.event === 'dump' && e.trigger === 'start');
+    judge('helper watch: armed arrives first over the pipe, on the service\'s pid; every hostname.exe child seen and exited 0', () => {
+      assert(events[0]?.event === 'armed' && events[0].pid === r.servicePid, `first event ${JSON.stringify(events[0])}`);
+      assert(kids.length === 3 && kids.every((k) => k.status === 0), `children ${JSON.stringify(kids)}`);
+      for (const k of kids) {
+        assert(of('seen', k.pid).some((e) => /^hostname\.exe$/i.test(e.name)), `${k.pid} not seen`);
+        assert(of('exited', k.pid)[0]?.exitCode === 0, `${k.pid} no exited event with 0`);
+      }
+      return `mechanism ${events[0].mechanism}`;
+    });
+    judge('helper watch: one start dump per child lands in the checked folder, MDMP, size and SHA-256 as reported, although it was swapped for a link to another account\'s folder after arming', () => {
+      assert(r.swapped === true, 'the folder was not swapped');
+      assert(Array.isArray(r.foreignFiles) && r.foreignFiles.length === 0, `the foreign folder holds ${JSON.stringify(r.foreignFiles)}`);
+      assert(starts.length === kids.length && kids.every((k) => of('dump', k.pid).some((e) => e.trigger === 'start')), `${starts.length} start dumps for ${kids.length} children`);
+      for (const d of starts) {
+        const file = linuxPath(d.path);
+        assert(existsSync(file) && statSync(file).size === d.fileBytes, `${file} missing or not ${d.fileBytes} bytes`);
+        const head = spawnSync('head', ['-c', '4', file], { encoding: 'latin1' }).stdout;
+        assert(head === 'MDMP', `${file} starts with ${JSON.stringify(head)}`);
+        assert(/hostname-at-start_\d+_/.test(d.path), `name ${d.path}`);
+      }
+      const sha = spawnSync('sha256sum', [linuxPath(starts[0].path)], { encoding: 'utf8' }).stdout.split(' ')[0];
+      assert(sha === starts[0].sha256, 'SHA-256 differs');
+      const files = r.files;
+      assert(Array.isArray(files) && files.length === starts.length, `folder holds ${JSON.stringify(files)}`);
+      return `${starts.map((d) => d.fileBytes).join(', ')} bytes`;
+    });
+    // Under Wine the helper and its requester are one account, so this cannot tell the requester's ACE from the
+    // helper's own (dropping readerSid still passes here); real Windows can.
+    judge('helper watch: each dump\'s DACL grants the user who started the helper and nobody else (Wine: one account for both)', () => {
+      for (const d of starts) {
+        const dacl = r.dacls?.[d.path];
+        assert(typeof dacl === 'string' && dacl.includes(`;;;${r.ownSid})`), `${d.path}: ${dacl}`);
+        assert(!/;(WD|BU|AU|S-1-1-0)\)/.test(dacl), `${d.path} is open to everyone: ${dacl}`);
+      }
+      return r.dacls?.[starts[0]?.path];
+    });
+    if (starts[0]) {
+      judge('helper watch: lldb-16 opens a start dump from the helper, hostname.exe and ntdll.dll among its modules', () => {
+        const l = spawnSync('lldb-16', ['-b', '-c', linuxPath(starts[0].path), '-o', 'thread list', '-o', 'image list'], { encoding: 'utf8', timeout: 120_000 });
+        const text = `${l.stdout}\n${l.stderr}`;
+        const images = [...text.matchAll(/^\[\s*\d+\]\s+\S+\s+(?:0x[0-9a-f]+\s+)?(.+)$/gim)].map((m) => m[1].trim().split(/[\\/]/).pop().toLowerCase());
+        assert(/thread #\d+: tid = /.test(text), `no thread: ${text.slice(0, 300)}`);
+        assert(images.includes('hostname.exe') && images.includes('ntdll.dll'), `modules ${images.join(', ')}`);
+        return `${images.length} modules`;
+      });
+    }
+    judge(`helper watch: the exit trigger ends in "${MEMORY_GONE}" for every child, no exit file, no other error`, () => {
+      for (const k of kids) assert(of('error', k.pid).some((e) => e.trigger === 'exit' && e.error.code === 'process-gone' && e.error.message.includes(MEMORY_GONE)), `${k.pid}: ${JSON.stringify(of('error', k.pid))}`);
+      const others = events.filter((e) => e.event === 'error' && !(e.trigger === 'exit' && e.error.message.includes(MEMORY_GONE)));
+      assert(others.length === 0, `other errors ${JSON.stringify(others).slice(0, 600)}`);
+      assert(!events.some((e) => e.event === 'dump' && e.trigger === 'exit') && !r.files.some((f) => f.includes('-at-exit')), 'an exit dump was reported or left');
+      return of('error', kids[0]?.pid)[0]?.error.message;
+    });
+    judge('helper watch: stop() ends it with done(stopped), the helper exits 0, and the service runs on and later exits 0', () => {
+      assert(r.doneReason === 'stopped' && events.at(-1)?.event === 'done' && events.at(-1).reason === 'stopped', `done ${r.doneReason}, last ${JSON.stringify(events.at(-1))}`);
+      assert(r.helperExit === 0, `helper exit ${r.helperExit}`);
+      assert(r.serviceRunningAfterStop === true && r.serviceExit === 0, `service running after stop ${r.serviceRunningAfterStop}, exit ${r.serviceExit}`);
+      return `stop took ${r.stopMs} ms`;
+    });
+    judge('helper watch: a wrong start time and a folder another account owns reject start() with their sentence, no event, no file, helper exits', () => {
+      const w = r.wrongStart;
+      assert(!w.ok && w.code === 'pid-recycled' && /[a-z].*\.$/.test(w.message) && w.events === 0 && Array.isArray(w.files) && w.files.length === 0, `wrong start ${JSON.stringify(w)}`);
+      const f = r.foreign;
+      assert(!f.ok && f.code === 'bad-request' && /does not belong to you/.test(f.message) && f.events === 0, `foreign ${JSON.stringify(f)}`);
+      assert(readdirSync(foreign).length === 0, `foreign folder holds ${readdirSync(foreign).join(', ')}`);
+      assert(typeof w.helperExit === 'number' && w.helperExit !== 0 && typeof f.helperExit === 'number' && f.helperExit !== 0, `helper exits ${w.helperExit}, ${f.helperExit}`);
+      return `${w.message} / ${f.message}`;
+    });
+    judge('helper watch: closing the channel after armed makes the helper release and exit; the service\'s next child runs unheld and undumped', () => {
+      const c = r.closed;
+      assert(c?.armed && c.failure === null, `closed watch ${JSON.stringify(c)}`);
+      assert(typeof c.helperExit === 'number', `helper exit ${c.helperExit} after the channel closed`);
+      assert(Array.isArray(c.after) && c.after.length === 1 && c.after[0].status === 0, `next child ${JSON.stringify(c.after)}`);
+      assert(Array.isArray(c.files) && c.files.length === 0, `files ${JSON.stringify(c.files)} (the helper still watched)`);
+      return `helper exited ${c.helperExit} ${c.exitMs} ms after the close`;
+    });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
