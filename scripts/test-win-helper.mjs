@@ -157,7 +157,10 @@ export async function runHelperWatchSuite(outDir, foreign, check) {
     writeFileSync(join(work, 'swapped'), '');
   }, 50);
   try {
-    const running = runWine(join(outDir, 'helper-watch-probe.js'), [winPath(join(outDir, 'helper-entry.js')), winPath(foreign), winPath(work)], { timeoutMs: 240_000 });
+    const running = runWine(join(outDir, 'helper-watch-probe.js'), [winPath(join(outDir, 'helper-entry.js')), winPath(foreign), winPath(work)], {
+      timeoutMs: 240_000,
+      env: { UV_THREADPOOL_SIZE: '1' },
+    });
     const run = await running.finally(() => clearInterval(swapper));
     let r;
     try {
@@ -226,6 +229,10 @@ export async function runHelperWatchSuite(outDir, foreign, check) {
       assert(others.length === 0, `other errors ${JSON.stringify(others).slice(0, 600)}`);
       assert(!events.some((e) => e.event === 'dump' && e.trigger === 'exit') && !r.files.some((f) => f.includes('-at-exit')), 'an exit dump was reported or left');
       return of('error', kids[0]?.pid)[0]?.error.message;
+    });
+    judge('helper watch: an armed watch leaves the app\'s libuv pool free (one thread, UV_THREADPOOL_SIZE=1: fs.promises.stat answers)', () => {
+      assert(typeof r.poolWhileArmedMs === 'number' && r.poolWhileArmedMs < 1000, `stat took ${r.poolWhileArmedMs} ms`);
+      return `${r.poolWhileArmedMs} ms`;
     });
     judge('helper watch: stop() ends it with done(stopped), the helper exits 0, and the service runs on and later exits 0', () => {
       assert(r.doneReason === 'stopped' && events.at(-1)?.event === 'done' && events.at(-1).reason === 'stopped', `done ${r.doneReason}, last ${JSON.stringify(events.at(-1))}`);

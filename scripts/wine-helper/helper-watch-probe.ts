@@ -10,6 +10,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHelperCaptureEngine } from '../../src-main/capture/helper/helper-capture-engine';
 import { DumpError } from '../../src-main/dump/dump-writer';
@@ -127,6 +128,11 @@ async function main(): Promise<void> {
       // a link to the foreign folder in its place. Every dump must still land in the folder that was checked.
       writeFileSync(file('armed-flag'), '');
       report['swapped'] = await until(() => existsSync(file('swapped')), 30_000);
+      // The probe runs with UV_THREADPOOL_SIZE=1: an elevator that waits for its helper on a pool thread leaves the
+      // app no thread for fs, zlib or a dump's .async call for as long as the watch lasts.
+      const poolAt = Date.now();
+      const pool = await within(stat(work), 3000);
+      report['poolWhileArmedMs'] = pool === 'timeout' ? 'timeout' : Date.now() - poolAt;
       writeFileSync(file('go1'), 'go');
       await until(() => existsSync(file('kids1.json')), 60_000);
       const kids = existsSync(file('kids1.json')) ? (JSON.parse(readFileSync(file('kids1.json'), 'utf8')) as { pid: number }[]) : [];

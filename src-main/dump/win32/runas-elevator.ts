@@ -1,9 +1,9 @@
 /*
  * The Windows Elevator: starts our own executable elevated through ShellExecuteExW "runas" (the UAC prompt), waits
- * for it on koffi's worker thread and resolves its exit code. Runs in the unelevated main process. It only starts
+ * for it by polling its handle from the event loop and resolves its exit code. Runs in the unelevated main process. It only starts
  * and waits: the job and its result travel over the helper's own authenticated channel (src-main/dump/helper).
  */
-import { getExitCodeProcess, INFINITE, waitForSingleObjectAsync } from '../../platform/win32/ffi/kernel32';
+import { getExitCodeProcess, WAIT_TIMEOUT, waitForSingleObject } from '../../platform/win32/ffi/kernel32';
 import { shellExecuteWithVerb } from '../../platform/win32/ffi/shell32';
 import { WinError, type WinHandle } from '../../platform/win32/ffi/win-types';
 import { DumpError } from '../dump-writer';
@@ -37,12 +37,27 @@ export interface RunasDeps {
   wait: (child: WinHandle) => Promise<number | null>;
 }
 
+/**
+ * How often the helper's handle is checked. Not an INFINITE wait on koffi's worker: that pins one of libuv's four
+ * pool threads for the helper's whole life, and a watch helper lives as long as its watch (hours for a service),
+ * starving fs, zlib and the dumps' own .async calls (the Wine suite saw fs.promises.stat hang with a pool of one).
+ */
+const EXIT_POLL_MS = 50;
+
 const realDeps: RunasDeps = {
   shellExecute: shellExecuteWithVerb,
-  wait: async (child) => {
-    await waitForSingleObjectAsync(child, INFINITE);
-    return getExitCodeProcess(child);
-  },
+  wait: (child) =>
+    new Promise((resolve) => {
+      const poll = (): void => {
+        try {
+          if (waitForSingleObject(child, 0) === WAIT_TIMEOUT) setTimeout(poll, EXIT_POLL_MS);
+          else resolve(getExitCodeProcess(child));
+        } catch {
+          resolve(null);
+        }
+      };
+      poll();
+    }),
 };
 
 export function createRunasElevator(deps: RunasDeps = realDeps): Elevator {
