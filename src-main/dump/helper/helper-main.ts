@@ -9,8 +9,7 @@ import { closeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import type { DumpErrorInfo, DumpProgress } from '../../../src-shared/model/dump';
 import { cancelledInfo, toDumpErrorInfo } from '../dump-errors';
-import type { DumpWriter, OpenedFolder } from '../dump-writer';
-import type { CaptureEngine } from '../../capture/capture-engine';
+import type { OpenedFolder } from '../dump-writer';
 import { compileCaptureRule } from '../../capture/capture-rule';
 import { parseHelperArgs, type HelperJob } from './helper-args';
 import {
@@ -23,26 +22,12 @@ import {
   type Handlers,
   type HelperMessage,
 } from './helper-protocol';
-import { validateHelperJob, type Win32HelperFacts } from './helper-validate';
+import { validateHelperJob } from './helper-validate';
 import { isHelperWatchJob, parseHelperWatchArgs, type HelperWatchJob } from './helper-watch-args';
+import type { HelperDeps, HelperSession } from './helper-session';
 import { runWatchJob } from './helper-watch-job';
 
-export interface HelperDeps {
-  createWriter(): Promise<DumpWriter>;
-  readStartTimeMs(pid: number): number | null;
-  platform: NodeJS.Platform;
-  env: NodeJS.ProcessEnv;
-  stderr(text: string): void;
-  /** The helper's own uid (null on Windows): a root helper creates the dump file with the requester's rights. */
-  ownUid: number | null;
-  /** Windows only: who asked (the dump file is made readable by them) and who owns a folder. */
-  win32?: Win32HelperFacts;
-  /**
-   * A watch job's engine, given the folder the helper opened and checked (null where it lends no rights); the
-   * platform's engine when absent. Tests pass one whose core writer they control.
-   */
-  createCaptureEngine?: (folder: OpenedFolder | null) => CaptureEngine | Promise<CaptureEngine>;
-}
+export type { HelperDeps, HelperSession } from './helper-session';
 
 /** How long the helper waits for the app to accept its hello. */
 const WELCOME_TIMEOUT_MS = 15_000;
@@ -100,15 +85,6 @@ function closeOpenedFolder(folder: OpenedFolder): void {
   else closeSync(folder.fd);
 }
 
-export interface HelperSession {
-  /** Resolves when the app accepted the hello; rejects with the reason it did not. */
-  welcomed: Promise<void>;
-  /** Aborted when the app cancels or stops, misbehaves, or goes away (closes the channel). */
-  signal: AbortSignal;
-  send(message: HelperMessage): void;
-  /** Reports the error (if any), closes the channel and returns the exit code. */
-  finish(error: DumpErrorInfo | null): Promise<number>;
-}
 
 async function openSession(channel: string, secret: string, deps: HelperDeps, argumentError: string | null): Promise<HelperSession | null> {
   let socket: Socket;

@@ -10,7 +10,7 @@ import type { CaptureEvent } from '../../../src-shared/model/capture';
 import type { CaptureEngine, CaptureWatch } from '../../capture/capture-engine';
 import { toDumpErrorInfo } from '../dump-errors';
 import type { DumpWriter, OpenedFolder } from '../dump-writer';
-import type { HelperDeps, HelperSession } from './helper-main';
+import type { HelperDeps, HelperSession } from './helper-session';
 import { CAPTURE_WIRE_LIMITS, HELPER_PROTOCOL_VERSION } from './helper-protocol';
 import type { HelperWatchJob } from './helper-watch-args';
 
