@@ -16,6 +16,7 @@ import { openHelperChannel, type ProvenHelperMessage } from '../../dump/helper/h
 import { helperWatchJobToArgs } from '../../dump/helper/helper-watch-args';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
 import { testCaptureRule } from '../__fixtures__/capture-rule-fixture';
+import { corePid } from '../__fixtures__/core-pid';
 import type { CaptureWatch } from '../capture-engine';
 import { compileCaptureParentSync, startCaptureParent, type RunningParent } from '../linux/__fixtures__/capture-parent';
 import { createHelperCaptureEngine } from './helper-capture-engine';
@@ -75,26 +76,6 @@ async function until(what: string, test: () => boolean, timeoutMs = 20_000): Pro
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-/** pr_pid of the first NT_PRSTATUS note (elf_prstatus: pr_pid at 32, linux/elfcore.h), after an ELF core header check. */
-function corePid(path: string): number {
-  const b = readFileSync(path);
-  if (b.readUInt32BE(0) !== 0x7f454c46 || b.readUInt16LE(16) !== 4) throw new Error(`${path} is not an ELF core`);
-  const [phoff, phnum] = [Number(b.readBigUInt64LE(32)), b.readUInt16LE(56)];
-  for (let i = 0; i < phnum; i++) {
-    const ph = phoff + i * 56;
-    if (b.readUInt32LE(ph) !== 4) continue;
-    let at = Number(b.readBigUInt64LE(ph + 8));
-    const end = at + Number(b.readBigUInt64LE(ph + 32));
-    while (at < end) {
-      const [nameBytes, descBytes, type] = [b.readUInt32LE(at), b.readUInt32LE(at + 4), b.readUInt32LE(at + 8)];
-      const desc = at + 12 + Math.ceil(nameBytes / 4) * 4;
-      if (type === 1) return b.readInt32LE(desc + 32);
-      at = desc + Math.ceil(descBytes / 4) * 4;
-    }
-  }
-  throw new Error(`${path} has no NT_PRSTATUS note`);
 }
 
 const tracerOf = (pid: number): number => Number(/^TracerPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? -1);

@@ -1,13 +1,14 @@
 // The Linux capture engine against real processes (root, gcc, gdb): a C parent whose pre-existing pthread makes the
 // children, watched in this process with the real core writer; cores judged by gdb and by their own ELF notes.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureEvent, CaptureRule } from '../../../src-shared/model/capture';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
 import { testCaptureRule } from '../__fixtures__/capture-rule-fixture';
+import { corePid } from '../__fixtures__/core-pid';
 import type { CaptureWatch } from '../capture-engine';
 import { compileCaptureParentSync, startCaptureParent, type RunningParent } from './__fixtures__/capture-parent';
 import { createLinuxCaptureEngine, type HeldCoreWriter } from './linux-capture-engine';
@@ -47,27 +48,6 @@ async function watchParent(args: string[], over: Partial<CaptureRule>, writer?: 
 }
 
 const of = <K extends CaptureEvent['event']>(events: CaptureEvent[], kind: K) => events.filter((e): e is Extract<CaptureEvent, { event: K }> => e.event === kind);
-
-/** pr_pid of the first NT_PRSTATUS note (elf_prstatus: pr_pid at 32, linux/elfcore.h), after an ELF core header check. */
-function corePid(path: string): number {
-  const b = readFileSync(path);
-  if (b.readUInt32BE(0) !== 0x7f454c46 || b.readUInt16LE(16) !== 4) throw new Error(`${path} is not an ELF core`);
-  const phoff = Number(b.readBigUInt64LE(32));
-  const phnum = b.readUInt16LE(56);
-  for (let i = 0; i < phnum; i++) {
-    const ph = phoff + i * 56;
-    if (b.readUInt32LE(ph) !== 4) continue; // PT_NOTE
-    let at = Number(b.readBigUInt64LE(ph + 8));
-    const end = at + Number(b.readBigUInt64LE(ph + 32));
-    while (at < end) {
-      const [nameBytes, descBytes, type] = [b.readUInt32LE(at), b.readUInt32LE(at + 4), b.readUInt32LE(at + 8)];
-      const desc = at + 12 + Math.ceil(nameBytes / 4) * 4;
-      if (type === 1) return b.readInt32LE(desc + 32);
-      at = desc + Math.ceil(descBytes / 4) * 4;
-    }
-  }
-  throw new Error(`${path} has no NT_PRSTATUS note`);
-}
 
 /** One gdb run over several cores: the process id gdb reports for each (`info inferiors` after `core-file`). */
 function gdbPids(exe: string, cores: string[]): number[] {

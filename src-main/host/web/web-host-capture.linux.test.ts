@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DumpEventPayload } from '../../../src-shared/ipc/dump-contract';
 import type { CaptureServiceEvent, CaptureWatchView } from '../../../src-shared/model/capture-watch';
+import { corePid } from '../../capture/__fixtures__/core-pid';
 import { compileCaptureParentSync, startCaptureParent, type RunningParent } from '../../capture/linux/__fixtures__/capture-parent';
 import { createFakeDumpWriter } from '../../dump/__fixtures__/fake-dump-writer';
 import { createDumpEngine } from '../../dump/dump-engine';
@@ -47,24 +48,6 @@ afterEach(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
   [client, services, parent, dir] = [null, null, null, null];
 });
-
-/** pr_pid of the first NT_PRSTATUS note (elf_prstatus: pr_pid at 32, linux/elfcore.h). */
-function corePid(b: Buffer): number {
-  const [phoff, phnum] = [Number(b.readBigUInt64LE(32)), b.readUInt16LE(56)];
-  for (let i = 0; i < phnum; i++) {
-    const ph = phoff + i * 56;
-    if (b.readUInt32LE(ph) !== 4) continue;
-    let at = Number(b.readBigUInt64LE(ph + 8));
-    const end = at + Number(b.readBigUInt64LE(ph + 32));
-    while (at < end) {
-      const [nameBytes, descBytes, type] = [b.readUInt32LE(at), b.readUInt32LE(at + 4), b.readUInt32LE(at + 8)];
-      const desc = at + 12 + Math.ceil(nameBytes / 4) * 4;
-      if (type === 1) return b.readInt32LE(desc + 32);
-      at = desc + Math.ceil(descBytes / 4) * 4;
-    }
-  }
-  throw new Error('no NT_PRSTATUS note');
-}
 
 describe('capture through procscope serve’s services and the real helper (Linux)', () => {
   it('the failing child of a watched parent becomes a finished dump job with its trigger, and both children are listed', async () => {
