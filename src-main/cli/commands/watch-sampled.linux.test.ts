@@ -7,10 +7,10 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureEvent } from '../../../src-shared/model/capture';
-import { bundleFixture, REPO_NODE_MODULES } from '../../dump/helper/__fixtures__/bundle-fixture';
+import { bundleFixture } from '../../dump/helper/__fixtures__/bundle-fixture';
+import { startWatchCli } from './__fixtures__/watch-cli';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 let cliPath = '';
@@ -24,14 +24,10 @@ function start(cmd: string, args: string[]): ChildProcess {
 }
 
 /** Runs the CLI to its end and returns its JSON events and exit code. */
-function watch(args: string[]): Promise<{ code: number | null; events: CaptureEvent[]; stderr: string }> {
-  const child = spawn(process.execPath, [cliPath, 'watch', ...args], { env: { ...process.env, NODE_PATH: REPO_NODE_MODULES }, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(child);
-  const events: CaptureEvent[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: child.stdout! }).on('line', (line) => void (line.startsWith('{') && events.push(JSON.parse(line) as CaptureEvent)));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, events, stderr })));
+async function watch(args: string[]): Promise<{ code: number | null; events: CaptureEvent[]; stderr: string }> {
+  const cli = startWatchCli(cliPath, args, started);
+  const code = await cli.exited;
+  return { code, events: cli.events, stderr: cli.stderr() };
 }
 
 const dumps = (events: CaptureEvent[]) => events.filter((e): e is Extract<CaptureEvent, { event: 'dump' }> => e.event === 'dump');

@@ -11,56 +11,21 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureEvent } from '../../../src-shared/model/capture';
 import { bundleFixture, REPO_NODE_MODULES } from '../../dump/helper/__fixtures__/bundle-fixture';
+import { startWatchCli, type RunningCli } from './__fixtures__/watch-cli';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const AS_NOBODY = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
 const PARENT_SCRIPT = "read go; /bin/true; /bin/false; /bin/sh -c 'exit 3'; read end";
 
-interface RunningCli {
-  child: ChildProcess;
-  events: CaptureEvent[];
-  /** stdout lines that are not JSON: a launched program's own output. */
-  otherLines: string[];
-  stderr: () => string;
-  /** Resolves with the first event of that kind (rejects if the CLI ends first). */
-  next: (kind: CaptureEvent['event']) => Promise<CaptureEvent>;
-  exited: Promise<number | null>;
-}
-
 let cliPath = '';
 let outDir = '';
 const started: ChildProcess[] = [];
 
-function startCli(args: string[], wrapper: string[] = []): RunningCli {
-  const argv = [...wrapper, process.execPath, cliPath, 'watch', ...args];
-  const child = spawn(argv[0]!, argv.slice(1), { env: { ...process.env, NODE_PATH: REPO_NODE_MODULES }, stdio: ['ignore', 'pipe', 'pipe'] });
-  started.push(child);
-  const events: CaptureEvent[] = [];
-  const otherLines: string[] = [];
-  const waiters: { kind: string; resolve: (e: CaptureEvent) => void }[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    if (!line.startsWith('{')) return void otherLines.push(line);
-    const e = JSON.parse(line) as CaptureEvent;
-    events.push(e);
-    for (const w of waiters.filter((x) => x.kind === e.event)) w.resolve(e);
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const next = (kind: CaptureEvent['event']): Promise<CaptureEvent> => {
-    const had = events.find((e) => e.event === kind);
-    if (had) return Promise.resolve(had);
-    return new Promise((resolve, reject) => {
-      waiters.push({ kind, resolve });
-      void exited.then(() => setTimeout(() => reject(new Error(`watch ended before '${kind}': ${stderr}`)), 50));
-    });
-  };
-  return { child, events, otherLines, stderr: () => stderr, next, exited };
-}
+/** The bundled CLI's `watch` as a process, its children killed by afterEach. */
+const startCli = (args: string[], wrapper: string[] = []): RunningCli => startWatchCli(cliPath, args, started, wrapper);
 
 function startParent(script: string): { child: ChildProcess; exited: Promise<number | null> } {
   const child = spawn('/bin/sh', ['-c', script], { stdio: ['pipe', 'ignore', 'ignore'] });
