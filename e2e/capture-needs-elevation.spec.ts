@@ -2,32 +2,14 @@
 // process → the watch fails saying it needs administrator rights, the Capture panel offers "Retry as administrator",
 // and the retry runs the watch in the helper. The prompting elevator is replaced by the no-prompt test double
 // (PROCSCOPE_TEST_ELEVATOR=direct), so the helper is still nobody and is refused in turn; nothing is written.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chooseFromRowMenu, expect, processRow, ROOT, test } from './fixtures';
-import { waitForServeUrl } from '../scripts/serve-url.mjs';
-
-const NOBODY = 65534;
-const NOGROUP = 65534;
+import { readdirSync } from 'node:fs';
+import { chooseFromRowMenu, expect, processRow, test } from './fixtures';
+import { NOBODY, serveAsNobody } from './serve-as-nobody';
 
 test('a capture without the rights offers Retry as administrator, which runs it in the helper', async ({ page, captureParent }) => {
   test.skip(process.getuid?.() !== 0, 'needs root to start the browser host as nobody');
-  const base = mkdtempSync(join(tmpdir(), 'procscope-e2e-nobody-'));
-  chmodSync(base, 0o755);
-  const [configDir, dumpDir] = [join(base, 'config'), join(base, 'dumps')];
-  for (const dir of [configDir, dumpDir]) {
-    mkdirSync(dir, { mode: 0o700 });
-    chownSync(dir, NOBODY, NOGROUP);
-  }
-  const serve: ChildProcess = spawn(
-    'setpriv',
-    ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, join(ROOT, 'out', 'main', 'cli.js'), 'serve', '--port', '0'],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HOME: base, PROCSCOPE_CONFIG_DIR: configDir, PROCSCOPE_TEST_ELEVATOR: 'direct' } },
-  );
+  const { url, dumpDir, close } = await serveAsNobody();
   try {
-    const url = await waitForServeUrl(serve, 'serve as nobody');
     await page.goto(url);
     await page.getByRole('searchbox', { name: 'Filter by name, PID or command line' }).fill(captureParent.marker);
     await chooseFromRowMenu(page, processRow(page, 'bash', captureParent.pid), 'Capture Children…');
@@ -50,12 +32,6 @@ test('a capture without the rights offers Retry as administrator, which runs it 
     expect((await captureParent.spawnChildren()).map((c) => c.exitCode)).toEqual([3, 4, 5]);
     expect(readdirSync(dumpDir)).toEqual([]);
   } finally {
-    // Wait for it to exit: it saves its settings as it stops, and would make base again after the rm.
-    const exited = new Promise((r) => serve.once('exit', r));
-    if (serve.exitCode === null && serve.signalCode === null) {
-      serve.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(base, { recursive: true, force: true });
+    await close();
   }
 });
