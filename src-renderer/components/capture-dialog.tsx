@@ -11,6 +11,7 @@ import type { ProcessRow } from '../../src-shared/model/process';
 import { useApi } from '../api/api-context';
 import { useAppStore } from '../store/app-store';
 import { captureArgsFromForm, captureDialogTitle, initialCaptureForm, type CaptureForm } from './capture-form';
+import { DialogFooter } from './dialog-footer';
 import { ModalDialog } from './modal-dialog';
 
 const SCOPES: { value: CaptureRule['scope']; label: string }[] = [
@@ -29,28 +30,39 @@ function Field({ label, children }: { label: string; children: (id: string) => R
   );
 }
 
+interface ThresholdChoiceProps {
+  label: string;
+  unit: string;
+  /** The number field's accessible name: the label and unit are separate elements. */
+  inputLabel: string;
+  checked: boolean;
+  onToggle(e: ChangeEvent<HTMLInputElement>): void;
+  value: string;
+  onValue(value: string): void;
+}
+
+/** A trigger checkbox with its threshold beside it; the number can be edited only while the trigger is on. */
+function ThresholdChoice({ label, unit, inputLabel, checked, onToggle, value, onValue }: ThresholdChoiceProps) {
+  return (
+    <div className="capture-choice">
+      <label className="capture-choice">
+        <input type="checkbox" checked={checked} onChange={onToggle} />
+        {label}
+      </label>
+      <input type="text" inputMode="numeric" aria-label={inputLabel} className="capture-number" value={value} disabled={!checked} onChange={(e) => onValue(e.target.value)} />
+      <span aria-hidden="true">{unit}</span>
+    </div>
+  );
+}
+
 /** CPU, memory and series (ProcDump -c, -m, -n/-s): each process is sampled once a second while it runs. */
 function SampledTriggers({ form, set }: { form: CaptureForm; set(patch: Partial<CaptureForm>): void }) {
   const toggle = (t: 'cpu' | 'memory' | 'series') => (e: ChangeEvent<HTMLInputElement>) => set({ triggers: { ...form.triggers, [t]: e.target.checked } });
   const { cpu, memory, series } = form.triggers;
   return (
     <>
-      <div className="capture-choice">
-        <label className="capture-choice">
-          <input type="checkbox" checked={cpu} onChange={toggle('cpu')} />
-          CPU at or above
-        </label>
-        <input type="text" inputMode="numeric" aria-label="CPU threshold (% of one core)" className="capture-number" value={form.cpuPercent} disabled={!cpu} onChange={(e) => set({ cpuPercent: e.target.value })} />
-        <span aria-hidden="true">% of one core</span>
-      </div>
-      <div className="capture-choice">
-        <label className="capture-choice">
-          <input type="checkbox" checked={memory} onChange={toggle('memory')} />
-          Memory at or above
-        </label>
-        <input type="text" inputMode="numeric" aria-label="Memory threshold (MB)" className="capture-number" value={form.memoryMb} disabled={!memory} onChange={(e) => set({ memoryMb: e.target.value })} />
-        <span aria-hidden="true">MB</span>
-      </div>
+      <ThresholdChoice label="CPU at or above" unit="% of one core" inputLabel="CPU threshold (% of one core)" checked={cpu} onToggle={toggle('cpu')} value={form.cpuPercent} onValue={(cpuPercent) => set({ cpuPercent })} />
+      <ThresholdChoice label="Memory at or above" unit="MB" inputLabel="Memory threshold (MB)" checked={memory} onToggle={toggle('memory')} value={form.memoryMb} onValue={(memoryMb) => set({ memoryMb })} />
       <label className="capture-choice">
         <input type="checkbox" checked={series} onChange={toggle('series')} />
         A series of dumps (a hang)
@@ -209,19 +221,11 @@ export function CaptureDialog({ row, scope, onClose }: { row: ProcessRow; scope:
         <p id={warningId} className="secrets-warning">
           {DUMP_SECRETS_WARNING} A held process waits at most the hold deadline, then runs on; nothing is ever killed.
         </p>
-        {error && (
-          <p role="alert" className="dialog-error">
-            {error}
-          </p>
-        )}
-        <div className="dialog-buttons">
+        <DialogFooter error={error} onCancel={onClose}>
           <button type="submit" disabled={busy || !folderLoaded}>
             Start
           </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        </DialogFooter>
       </form>
     </ModalDialog>
   );

@@ -8,6 +8,7 @@ import { DUMP_SECRETS_WARNING, dumpFileName, type DumpKind } from '../../src-sha
 import type { ProcessRow } from '../../src-shared/model/process';
 import { useApi } from '../api/api-context';
 import { useAppStore } from '../store/app-store';
+import { DialogFooter } from './dialog-footer';
 import { ModalDialog } from './modal-dialog';
 
 export function dumpDialogTitle(kind: DumpKind, tree: boolean): string {
@@ -105,19 +106,11 @@ export function DumpDialog({ row, kind, tree, onClose }: { row: ProcessRow; kind
         <p id={warningId} className="secrets-warning">
           {DUMP_SECRETS_WARNING}
         </p>
-        {error && (
-          <p role="alert" className="dialog-error">
-            {error}
-          </p>
-        )}
-        <div className="dialog-buttons">
+        <DialogFooter error={error} onCancel={onClose}>
           <button type="submit" disabled={busy || folder === null}>
             Create
           </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        </DialogFooter>
       </form>
     </ModalDialog>
   );

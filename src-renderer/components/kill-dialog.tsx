@@ -3,6 +3,7 @@ import { useId, useState } from 'react';
 import type { ProcessRow } from '../../src-shared/model/process';
 import { useApi } from '../api/api-context';
 import { appStore } from '../store/app-store';
+import { DialogFooter } from './dialog-footer';
 import { ModalDialog } from './modal-dialog';
 
 export function KillDialog({ row, tree, onClose }: { row: ProcessRow; tree: boolean; onClose(): void }) {
@@ -35,19 +36,11 @@ export function KillDialog({ row, tree, onClose }: { row: ProcessRow; tree: bool
           : `Are you sure you want to kill ${row.name} (PID ${row.pid})?`}{' '}
         Unsaved work in {tree ? 'these processes' : 'it'} is lost.
       </p>
-      {error && (
-        <p role="alert" className="dialog-error">
-          {error}
-        </p>
-      )}
-      <div className="dialog-buttons">
+      <DialogFooter error={error} onCancel={onClose}>
         <button type="button" className="danger" disabled={busy} onClick={() => void confirm()}>
           {tree ? 'Kill Tree' : 'Kill'}
         </button>
-        <button type="button" className="dialog-cancel" onClick={onClose}>
-          Cancel
-        </button>
-      </div>
+      </DialogFooter>
     </ModalDialog>
   );
 }
