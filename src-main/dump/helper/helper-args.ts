@@ -61,6 +61,23 @@ export function splitHelperArg(arg: string): { flag: HelperFlag; value: string }
   return { flag: flag as HelperFlag, value };
 }
 
+/**
+ * Every `--flag=value` of a job's arguments by flag, or the first thing wrong as a sentence: a malformed or unknown
+ * element, a flag given twice, or one `refuse` names as not belonging to this kind of job.
+ */
+export function collectHelperArgs(args: readonly string[], refuse: (flag: HelperFlag) => string | null = () => null): Map<HelperFlag, string> | string {
+  const values = new Map<HelperFlag, string>();
+  for (const arg of args) {
+    const split = splitHelperArg(arg);
+    if (typeof split === 'string') return split;
+    if (values.has(split.flag)) return `${split.flag} is given twice.`;
+    const refused = refuse(split.flag);
+    if (refused !== null) return refused;
+    values.set(split.flag, split.value);
+  }
+  return values;
+}
+
 export function parseInteger(flag: string, text: string, min: number, max: number): number | string {
   if (!/^\d{1,16}$/.test(text)) return `${flag} must be a whole number, not '${text.slice(0, 40)}'.`;
   const n = Number(text);
@@ -107,13 +124,8 @@ export function checkOutDir(outDir: string, platform: NodeJS.Platform): string |
 
 /** The job, or the first thing wrong with the arguments as a sentence. */
 function parseJob(args: readonly string[], platform: NodeJS.Platform): HelperJob | string {
-  const values = new Map<Flag, string>();
-  for (const arg of args) {
-    const split = splitHelperArg(arg);
-    if (typeof split === 'string') return split;
-    if (values.has(split.flag)) return `${split.flag} is given twice.`;
-    values.set(split.flag, split.value);
-  }
+  const values = collectHelperArgs(args);
+  if (typeof values === 'string') return values;
   const jobKind = values.get('--job') ?? 'dump';
   if (jobKind !== 'dump') return `--job must be 'dump' or 'watch', not '${jobKind.slice(0, 20)}'.`;
   const watchFlag = WATCH_FLAGS.find((flag) => values.has(flag));

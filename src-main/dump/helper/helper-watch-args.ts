@@ -7,7 +7,7 @@
  */
 import type { CaptureMonitor, CaptureRule, CaptureTrigger } from '../../../src-shared/model/capture';
 import {
-  checkChannel, checkOutDir, parseInteger, replyAddress, splitHelperArg, type HelperFlag, type ParsedHelperArgs,
+  checkChannel, checkOutDir, collectHelperArgs, parseInteger, replyAddress, type HelperFlag, type ParsedHelperArgs,
 } from './helper-args';
 
 export interface HelperWatchJob {
@@ -62,14 +62,8 @@ export function parseHelperWatchArgs(args: readonly string[], platform: NodeJS.P
 }
 
 function parseWatchJob(args: readonly string[], platform: NodeJS.Platform): HelperWatchJob | string {
-  const values = new Map<HelperFlag, string>();
-  for (const arg of args) {
-    const split = splitHelperArg(arg);
-    if (typeof split === 'string') return split;
-    if (values.has(split.flag)) return `${split.flag} is given twice.`;
-    if (!REQUIRED.includes(split.flag) && !OPTIONAL.includes(split.flag)) return `${split.flag} belongs to a dump job, not to a watch.`;
-    values.set(split.flag, split.value);
-  }
+  const values = collectHelperArgs(args, (flag) => (REQUIRED.includes(flag) || OPTIONAL.includes(flag) ? null : `${flag} belongs to a dump job, not to a watch.`));
+  if (typeof values === 'string') return values;
   for (const flag of REQUIRED) if (!values.has(flag)) return `${flag} is missing.`;
   if (values.get('--job') !== 'watch') return `--job must be 'dump' or 'watch', not '${values.get('--job')!.slice(0, 20)}'.`;
   if (platform !== 'win32' && !values.has('--uid')) return '--uid is missing.';
