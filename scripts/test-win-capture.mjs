@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildProbes } from './wine/build-probes.mjs';
 import { cacheDir, ensureWinRuntime, runWine, winPath } from './wine/wine-env.mjs';
+import { assert, makeJudge } from './wine/judge.mjs';
 
 const MEMORY_GONE = "the process's memory was already gone at exit";
 const LLDB_SAMPLES = 3;
@@ -45,17 +46,7 @@ export async function runCaptureSuite(check, skip, probes) {
     const av = report.service?.av ?? null;
     const linuxPath = (p) => join(outDir, p.split('\\').pop());
     const byPid = (kind, pid) => events.filter((e) => e.event === kind && e.pid === pid);
-    const judge = (name, fn) => {
-      try {
-        const detail = fn();
-        check(true, name, typeof detail === 'string' ? detail : '');
-      } catch (err) {
-        check(false, name, err instanceof Error ? err.message : String(err));
-      }
-    };
-    const assert = (cond, message) => {
-      if (!cond) throw new Error(message);
-    };
+    const judge = makeJudge(check);
 
     judge('events come in order: armed first, done last (target-exited), one of each; no error but the Wine exit ones', () => {
       assert(events[0]?.event === 'armed', `first event ${events[0]?.event}`);

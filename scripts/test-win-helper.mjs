@@ -11,6 +11,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'rolldown';
 import { appDir, ensureWinRuntime, prefixDir, runWine, winPath } from './wine/wine-env.mjs';
+import { assert, makeJudge } from './wine/judge.mjs';
 
 /** check(ok, name, detail) records one test; skip(name, reason) one skip with its reason. */
 export async function runHelperSuite(check, skip) {
@@ -137,17 +138,7 @@ export async function runHelperWatchSuite(outDir, foreign, check) {
   const work = join(outDir, 'helper-watch');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const judge = (name, fn) => {
-    try {
-      const detail = fn();
-      check(true, name, typeof detail === 'string' ? detail : '');
-    } catch (err) {
-      check(false, name, err instanceof Error ? err.message : String(err));
-    }
-  };
-  const assert = (cond, message) => {
-    if (!cond) throw new Error(message);
-  };
+  const judge = makeJudge(check);
   // The requester's move once the watch is armed (the probe says when): the checked folder renamed away and a unix
   // symlink, which Wine follows as Windows does a junction, to the foreign folder in its place.
   const swapper = setInterval(() => {
