@@ -21,8 +21,20 @@ test('collapse and expand a branch by click and by arrow keys', async ({ page, s
   await page.keyboard.press('ArrowLeft');
   await expect(root).toHaveAttribute('aria-expanded', 'false');
   await expect(mid).toHaveCount(0);
+  // A short window, so the whole tree does not fit and the grid scrolls.
+  await page.setViewportSize({ width: 1280, height: 320 });
+  // Put the collapsed root on the grid's bottom edge, where its children would open out of view (and, past the
+  // virtualiser's overscan, out of the DOM) unless expanding scrolls them in, as Windows' tree view does.
+  const grid = page.getByRole('treegrid', { name: 'Processes' });
+  const rootBox = (await root.boundingBox())!;
+  await grid.evaluate((el, rootBottom) => {
+    el.scrollTop += rootBottom - el.getBoundingClientRect().bottom;
+  }, rootBox.y + rootBox.height);
+  await expect(root).toBeInViewport();
   await page.keyboard.press('ArrowRight');
   await expect(root).toHaveAttribute('aria-expanded', 'true');
-  await expect(mid).toBeVisible();
+  // Whole rows, not a sliver at the grid's edge.
+  await expect(mid).toBeInViewport({ ratio: 1 });
+  await expect(root).toBeInViewport({ ratio: 1 });
   await expect(root).toHaveAttribute('aria-selected', 'true');
 });

@@ -49,7 +49,12 @@ export function ProcessTable() {
     },
     [rows, virtualizer],
   );
-  const toggle = useCallback((entry: VisibleRow) => appStore.getState().setCollapsed(entry.row.key, entry.expanded), []);
+  /** The row just expanded: once its children are laid out, they are scrolled into view (below). */
+  const revealKey = useRef<string | null>(null);
+  const toggle = useCallback((entry: VisibleRow) => {
+    if (!entry.expanded) revealKey.current = entry.row.key;
+    appStore.getState().setCollapsed(entry.row.key, entry.expanded);
+  }, []);
   const onSelect = useCallback((entry: VisibleRow) => appStore.getState().select(entry.row.key), []);
   const onContextMenu = useCallback((entry: VisibleRow, event: MouseEvent) => {
     event.preventDefault();
@@ -69,6 +74,22 @@ export function ProcessTable() {
     setMenu(null);
     if (restoreFocus) scrollRef.current?.focus();
   }, []);
+
+  useEffect(() => {
+    // As Windows' tree view does on expand: bring the opened branch into view, as much of it as fits below its
+    // parent, without scrolling the parent itself out at the top. Otherwise a row opened at the bottom edge seems
+    // to open to nothing.
+    const key = revealKey.current;
+    if (key === null) return;
+    revealKey.current = null;
+    const parent = indexByKey.get(key);
+    if (parent === undefined) return;
+    let last = parent;
+    while (last + 1 < rows.length && rows[last + 1]!.depth > rows[parent]!.depth) last++;
+    if (last === parent) return;
+    const fits = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT_PX) - 2);
+    virtualizer.scrollToIndex(Math.min(last, parent + fits), { align: 'auto' });
+  }, [rows, indexByKey, virtualizer]);
 
   useEffect(() => {
     // Keep a keyboard-selected row in view when rows above it come and go.
