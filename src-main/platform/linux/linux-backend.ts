@@ -7,7 +7,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { BackendSnapshot, ProcessBackend, ProcessTarget, SnapshotOptions } from '../backend';
 import { clockTicksPerSecond, onlineCpuCount, pageSizeBytes } from './ffi/libc';
-import { signalProcessSync } from './linux-process-actions';
+import { signalProcessSync, SUSPEND_SETTLE_MS, waitUntilStopped } from './linux-process-actions';
 import { createLinuxSnapshotReader } from './linux-snapshot';
 import { keptDescriptorBudget } from './proc-file-reader';
 import { parseMemInfo } from './proc-meminfo';
@@ -69,6 +69,8 @@ export function createLinuxBackend(): ProcessBackend {
     },
     async suspend(target: ProcessTarget): Promise<void> {
       signalProcessSync(target, 'suspend', readProcessStartTimeMs);
+      // Answer once it is stopped, so the list refreshed after Suspend shows it suspended.
+      await waitUntilStopped(target.pid, SUSPEND_SETTLE_MS);
     },
     async resume(target: ProcessTarget): Promise<void> {
       signalProcessSync(target, 'resume', readProcessStartTimeMs);

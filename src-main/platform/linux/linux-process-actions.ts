@@ -3,7 +3,8 @@
  * compares the start time, so the signal goes to the very process whose identity was checked — a pid recycled in
  * between can never receive it. Main process only; never signals a process whose identity does not match.
  */
-import { closeSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { constants } from 'node:os';
 import { ProcessActionError, type ProcessTarget } from '../backend';
 import { pidfdOpenSync, pidfdSendSignalSync } from './ffi/libc';
@@ -74,5 +75,29 @@ export function signalProcessSync(
     if (rc < 0) throw failure(-rc, action, target.pid);
   } finally {
     closeSync(pidfd);
+  }
+}
+
+/** How long suspend() waits for the SIGSTOP to take effect before it answers anyway. */
+export const SUSPEND_SETTLE_MS = 1000;
+
+/**
+ * Resolves once the process is in a stop (state T, or t under a tracer), has gone, or `timeoutMs` passed. A SIGSTOP
+ * takes effect only when the kernel next runs the process, which on a loaded machine can be after kill(2) returned
+ * and after the next snapshot: without this wait Suspend answered while the row still said running (a test on CI
+ * read 'running' right after it).
+ */
+export async function waitUntilStopped(pid: number, timeoutMs: number, procRoot = '/proc'): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    let state: string | undefined;
+    try {
+      const stat = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
+      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      return;
+    }
+    if (state === 'T' || state === 't' || state === 'Z' || state === 'X' || performance.now() >= deadline) return;
+    await sleep(2);
   }
 }
