@@ -50,7 +50,15 @@ async function main(): Promise<void> {
   const child = spawn(process.execPath, [...CHILD_NODE_FLAGS, '-e', childScript], { stdio: 'ignore' });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const report: Record<string, unknown> = { marker, childPid: child.pid, userSid: readTokenFacts(currentProcess()).userSid };
-  const beat = (): number => (existsSync(beatFile) ? Number(readFileSync(beatFile, 'utf8').split(' ')[0]) : 0);
+  // writeFileSync truncates before it writes: a read in between finds the file empty (CI once read 0 right after a
+  // resume). An empty read is that instant, not a stopped heartbeat, so it is read again.
+  const beat = (): number => {
+    for (let i = 0; i < 50; i++) {
+      const text = existsSync(beatFile) ? readFileSync(beatFile, 'utf8') : '';
+      if (text) return Number(text.split(' ')[0]);
+    }
+    return 0;
+  };
   for (let i = 0; i < 200 && beat() < 2; i++) await sleep(100);
 
   const backend = createWin32Backend();
