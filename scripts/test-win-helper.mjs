@@ -6,7 +6,7 @@
 // Reuses the Windows runtime of scripts/wine/wine-env.mjs. scripts/test-win.mjs runs it as part of the Windows suite
 // through runHelperSuite(); run on its own, it exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'rolldown';
@@ -43,23 +43,31 @@ export async function runHelperSuite(check, skip) {
   rmSync(openParent, { recursive: true, force: true });
   mkdirSync(join(openParent, 'mine'), { recursive: true });
   chmodSync(openParent, 0o777);
+  // Each helper the probe starts logs there (the fixture entry's PROCSCOPE_HELPER_FIXTURE_LOG_DIR): a failing check
+  // carries the logs, so that a helper that ended without a word says whether it ran and what it said.
+  const logDir = join(outDir, 'helper-logs');
+  rmSync(logDir, { recursive: true, force: true });
+  mkdirSync(logDir);
+  const helperLogs = () =>
+    readdirSync(logDir).map((f) => `${f}: ${readFileSync(join(logDir, f), 'utf8').trim().replace(/\n/g, ' | ')}`).join(' || ') || 'no helper log: no helper started';
   const run = await runWine(
     join(outDir, 'helper-probe.js'),
     [winPath(join(outDir, 'helper-entry.js')), winPath(foreign), `${openParentWin}\\mine`],
-    { timeoutMs: 240_000 },
+    { timeoutMs: 240_000, env: { PROCSCOPE_HELPER_FIXTURE_LOG_DIR: winPath(logDir) } },
   );
   if (run.code !== 0) {
     check(false, 'helper probe ran', `exit ${run.code}: ${run.stderr.slice(0, 1500)}`);
   } else {
     const r = JSON.parse(run.stdout);
-    check(r.valid.ok && r.valid.format === 'minidump' && r.valid.fileBytes > 0 && r.valid.files.length === 1, 'helper via runas + named pipe writes a minidump', JSON.stringify(r.valid));
-    check(typeof r.valid.dacl === 'string' && r.valid.dacl.includes(`;;;${r.ownSid})`), 'the helper\'s dump is readable by the user who started it (the parent\'s SID in its DACL)', r.valid.dacl);
-    check(
+    const checkProbe = (ok, name, detail) => check(ok, name, ok ? detail : `${detail} — probe stderr: ${run.stderr.slice(-800) || '(none)'}; helper logs: ${helperLogs().slice(-2500)}`);
+    checkProbe(r.valid.ok && r.valid.format === 'minidump' && r.valid.fileBytes > 0 && r.valid.files.length === 1, 'helper via runas + named pipe writes a minidump', JSON.stringify(r.valid));
+    checkProbe(typeof r.valid.dacl === 'string' && r.valid.dacl.includes(`;;;${r.ownSid})`), 'the helper\'s dump is readable by the user who started it (the parent\'s SID in its DACL)', r.valid.dacl);
+    checkProbe(
       !r.foreign.ok && r.foreign.code === 'bad-request' && /does not belong to you/.test(r.foreign.message) && r.foreign.files?.length === 0 && r.foreign.owner !== r.ownSid,
       'a folder another account owns is refused, no file',
       `${r.foreign.message} (owner ${r.foreign.owner}, requester ${r.ownSid})`,
     );
-    check(
+    checkProbe(
       !r.openParent.ok &&
         r.openParent.code === 'bad-request' &&
         r.openParent.message.startsWith(`The folder '${openParentWin}' can be changed by another user`) &&
@@ -67,10 +75,10 @@ export async function runHelperSuite(check, skip) {
       'a folder of our own below one every account may change is refused, no file',
       `${r.openParent.message} (DACL of the parent ${r.openParent.parentDacl})`,
     );
-    check(!r.wrongStart.ok && r.wrongStart.code === 'pid-recycled' && r.wrongStart.files.length === 0, 'wrong start time refused, no file', JSON.stringify(r.wrongStart));
-    check(!r.relative.ok && r.relative.code === 'bad-request' && /absolute folder path/.test(r.relative.message), 'relative folder refused', r.relative.message);
+    checkProbe(!r.wrongStart.ok && r.wrongStart.code === 'pid-recycled' && r.wrongStart.files.length === 0, 'wrong start time refused, no file', JSON.stringify(r.wrongStart));
+    checkProbe(!r.relative.ok && r.relative.code === 'bad-request' && /absolute folder path/.test(r.relative.message), 'relative folder refused', r.relative.message);
     if (r.junction.unsupported) skip('junction refused', `Wine cannot create a junction: ${r.junction.unsupported}`);
-    else check(!r.junction.ok && /symbolic link or junction/.test(r.junction.message) && r.junction.realFiles.length === 0, 'junction refused, no file', r.junction.message);
+    else checkProbe(!r.junction.ok && /symbolic link or junction/.test(r.junction.message) && r.junction.realFiles.length === 0, 'junction refused, no file', r.junction.message);
   }
   process.stdout.write(`windows helper (wine) took ${(run.ms / 1000).toFixed(1)} s\n`);
   await runFolderAttacks(outDir, check);
