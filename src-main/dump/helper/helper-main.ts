@@ -204,7 +204,10 @@ function abortReason(signal: AbortSignal): DumpErrorInfo {
   return cancelledInfo();
 }
 
-function openSocket(address: string): Promise<Socket> {
+/** How long the helper keeps trying to reach the app's channel before it gives up (a Windows pipe may be busy). */
+const CONNECT_RETRY_MS = 3000;
+
+function connectOnce(address: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(address);
     socket.once('connect', () => {
@@ -213,4 +216,22 @@ function openSocket(address: string): Promise<Socket> {
     });
     socket.once('error', reject);
   });
+}
+
+/**
+ * Connects, trying again for a moment on the errors a named pipe gives while its server is between instances
+ * (ERROR_PIPE_BUSY is EBUSY; a pipe not yet listening is ENOENT): the app's channel accepts only its one helper, so
+ * a retry can reach nothing else. Anything else, or the time up, is the last error.
+ */
+async function openSocket(address: string): Promise<Socket> {
+  const deadline = Date.now() + CONNECT_RETRY_MS;
+  for (;;) {
+    try {
+      return await connectOnce(address);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (!['EBUSY', 'ENOENT', 'EAGAIN', 'ECONNREFUSED'].includes(code ?? '') || Date.now() >= deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
