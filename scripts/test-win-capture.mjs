@@ -80,7 +80,8 @@ export async function runCaptureSuite(check, skip, probes) {
     judge('a start dump per hostname.exe child, named -at-start, size and SHA-256 as reported', () => {
       const undumped = kids.filter((k) => !startDumps.some((d) => d.pid === k.pid));
       assert(startDumps.length === 20, `${startDumps.length} start dumps; not dumped: ${JSON.stringify(undumped.map((k) => ({
-        ...k, hold: report.holds.find((h) => h.pid === k.pid), events: events.filter((e) => e.pid === k.pid).map((e) => e.event) })))}`);
+        ...k, hold: report.holds.find((h) => h.pid === k.pid),
+        events: events.filter((e) => e.pid === k.pid).map((e) => (e.event === 'error' ? `error: ${e.error.message}` : e.event)) })))}`);
       for (const d of startDumps) {
         const file = linuxPath(d.path);
         assert(existsSync(file) && statSync(file).size === d.fileBytes, `${file} missing or of another size`);

@@ -140,6 +140,24 @@ describe('Win32CaptureSession', () => {
     expect(h.writes).toHaveLength(1);
   });
 
+  it('start-dumps a child the reconcile pass found late (its job message lost): it was born under the watch too', async () => {
+    // Under load Wine delivered no NEW_PROCESS for one of 20 children; the 1 s pass held it, and it got no start dump.
+    const listed = harness(rule({ triggers: ['start'] }), { loaderListed: true });
+    listed.session.handle({ t: 'new', pid: 270, atBirth: false, late: true, attached: true, error: null });
+    listed.session.handle(create(270));
+    await listed.settle();
+    expect(listed.writes.map((w) => [w.request.pid, w.options?.nameHint])).toEqual([[270, 'hostname-at-start']]);
+
+    // Found before its loader listed its modules: the start dump waits for the loader's breakpoint, which is swallowed.
+    const early = harness(rule({ triggers: ['start'] }));
+    early.session.handle({ t: 'new', pid: 280, atBirth: false, late: true, attached: true, error: null });
+    early.session.handle(create(280));
+    early.session.handle(exception(280, 0x80000003, true));
+    await early.settle();
+    expect(early.writes.map((w) => [w.request.pid, w.options?.nameHint])).toEqual([[280, 'hostname-at-start']]);
+    expect(continues(early, 280)[1]).toMatchObject({ status: DBG_CONTINUE });
+  });
+
   it('writes the exit dump where the memory is still there (real Windows), and only for a non-zero code when asked', async () => {
     const h = harness(rule({ triggers: ['exit'], exitNonZeroOnly: true }), { memoryReadable: true });
     for (const [pid, code] of [[300, 0], [310, 3]] as const) {

@@ -117,7 +117,11 @@ export class Win32CaptureSession {
     if (this.#finishing && m.t !== 'stopped' && m.t !== 'fatal' && m.t !== 'event') return;
     switch (m.t) {
       case 'new': {
-        const p = this.#track(m.pid, m.atBirth, m.attached);
+        // Every 'new' pid started after arming (the ones that existed then were tracked by onArmed), whether its job
+        // message came (atBirth) or the reconcile pass found it (late): it is born under the watch and gets its start
+        // dump. Only one held at birth is sure to meet its loader's breakpoint; a late one may (see create-process).
+        const p = this.#track(m.pid, true, m.attached);
+        p.loaderBreakpointPending = m.atBirth;
         if (m.attached && m.atBirth) this.stats.heldAtBirth++;
         if (m.late) this.stats.reconciledLate++;
         if (m.error) {
@@ -194,6 +198,8 @@ export class Win32CaptureSession {
       const start = triggerFor(this.#rule, { kind: 'create', bornUnderWatch: p.bornUnderWatch });
       const atBreakpoint = start !== null && facts !== null && !facts.loaderListed;
       p.startPending = atBreakpoint;
+      // Held before its loader listed its modules, it meets the loader's breakpoint (it is debugged now): ours to swallow.
+      if (atBreakpoint) p.loaderBreakpointPending = true;
       this.#hold(p, ev.tid, status, start && !atBreakpoint ? [start] : []);
     } else if (ev.code === 'exception') {
       const isBreakpoint = ev.exceptionCode === EXCEPTION_BREAKPOINT || ev.exceptionCode === STATUS_WX86_BREAKPOINT;
