@@ -14,7 +14,7 @@ const watch = (patch: Partial<CaptureWatchView> = {}): CaptureWatchView => ({
 });
 const proc = (pid: number, patch: Partial<CaptureProcessView> = {}): CaptureProcessView => ({
   pid, ppid: 10, name: `c${pid}`, cmdline: '', startTimeMs: 1, seenAtMs: 1, exitedAtMs: null, exitCode: null, signal: null, lifetimeMs: null,
-  dumpTriggers: [], ...patch,
+  heldUntilMs: null, heldFor: null, dumpTriggers: [], ...patch,
 });
 
 describe('capture panel wording', () => {
@@ -40,6 +40,11 @@ describe('capture panel wording', () => {
     expect(exitText(proc(1, { exitedAtMs: 5, exitCode: 3 }))).toBe('exit code 3');
     expect(exitText(proc(1, { exitedAtMs: 5, exitCode: 0 }))).toBe('exit code 0');
     expect(exitText(proc(1, { exitedAtMs: 5, signal: 'SIGSEGV' }))).toBe('killed by SIGSEGV');
+    const deadline = new Date(2026, 0, 2, 14, 3, 22, 999).getTime(); // local time, as the panel shows it
+    expect(exitText(proc(1, { heldFor: 'exit', heldUntilMs: deadline }))).toBe('held for its exit dump (until 14:03:22)');
+    expect(exitText(proc(1, { heldFor: 'cpu', heldUntilMs: deadline }))).toBe('held for its CPU threshold dump (until 14:03:22)');
+    // An exit seen after a hold the reducer missed clearing still reads as an exit, never as held.
+    expect(exitText(proc(1, { heldFor: 'exit', heldUntilMs: deadline, exitedAtMs: 5, exitCode: 3 }))).toBe('exit code 3');
     expect(dumpsText(proc(1))).toBe('none');
     expect(dumpsText(proc(1, { dumpTriggers: ['start', 'exit'] }))).toBe('at start, at exit');
   });

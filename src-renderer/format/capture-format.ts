@@ -60,7 +60,16 @@ export function ruleSummary(rule: CaptureRule): string {
   return parts.join('; ');
 }
 
+// The dump a held process waits for, as in "held for its exit dump".
+const HELD_FOR: Record<CaptureTrigger, string> = {
+  start: 'start', exit: 'exit', crash: 'crash', cpu: 'CPU threshold', memory: 'memory threshold', series: 'series',
+};
+
+/** The Ended column: running, held (with the deadline at which it goes on undumped), or how it ended. */
 export function exitText(p: CaptureProcessView): string {
+  if (p.exitedAtMs === null && p.heldFor !== null) {
+    return `held for its ${HELD_FOR[p.heldFor]} dump${p.heldUntilMs !== null ? ` (until ${formatClock(p.heldUntilMs)})` : ''}`;
+  }
   if (p.exitedAtMs === null) return 'running';
   if (p.signal !== null) return `killed by ${p.signal}`;
   return p.exitCode === null ? 'ended' : `exit code ${p.exitCode}`;
@@ -81,9 +90,15 @@ export function visibleCaptureProcesses(watch: CaptureWatchView, maxRows = CAPTU
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
+/** Local wall-clock time to the second (a hold's deadline). */
+export function formatClock(ms: number): string {
+  if (!Number.isFinite(ms) || ms <= 0) return '';
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
 /** Local wall-clock time with milliseconds (children living a few ms apart must be told apart). */
 export function formatClockMs(ms: number): string {
   if (!Number.isFinite(ms) || ms <= 0) return '';
-  const d = new Date(ms);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return `${formatClock(ms)}.${pad(new Date(ms).getMilliseconds(), 3)}`;
 }

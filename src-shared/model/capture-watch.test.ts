@@ -29,6 +29,28 @@ describe('applyCaptureEvent', () => {
     expect(v.dumps[0]).toMatchObject({ path: '/d/c11.core', trigger: 'exit', jobId: null });
   });
 
+  it('shows a process held for its dump with the deadline, until its dump, an error for it, its exit or the end of the watch', () => {
+    const held = (pid: number, trigger: 'start' | 'exit' = 'exit'): CaptureEvent => ({ event: 'held', atMs: 25, pid, name: `c${pid}`, trigger, deadlineMs: 60_025 });
+    const heldOf = (v: CaptureWatchView): [number, number | null, string | null][] => v.processes.map((p) => [p.pid, p.heldUntilMs, p.heldFor]);
+    const armed = fold(view(), [seen(11), seen(12), seen(13), seen(14), seen(15)]);
+    expect(heldOf(armed).every(([, until, why]) => until === null && why === null)).toBe(true);
+    const v = fold(armed, [held(11), held(12, 'start'), held(13), held(14), held(15)]);
+    expect(heldOf(v)).toEqual([[11, 60_025, 'exit'], [12, 60_025, 'start'], [13, 60_025, 'exit'], [14, 60_025, 'exit'], [15, 60_025, 'exit']]);
+    const after = fold(v, [
+      { event: 'dump', atMs: 30, pid: 11, name: 'c11', trigger: 'exit', path: '/d/c11.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 4 },
+      { event: 'error', atMs: 31, pid: 12, trigger: 'start', error: { code: 'cancelled', message: 'released undumped' } },
+      { event: 'exited', atMs: 32, pid: 13, name: 'c13', exitCode: 0, signal: null, lifetimeMs: 12 },
+      // An error for another pid, or for the whole watch, leaves 14 and 15 held.
+      { event: 'error', atMs: 33, pid: 99, trigger: null, error: { code: 'io-error', message: 'other' } },
+      { event: 'error', atMs: 34, pid: null, trigger: null, error: { code: 'io-error', message: 'whole' } },
+    ]);
+    expect(heldOf(after)).toEqual([[11, null, null], [12, null, null], [13, null, null], [14, 60_025, 'exit'], [15, 60_025, 'exit']]);
+    const done = applyCaptureEvent(after, { event: 'done', atMs: 40, reason: 'stopped', seenCount: 5, dumpCount: 1 });
+    expect(heldOf(done).every(([, until, why]) => until === null && why === null)).toBe(true);
+    // A held event for a pid it never saw changes nothing.
+    expect(applyCaptureEvent(armed, held(77)).processes).toEqual(armed.processes);
+  });
+
   it('never changes the view it was given', () => {
     const before = fold(view(), [seen(11)]);
     const copy = structuredClone(before);

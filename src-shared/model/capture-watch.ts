@@ -25,6 +25,12 @@ export interface CaptureProcessView {
   exitCode: number | null;
   signal: string | null;
   lifetimeMs: number | null;
+  /**
+   * Held for a dump by `heldFor` until `heldUntilMs` (epoch ms), when it is released undumped; both null when it is
+   * not held. Set by a held event, cleared by its dump, an error for it, its exit or the watch's end.
+   */
+  heldUntilMs: number | null;
+  heldFor: CaptureTrigger | null;
   /** Dumps written of this process, by trigger, in order. */
   dumpTriggers: CaptureTrigger[];
 }
@@ -109,6 +115,8 @@ export function newCaptureWatchView(init: {
   };
 }
 
+const NOT_HELD = { heldUntilMs: null, heldFor: null } as const;
+
 function updateProcess(view: CaptureWatchView, pid: number, change: (p: CaptureProcessView) => CaptureProcessView): CaptureProcessView[] {
   // The newest process of that pid: a pid seen twice in one watch (reused) updates the later row.
   for (let i = view.processes.length - 1; i >= 0; i--) {
@@ -130,7 +138,8 @@ export function applyCaptureEvent(view: CaptureWatchView, event: CaptureEvent): 
     case 'seen': {
       const row: CaptureProcessView = {
         pid: event.pid, ppid: event.ppid, name: event.name, cmdline: event.cmdline, startTimeMs: event.startTimeMs,
-        seenAtMs: event.atMs, exitedAtMs: null, exitCode: null, signal: null, lifetimeMs: null, dumpTriggers: [],
+        seenAtMs: event.atMs, exitedAtMs: null, exitCode: null, signal: null, lifetimeMs: null, heldUntilMs: null,
+        heldFor: null, dumpTriggers: [],
       };
       const over = Math.max(0, view.processes.length + 1 - MAX_CAPTURE_PROCESSES);
       return {
@@ -138,12 +147,14 @@ export function applyCaptureEvent(view: CaptureWatchView, event: CaptureEvent): 
         droppedProcesses: view.droppedProcesses + over,
       };
     }
+    case 'held':
+      return { ...view, processes: updateProcess(view, event.pid, (p) => ({ ...p, name: event.name || p.name, heldUntilMs: event.deadlineMs, heldFor: event.trigger })) };
     case 'exited':
       return {
         ...view,
         processes: updateProcess(view, event.pid, (p) => ({
           ...p, name: event.name || p.name, exitedAtMs: event.atMs, exitCode: event.exitCode, signal: event.signal,
-          lifetimeMs: event.lifetimeMs,
+          lifetimeMs: event.lifetimeMs, ...NOT_HELD,
         })),
       };
     case 'dump': {
@@ -154,13 +165,14 @@ export function applyCaptureEvent(view: CaptureWatchView, event: CaptureEvent): 
       return {
         ...view, dumpCount: view.dumpCount + 1, dumps: [...view.dumps, dump],
         // A child seen at fork carries its parent's name until it execs; its dump and exit name what it became.
-        processes: updateProcess(view, event.pid, (p) => ({ ...p, name: event.name || p.name, dumpTriggers: [...p.dumpTriggers, event.trigger] })),
+        processes: updateProcess(view, event.pid, (p) => ({ ...p, name: event.name || p.name, dumpTriggers: [...p.dumpTriggers, event.trigger], ...NOT_HELD })),
       };
     }
     case 'error': {
       const over = Math.max(0, view.errors.length + 1 - MAX_CAPTURE_ERRORS);
       const row: CaptureErrorView = { atMs: event.atMs, pid: event.pid, trigger: event.trigger, error: event.error };
-      return { ...view, errors: [...view.errors.slice(over), row], droppedErrors: view.droppedErrors + over };
+      const processes = event.pid === null ? view.processes : updateProcess(view, event.pid, (p) => (p.heldFor === null ? p : { ...p, ...NOT_HELD }));
+      return { ...view, processes, errors: [...view.errors.slice(over), row], droppedErrors: view.droppedErrors + over };
     }
     case 'done': {
       // A watch that ends in 'error' names why: its last error without a pid (the whole watch), if any.
@@ -168,6 +180,8 @@ export function applyCaptureEvent(view: CaptureWatchView, event: CaptureEvent): 
       return {
         ...view, state: 'done', doneAtMs: event.atMs, doneReason: event.reason,
         failure: whole ? whole.error : view.failure,
+        // The watch released everything it held.
+        processes: view.processes.some((p) => p.heldFor !== null) ? view.processes.map((p) => (p.heldFor === null ? p : { ...p, ...NOT_HELD })) : view.processes,
       };
     }
   }

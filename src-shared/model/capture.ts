@@ -66,6 +66,12 @@ export type CaptureEvent =
   | { event: 'armed'; atMs: number; pid: number; mechanism: string; limits: string[] }
   /** A matching process was seen (held at birth or at exec). */
   | { event: 'seen'; atMs: number; pid: number; ppid: number; name: string; cmdline: string; startTimeMs: number }
+  /**
+   * The engine began holding a process for a dump by `trigger`: it stays stopped until the dump is written or, at
+   * `deadlineMs` (epoch ms), it is released undumped. Not sent for a process stopped only to be let go. `name` as
+   * the dump will have it (a child seen at fork has execed since).
+   */
+  | { event: 'held'; atMs: number; pid: number; name: string; trigger: CaptureTrigger; deadlineMs: number }
   /** A watched process ended. `exitCode` null when a signal ended it. */
   | { event: 'exited'; atMs: number; pid: number; name: string; exitCode: number | null; signal: string | null; lifetimeMs: number }
   /** A dump was written. */

@@ -176,7 +176,12 @@ describe('capture watch in the helper process (Linux)', () => {
       await until('armed', () => kinds().includes('armed'));
       p.go();
       await until('the child held', () => stderr.includes('holding'));
-      expect(kinds()).toEqual(['armed', 'seen']);
+      // The held event travels the channel, the "holding" line stderr: either may come first.
+      await until('the held event', () => kinds().includes('held'));
+      expect(kinds()).toEqual(['armed', 'seen', 'held']);
+      const held = messages.flatMap((m) => (m.kind === 'capture' && m.event.event === 'held' ? [m.event] : []))[0]!;
+      expect(held.pid).toBe(Number(/holding (\d+)/.exec(stderr)![1]));
+      expect([held.trigger, held.deadlineMs - held.atMs]).toEqual(['exit', expect.closeTo(30_000, -2)]);
       expect(p.results().size).toBe(0);
       await channel.close();
       closed = true;

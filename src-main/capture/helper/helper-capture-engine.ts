@@ -127,6 +127,9 @@ async function startHelperWatch(options: HelperCaptureEngineOptions, rule: Captu
     }
     if (event.event === 'armed') return broke('armed its watch twice');
     if (event.event === 'dump' && !isInFolder(event.path, rule.outDir, platform)) return broke(`reported a dump outside the watch's folder (${event.path.slice(0, 200)})`);
+    if (event.event === 'held' && !rule.triggers.includes(event.trigger)) return broke(`held process ${event.pid} for a ${event.trigger} dump its rule does not ask for`);
+    // A hold ends within the rule's deadline; a later one would show a process held longer than the user allowed.
+    if (event.event === 'held' && event.deadlineMs > event.atMs + rule.holdTimeoutMs + 1000) return broke(`held process ${event.pid} past the rule's ${rule.holdTimeoutMs} ms hold deadline`);
     if (event.event === 'seen') seenCount++;
     if (event.event === 'dump') dumpCount++;
     deliver(event);

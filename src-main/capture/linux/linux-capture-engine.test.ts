@@ -70,6 +70,11 @@ describe('Linux capture engine', () => {
     expect(seen.length).toBe(200);
     expect(exited.length).toBe(200);
     expect(dumps.length).toBe(200);
+    // Each dumped child was first reported held for its exit dump, before its dump.
+    const heldAt = new Map(of(events, 'held').map((h) => [h.pid, events.indexOf(h)]));
+    expect(of(events, 'held').every((h) => h.trigger === 'exit')).toBe(true);
+    expect(dumps.every((d) => (heldAt.get(d.pid) ?? Infinity) < events.indexOf(d))).toBe(true);
+    expect(heldAt.size).toBe(200);
     expect(of(events, 'error')).toEqual([]);
     for (const e of exited) expect(`exit ${e.exitCode}`).toBe(results.get(e.pid));
     expect(new Set(exited.map((e) => e.exitCode)).size).toBe(200);
@@ -126,6 +131,8 @@ describe('Linux capture engine', () => {
     const byCode = new Map([...parent.results()].map(([pid, r]) => [r, pid]));
     expect([...byCode.keys()].sort()).toEqual(['exit 0', 'exit 3']);
     expect(of(events, 'dump').map((d) => d.pid)).toEqual([byCode.get('exit 3')]);
+    // The exit-0 child was stopped at its exit only to be let go: no held event for it.
+    expect(of(events, 'held').map((h) => [h.pid, h.trigger])).toEqual([[byCode.get('exit 3'), 'exit']]);
     expect(of(events, 'exited').map((e) => e.exitCode).sort()).toEqual([0, 3]);
     expect(readdirSync(outDir).length).toBe(1);
   });
@@ -148,6 +155,9 @@ describe('Linux capture engine', () => {
     const errors = of(events, 'error');
     expect(errors.length).toBe(1);
     expect(errors[0]!.error.message).toMatch(/held 400 ms at exit .* released undumped/);
+    const held = of(events, 'held');
+    expect(held.map((h) => [h.pid, h.trigger, h.deadlineMs - h.atMs])).toEqual([[errors[0]!.pid, 'exit', expect.closeTo(400, -1)]]);
+    expect(events.indexOf(held[0]!)).toBeLessThan(events.indexOf(errors[0]!));
     expect(of(events, 'exited')).toMatchObject([{ exitCode: 5 }]);
   });
 });

@@ -388,6 +388,8 @@ class LinuxWatch implements CaptureWatch {
     this.tracer.holdSync(proc.pid, stop);
     const h: Hold = { proc, stop, trigger, reinjectSignal, detachAfter, exitStatus, pauseStartMs, timer: null, abort: new AbortController(), expired: false };
     h.timer = setTimeout(() => this.expire(h), this.rule.holdTimeoutMs);
+    // The Capture panel shows it held until then (or until its dump, error or exit says otherwise).
+    this.emit({ event: 'held', atMs: Date.now(), pid: proc.pid, name: proc.name, trigger, deadlineMs: Date.now() + this.rule.holdTimeoutMs });
     this.queue.push(h);
     this.pump();
   }

@@ -116,6 +116,23 @@ describe('Win32CaptureSession', () => {
     expect(h.events.find((e) => e.event === 'exited')).toMatchObject({ pid: 200, exitCode: 0xc0000005, signal: null });
     expect(continues(h, 200).at(-1)).toEqual({ c: 'continue', pid: 200, tid: 201, status: DBG_CONTINUE, exited: true });
     expect(h.events.filter((e) => e.event === 'dump').map((e) => e.event === 'dump' && e.trigger)).toEqual(['start', 'crash']);
+    // Held (with its deadline) before each dump; not at CREATE_PROCESS (let go there) nor at the exit (no memory).
+    expect(h.events.map((e) => e.event)).toEqual(['seen', 'held', 'dump', 'held', 'dump', 'error', 'exited']);
+    expect(h.events.filter((e) => e.event === 'held')).toEqual([
+      { event: 'held', atMs: 5000, pid: 200, name: 'hostname.exe', trigger: 'start', deadlineMs: 65_000 },
+      { event: 'held', atMs: 5000, pid: 200, name: 'hostname.exe', trigger: 'crash', deadlineMs: 65_000 },
+    ]);
+  });
+
+  it('one hold that dumps twice (its first exception is a crash before the loader breakpoint) reports the hold again for the second dump', async () => {
+    const h = harness(rule({ triggers: ['start', 'crash'] }));
+    h.session.handle({ t: 'new', pid: 220, atBirth: true, late: false, attached: true, error: null });
+    h.session.handle(create(220));
+    h.session.handle(exception(220, 0xc0000005, true));
+    await h.settle();
+    expect(h.writes.map((w) => w.options?.nameHint)).toEqual(['hostname-at-start', 'hostname-at-crash']);
+    const shown = h.events.map((e) => (e.event === 'held' || e.event === 'dump' ? `${e.event} ${e.trigger}` : e.event));
+    expect(shown).toEqual(['seen', 'held start', 'dump start', 'held crash', 'dump crash']);
   });
 
   it('says so when a pending start dump never got its loader breakpoint before the exit', async () => {
@@ -167,6 +184,8 @@ describe('Win32CaptureSession', () => {
     }
     await h.settle();
     expect(h.writes.map((w) => [w.request.pid, w.options?.nameHint])).toEqual([[310, 'hostname-at-exit']]);
+    // The exit-0 child was only let go: held is reported for the exit-3 one alone.
+    expect(h.events.filter((e) => e.event === 'held').map((e) => e.event === 'held' && [e.pid, e.trigger])).toEqual([[310, 'exit']]);
     expect(h.events.filter((e) => e.event === 'exited').map((e) => e.event === 'exited' && [e.pid, e.exitCode])).toEqual([[300, 0], [310, 3]]);
   });
 
@@ -193,6 +212,7 @@ describe('Win32CaptureSession', () => {
     await new Promise((res) => setTimeout(res, 250));
     await h.settle();
     expect(h.events.find((e) => e.event === 'error')).toMatchObject({ pid: 500, trigger: 'crash', error: { code: 'cancelled' } });
+    expect(h.events.find((e) => e.event === 'held')).toEqual({ event: 'held', atMs: 5000, pid: 500, name: 'hostname.exe', trigger: 'crash', deadlineMs: 5150 });
     expect(continues(h, 500).at(-1)).toMatchObject({ status: DBG_EXCEPTION_NOT_HANDLED });
   });
 

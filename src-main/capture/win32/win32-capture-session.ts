@@ -253,9 +253,16 @@ export class Win32CaptureSession {
       return;
     }
     const heldAt = this.#deps.now();
+    const held = (trigger: CaptureTrigger): void =>
+      this.#emit({ event: 'held', atMs: this.#deps.now(), pid: p.pid, name: p.name, trigger, deadlineMs: heldAt + this.#rule.holdTimeoutMs });
+    held(triggers[0]!);
     this.#dumpQueue = this.#dumpQueue.then(async () => {
       try {
-        for (const trigger of triggers) await this.#dumpOne(p, trigger, heldAt, trigger === 'crash' ? exception : undefined);
+        for (const [i, trigger] of triggers.entries()) {
+          // A second dump in the same hold (start, then crash): the first one's dump event ended the shown hold.
+          if (i > 0 && !this.#finishing) held(trigger);
+          await this.#dumpOne(p, trigger, heldAt, trigger === 'crash' ? exception : undefined);
+        }
       } finally {
         release();
       }

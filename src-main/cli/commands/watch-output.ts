@@ -34,6 +34,12 @@ function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** HH:MM:SS in this machine's local time, as a person at its terminal reads a clock. */
+export function clockTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
 /** Control characters of a child's name or command line must not reach the terminal (escape sequences). */
 function clean(text: string, max = 200): string {
   // eslint-disable-next-line no-control-regex
@@ -52,6 +58,8 @@ export function formatCaptureEvent(event: CaptureEvent, json: boolean, launched?
     }
     case 'seen':
       return `seen    pid ${event.pid} ${clean(event.name)} (parent ${event.ppid})${event.cmdline ? `: ${clean(event.cmdline)}` : ''}`;
+    case 'held':
+      return `held    pid ${event.pid} ${clean(event.name)} for its ${event.trigger} dump, until ${clockTime(event.deadlineMs)}`;
     case 'exited': {
       const how = event.signal !== null ? `killed by ${clean(event.signal)}` : `exit code ${event.exitCode ?? '?'}`;
       return `exited  pid ${event.pid} ${clean(event.name)}, ${how}, after ${formatMs(event.lifetimeMs)}`;

@@ -78,6 +78,7 @@ const captureEventSchema = z.discriminatedUnion('event', [
     event: z.literal('seen'), atMs: ms, pid, ppid: count.max(0xffffffff), name: nameText,
     cmdline: z.string().max(CAPTURE_WIRE_LIMITS.cmdlineChars), startTimeMs: ms,
   }),
+  z.strictObject({ event: z.literal('held'), atMs: ms, pid, name: nameText, trigger: triggerSchema, deadlineMs: ms }),
   z.strictObject({
     event: z.literal('exited'), atMs: ms, pid, name: nameText,
     // Windows exit codes are DWORDs (0xC0000005); Linux's are 0-255.

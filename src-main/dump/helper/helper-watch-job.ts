@@ -66,6 +66,7 @@ export function clipCaptureEvent(event: CaptureEvent): CaptureEvent {
       return { ...event, mechanism: clip(event.mechanism, L.mechanismChars), limits: event.limits.slice(0, L.limitCount).map((l) => clip(l, L.limitChars)) };
     case 'seen':
       return { ...event, name: clip(event.name, L.nameChars), cmdline: clip(event.cmdline, L.cmdlineChars) };
+    case 'held':
     case 'exited':
     case 'dump':
       return { ...event, name: clip(event.name, L.nameChars) };
