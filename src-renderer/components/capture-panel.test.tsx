@@ -41,6 +41,24 @@ describe('Capture panel', () => {
     expect(html).not.toContain('Retry as administrator');
   });
 
+  it('shows a held child as held for its dump until its deadline instead of running, and as exited once it ended', () => {
+    const deadline = new Date(2026, 0, 2, 9, 8, 7).getTime(); // local time, as the panel prints it
+    const events: CaptureEvent[] = [
+      { event: 'armed', atMs: 2, pid: 10, mechanism: 'ptrace-follow-fork', limits: [] },
+      { event: 'seen', atMs: 3, pid: 11, ppid: 10, name: 'Calamari', cmdline: 'Calamari deploy', startTimeMs: 3 },
+      { event: 'seen', atMs: 3, pid: 12, ppid: 10, name: 'powershell', cmdline: 'powershell', startTimeMs: 3 },
+      { event: 'held', atMs: 4, pid: 11, name: 'Calamari', trigger: 'exit', deadlineMs: deadline },
+    ];
+    const held = events.reduce(applyCaptureEvent, base('w3'));
+    const html = render(held);
+    expect(html).toContain('aria-label="Calamari, PID 11: held for its exit dump (until 09:08:07)"');
+    expect(html).toContain('<td>held for its exit dump (until 09:08:07)</td>');
+    expect(html).toContain('aria-label="powershell, PID 12: running"');
+    const ended = render(applyCaptureEvent(held, { event: 'exited', atMs: 6, pid: 11, name: 'Calamari', exitCode: 3, signal: null, lifetimeMs: 3 }));
+    expect(ended).toContain('aria-label="Calamari, PID 11: exit code 3"');
+    expect(ended).not.toContain('held for');
+  });
+
   it('offers Retry as administrator and Dismiss, not Stop, for a watch that failed for lack of rights', () => {
     const failed: CaptureWatchView = {
       ...base('w2'), state: 'done', doneReason: 'error', retryable: true,

@@ -76,6 +76,7 @@ describe('helper capture engine (app side) against a misbehaving helper', () => 
     const { elevator, fake } = fakeHelper(async (send) => {
       send(capture(armed));
       send(capture({ event: 'seen', atMs: 2, pid: 5, ppid: 4242, name: 'c', cmdline: 'c', startTimeMs: 2 }));
+      send(capture({ event: 'held', atMs: 3, pid: 5, name: 'c', trigger: 'exit', deadlineMs: 60_003 }));
       while (!fake.received.some((l) => l.includes('"stop"'))) await new Promise((r) => setTimeout(r, 10));
       send(capture(done));
       await fake.closedByApp;
@@ -87,7 +88,8 @@ describe('helper capture engine (app side) against a misbehaving helper', () => 
     await new Promise((res) => setTimeout(res, 50));
     await watch.stop();
     expect(await watch.finished).toBe('stopped');
-    expect(events.map((e) => e.event)).toEqual(['armed', 'seen', 'done']);
+    expect(events.map((e) => e.event)).toEqual(['armed', 'seen', 'held', 'done']);
+    expect(events[2]).toEqual({ event: 'held', atMs: 3, pid: 5, name: 'c', trigger: 'exit', deadlineMs: 60_003 });
     expect(fake.received.map((l) => JSON.parse(l).kind)).toEqual(['welcome', 'stop']);
   });
 
@@ -113,11 +115,14 @@ describe('helper capture engine (app side) against a misbehaving helper', () => 
     }
   });
 
-  it('ends an armed watch with error + done(error) when the helper reports a dump outside the folder or arms twice', async () => {
-    for (const forged of [
-      { event: 'dump', atMs: 3, pid: 5, name: 'c', trigger: 'exit', path: '/etc/shadow', fileBytes: 1, sha256: 'a'.repeat(64), targetPauseMs: 1 },
-      armed,
-    ]) {
+  it('ends an armed watch with error + done(error) when the helper reports a dump outside the folder, arms twice, or holds beyond its rule', async () => {
+    for (const [forged, why] of [
+      [{ event: 'dump', atMs: 3, pid: 5, name: 'c', trigger: 'exit', path: '/etc/shadow', fileBytes: 1, sha256: 'a'.repeat(64), targetPauseMs: 1 }, /outside the watch's folder/],
+      [armed, /armed its watch twice/],
+      // The rule asks for exit dumps with a 60 s deadline: a start hold, or one held for an hour, is not what it allowed.
+      [{ event: 'held', atMs: 3, pid: 5, name: 'c', trigger: 'start', deadlineMs: 60_003 }, /held process 5 for a start dump its rule does not ask for/],
+      [{ event: 'held', atMs: 3, pid: 5, name: 'c', trigger: 'exit', deadlineMs: 3_600_003 }, /held process 5 past the rule's 60000 ms hold deadline/],
+    ] as const) {
       const { elevator, fake } = fakeHelper(async (send) => {
         send(capture(armed));
         await new Promise((r) => setTimeout(r, 30));
@@ -128,7 +133,7 @@ describe('helper capture engine (app side) against a misbehaving helper', () => 
       const watch = await engineWith(elevator).start(rule(), (e) => events.push(e));
       expect(await watch.finished).toBe('error');
       expect(events.map((e) => e.event)).toEqual(['armed', 'error', 'done']);
-      expect(events[1]).toMatchObject({ pid: null, error: { code: 'bad-request', message: expect.stringMatching(/outside the watch's folder|armed its watch twice/) } });
+      expect(events[1]).toMatchObject({ pid: null, error: { code: 'bad-request', message: expect.stringMatching(why) } });
       await fake.closedByApp;
     }
   });

@@ -136,8 +136,11 @@ const jsonLines = (stdout: string): CaptureEvent[] =>
     .split('\n')
     .map((l) => JSON.parse(l) as CaptureEvent);
 
+/** A hold's deadline in this machine's local time, as the readable line prints it: 10:11:12. */
+const HELD_UNTIL_MS = new Date(2026, 11, 1, 10, 11, 12, 345).getTime();
 const CHILD_EVENTS: FakeCaptureScript['events'] = [
   { event: 'seen', pid: 4250, ppid: 4242, name: 'Calamari', cmdline: 'Calamari run-script', startTimeMs: START_MS + 10 },
+  { event: 'held', pid: 4250, name: 'Calamari', trigger: 'exit', deadlineMs: HELD_UNTIL_MS },
   { event: 'exited', pid: 4250, name: 'Calamari', exitCode: 3, signal: null, lifetimeMs: 12 },
   {
     event: 'dump', pid: 4250, name: 'Calamari', trigger: 'exit', path: '/srv/dumps/Calamari-at-exit_4250_20261201_101010_mini.core',
@@ -159,10 +162,11 @@ describe('procscope watch', () => {
       },
     ]);
     const lines = jsonLines(r.stdout);
-    expect(lines.map((l) => l.event)).toEqual(['armed', 'seen', 'exited', 'dump', 'error', 'done']);
+    expect(lines.map((l) => l.event)).toEqual(['armed', 'seen', 'held', 'exited', 'dump', 'error', 'done']);
     expect(lines[0]).toMatchObject({ event: 'armed', pid: 4242, mechanism: 'ptrace follow-fork' });
-    expect(lines[3]).toMatchObject({ pid: 4250, trigger: 'exit', path: expect.stringContaining('Calamari-at-exit'), fileBytes: 12_897_484 });
-    expect(lines[5]).toMatchObject({ event: 'done', reason: 'target-exited', seenCount: 1, dumpCount: 1 });
+    expect(lines[2]).toEqual({ event: 'held', atMs: expect.any(Number), pid: 4250, name: 'Calamari', trigger: 'exit', deadlineMs: HELD_UNTIL_MS });
+    expect(lines[4]).toMatchObject({ pid: 4250, trigger: 'exit', path: expect.stringContaining('Calamari-at-exit'), fileBytes: 12_897_484 });
+    expect(lines[6]).toMatchObject({ event: 'done', reason: 'target-exited', seenCount: 1, dumpCount: 1 });
     // JSON mode leaves stderr for people: the secrets warning is not mixed into a script's stream.
     expect(r.stderr).toBe('');
     expect(r.backend.disposed).toBe(1);
@@ -177,6 +181,7 @@ describe('procscope watch', () => {
       'armed   pid 4242 (fake): from now on nothing matching can be missed',
       '        limit: cannot see children that detach',
       'seen    pid 4250 Calamari (parent 4242): Calamari run-script',
+      'held    pid 4250 Calamari for its exit dump, until 10:11:12',
       'exited  pid 4250 Calamari, exit code 3, after 12 ms',
       'dump    pid 4250 Calamari at exit → /srv/dumps/Calamari-at-exit_4250_20261201_101010_mini.core (12.3 MiB)',
       'error   pid 4251 at exit: It was gone.',

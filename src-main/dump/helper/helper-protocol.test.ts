@@ -70,6 +70,7 @@ describe('helper protocol', () => {
       { event: 'exited', atMs: 4, pid: 43, name: 'Calamari', exitCode: 0xc0000005, signal: null, lifetimeMs: 0.25 },
       { event: 'error', atMs: 5, pid: null, trigger: null, error: { code: 'io-error', message: 'Broken.' } },
       { event: 'done', atMs: 6, reason: 'error', seenCount: 1, dumpCount: 1 },
+      { event: 'held', atMs: 2.5, pid: 43, name: 'Calamari', trigger: 'exit', deadlineMs: 60_002.5 },
     ];
     for (const event of events) expect(decodeHelperMessage(JSON.stringify({ v: 1, kind: 'capture', event }))).toEqual({ ok: true, message: { v: 1, kind: 'capture', event } });
     const bad = (event: object): string | false => {
@@ -83,6 +84,10 @@ describe('helper protocol', () => {
     expect(bad({ ...events[2], sha256: 'Z'.repeat(64) })).toMatch(/at event\.sha256/);
     expect(bad({ ...events[5], reason: 'bored' })).toMatch(/at event\.reason/);
     expect(bad({ event: 'progress', atMs: 1 })).toMatch(/at event\.event/);
+    expect(bad({ ...events[6], trigger: 'whenever' })).toMatch(/at event\.trigger/);
+    expect(bad({ ...events[6], deadlineMs: -1 })).toMatch(/at event\.deadlineMs/);
+    expect(bad({ ...events[6], name: 'x'.repeat(1025) })).toMatch(/at event\.name/);
+    expect(bad({ ...events[6], release: false })).toMatch(/malformed message at event/);
     expect(decodeAppMessage('{"v":1,"kind":"stop"}')).toEqual({ ok: true, message: { v: 1, kind: 'stop' } });
     expect(decodeAppMessage('{"v":1,"kind":"stop","pid":1}').ok).toBe(false);
   });
