@@ -10,6 +10,10 @@ import { runHelper } from './helper-main';
 
 /** Resolves to the helper's exit code (see runHelper); every refusal is one line on stderr or over the channel. */
 export async function runHelperEntry(args: readonly string[], stderr: (text: string) => void): Promise<number> {
+  // Started through runas (or pkexec) the helper may have no usable console: a write to a stderr that is not there
+  // fails later, as an 'error' event, and one that nobody hears ends the process at once — before its refusal had
+  // left over the channel, so the app saw only "stopped without reporting a result". The channel is what counts.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const readStartTimeMs = await createStartTimeReader();
   // Read at start-up, while the process that started us is surely still there.
   const win32 = process.platform === 'win32' ? (await import('../win32/helper-requester')).readWin32HelperFacts() : undefined;
