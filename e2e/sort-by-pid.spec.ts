@@ -5,7 +5,8 @@ test('sort by PID', async ({ page, serveHost, tree }) => {
   await openAndFilter(page, serveHost, tree.marker);
   await page.getByRole('button', { name: 'Flat list' }).click();
   const grid = page.getByRole('treegrid', { name: 'Processes' });
-  const header = page.getByRole('columnheader', { name: 'PID' });
+  // The grid's own header: the Capture panel (a watch listed by an earlier spec on this serve) has a PID column too.
+  const header = grid.getByRole('columnheader', { name: 'PID' });
   const pidsShown = () =>
     grid.getByRole('row').evaluateAll((els) => els.map((e) => /PID (\d+)$/.exec(e.getAttribute('aria-label') ?? '')?.[1]).filter(Boolean).map(Number));
   const ours = [tree.pids[1]!, tree.pids[2]!, tree.pids[3]!].sort((a, b) => a - b);
