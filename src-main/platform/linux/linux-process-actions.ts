@@ -6,8 +6,10 @@
 import { closeSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { constants } from 'node:os';
+import type { ProcessState } from '../../../src-shared/model/process';
 import { ProcessActionError, type ProcessTarget } from '../backend';
 import { pidfdOpenSync, pidfdSendSignalSync } from './ffi/libc';
+import { parseProcStat, processStateOf } from './proc-stat';
 
 const { ESRCH, EPERM, ENOSYS } = constants.errno;
 
@@ -78,6 +80,9 @@ export function signalProcessSync(
   }
 }
 
+/** Where a suspend has taken effect, or never will: stopped (T), stopped under a tracer (t), or gone. */
+const SETTLED_STATES: ReadonlySet<ProcessState> = new Set(['stopped', 'traced', 'zombie', 'dead']);
+
 /** How long suspend() waits for the SIGSTOP to take effect before it answers anyway. */
 export const SUSPEND_SETTLE_MS = 1000;
 
@@ -87,17 +92,17 @@ export const SUSPEND_SETTLE_MS = 1000;
  * and after the next snapshot: without this wait Suspend answered while the row still said running (a test on CI
  * read 'running' right after it).
  */
-export async function waitUntilStopped(pid: number, timeoutMs: number, procRoot = '/proc'): Promise<void> {
+export async function waitUntilStopped(pid: number, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    let state: string | undefined;
+    let stat: Buffer;
     try {
-      const stat = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
-      state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      stat = readFileSync(`/proc/${pid}/stat`);
     } catch {
       return;
     }
-    if (state === 'T' || state === 't' || state === 'Z' || state === 'X' || performance.now() >= deadline) return;
+    const state = processStateOf(parseProcStat(stat, stat.length)?.stateCode ?? '');
+    if (SETTLED_STATES.has(state) || performance.now() >= deadline) return;
     await sleep(2);
   }
 }
