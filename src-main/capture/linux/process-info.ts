@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
+import { parseProcStat, type ProcStat } from '../../platform/linux/proc-stat';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
 
 export interface ProcInfo {
@@ -22,11 +23,14 @@ function readText(path: string): string {
   }
 }
 
-/** Field 4 of /proc/PID/stat, counted after the last ')' since comm may hold spaces and parentheses. */
-function parsePpid(stat: string): number {
-  const close = stat.lastIndexOf(')');
-  const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-  return Number.isSafeInteger(ppid) ? ppid : 0;
+/** /proc/PID/stat parsed by the backend's own parser; null when the process has gone or the line is not a stat line. */
+function readStat(pid: number | string): ProcStat | null {
+  try {
+    const buf = readFileSync(`/proc/${pid}/stat`);
+    return parseProcStat(buf, buf.length);
+  } catch {
+    return null;
+  }
 }
 
 export function readProcInfoSync(pid: number): ProcInfo {
@@ -40,7 +44,7 @@ export function readProcInfoSync(pid: number): ProcInfo {
     name: readText(`/proc/${pid}/comm`).trim() || exeName || `pid ${pid}`,
     exeName,
     cmdline: readText(`/proc/${pid}/cmdline`).replace(/\0+$/, '').split('\0').join(' '),
-    ppid: parsePpid(readText(`/proc/${pid}/stat`)),
+    ppid: readStat(pid)?.ppid ?? 0,
     startTimeMs: readProcessStartTimeMs(pid) ?? Date.now(),
   };
 }
@@ -50,7 +54,7 @@ export function readParentMapSync(): Map<number, number[]> {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const ppid = parsePpid(readText(`/proc/${entry}/stat`));
+    const ppid = readStat(entry)?.ppid ?? 0;
     if (ppid <= 0) continue;
     const list = children.get(ppid) ?? [];
     list.push(Number(entry));
@@ -80,15 +84,9 @@ const CLOCK_TICKS_PER_S = 100; // USER_HZ: /proc's clock ticks are 1/100 s on ev
  * Null when the process has gone.
  */
 export function readUsageSync(pid: number): { cpuMs: number; memoryBytes: number } | null {
-  try {
-    const stat = readText(`/proc/${pid}/stat`);
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields[0] is field 3 (state)
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const status = readText(`/proc/${pid}/status`);
-    const kb = (key: string): number => Number(new RegExp(`^${key}:\\s*(\\d+) kB$`, 'm').exec(status)?.[1] ?? 0);
-    if (!Number.isFinite(ticks)) return null;
-    return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_S, memoryBytes: (kb('VmRSS') + kb('VmSwap')) * 1024 };
-  } catch {
-    return null;
-  }
+  const stat = readStat(pid);
+  if (!stat) return null;
+  const status = readText(`/proc/${pid}/status`);
+  const kb = (key: string): number => Number(new RegExp(`^${key}:\\s*(\\d+) kB$`, 'm').exec(status)?.[1] ?? 0);
+  return { cpuMs: ((stat.utimeTicks + stat.stimeTicks) * 1000) / CLOCK_TICKS_PER_S, memoryBytes: (kb('VmRSS') + kb('VmSwap')) * 1024 };
 }
