@@ -49,6 +49,8 @@ export function ProcessTable() {
     },
     [rows, virtualizer],
   );
+  /** Rows a page moves by (PageUp/PageDown), one fewer than fit, as in Windows' lists. */
+  const pageRows = (): number => Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT_PX) - 1);
   /** The row just expanded: once its children are laid out, they are scrolled into view (below). */
   const revealKey = useRef<string | null>(null);
   const toggle = useCallback((entry: VisibleRow) => {
@@ -87,8 +89,7 @@ export function ProcessTable() {
     let last = parent;
     while (last + 1 < rows.length && rows[last + 1]!.depth > rows[parent]!.depth) last++;
     if (last === parent) return;
-    const fits = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT_PX) - 2);
-    virtualizer.scrollToIndex(Math.min(last, parent + fits), { align: 'auto' });
+    virtualizer.scrollToIndex(Math.min(last, parent + Math.max(1, pageRows() - 1)), { align: 'auto' });
   }, [rows, indexByKey, virtualizer]);
 
   useEffect(() => {
@@ -102,7 +103,7 @@ export function ProcessTable() {
       return openMenuAtSelection();
     }
     const current = rows[selectedIndex];
-    const page = Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT_PX) - 1);
+    const page = pageRows();
     const moves: Record<string, () => void> = {
       ArrowDown: () => selectIndex(selectedIndex + 1),
       ArrowUp: () => selectIndex(selectedIndex <= 0 ? 0 : selectedIndex - 1),
