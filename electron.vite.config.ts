@@ -17,6 +17,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src-main/host/electron/main.ts'),
           cli: resolve(__dirname, 'src-main/cli/cli-entry.ts'),
+          // Dump analysis runs in a worker thread of main or serve, so a long unwind never stalls the event loop.
+          'analysis-worker': resolve(__dirname, 'src-main/host/analysis-worker-entry.ts'),
         },
         // Chunks sit beside the entries: the code finds cli.js, ../renderer and ../preload from __dirname, which
         // must be out/main whichever bundle a module lands in.

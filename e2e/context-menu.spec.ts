@@ -41,13 +41,14 @@ test('Shift+F10 and the arrow keys reach a submenu item and Properties', async (
   await expect(createDump).toBeFocused();
   await page.keyboard.press('End');
   await expect(menu.getByRole('menuitem', { name: 'Properties' })).toBeFocused();
+  // Properties is a window of its own (a tab of the browser host), its Image tab naming the command line and parent.
+  const popup = page.waitForEvent('popup');
   await page.keyboard.press('Enter');
-  const dialog = page.getByRole('dialog', { name: `Properties: bash (PID ${tree.pids[3]})` });
-  await expect(dialog).toBeVisible();
-  await expect(dialog.getByText(tree.marker)).toBeVisible();
-  await expect(dialog.getByText(String(tree.pids[2]), { exact: true })).toBeVisible();
-  await page.keyboard.press('Escape');
-  await expect(dialog).toHaveCount(0);
+  const win = await popup;
+  await expect(win.getByRole('heading', { name: `Properties: bash (PID ${tree.pids[3]})` })).toBeVisible();
+  await expect(win.getByRole('tabpanel')).toContainText(tree.marker);
+  await expect(win.getByRole('tabpanel')).toContainText(`bash (PID ${tree.pids[2]})`);
+  await win.close();
   await expect(page.getByRole('treegrid', { name: 'Processes' })).toBeFocused();
   // The ContextMenu key opens the same menu on the selected row.
   await page.keyboard.press('ContextMenu');

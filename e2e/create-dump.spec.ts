@@ -34,13 +34,19 @@ test('Create Full Dump… writes a core that gdb opens, and the jobs panel shows
   await expect(job).toBeVisible({ timeout: 20_000 });
   expect(await page.evaluate(() => (window as unknown as { sawProgressBar: boolean }).sawProgressBar)).toBe(true);
 
-  const files = readdirSync(dumpDir);
-  expect(files).toHaveLength(1);
+  // Saved at file complete; the hash (and the pack, built meanwhile) follow it: wait for the hash line (issue 15).
+  await expect(job.getByText(/^[0-9a-f]{64}$/)).toBeVisible({ timeout: 20_000 });
+  await expect(panel.getByRole('listitem', { name: `Full dump of bash, PID ${pid}: saved, SHA-256 computing` })).toHaveCount(0);
+  // The core, and its analysis pack beside it (the modules' unwind tables, so it can be read elsewhere).
+  const files = readdirSync(dumpDir).sort();
+  expect(files).toHaveLength(2);
   expect(files[0]).toMatch(new RegExp(`^bash_${pid}_\\d{8}_\\d{6}_full\\.core$`));
+  expect(files[1]).toBe(`${files[0]}.pack`);
   const path = join(dumpDir, files[0]!);
   await expect(job.getByText(path, { exact: true })).toBeVisible();
   await expect(job.getByText(createHash('sha256').update(readFileSync(path)).digest('hex'), { exact: true })).toBeVisible();
-  await expect(job.getByText(DUMP_SECRETS_WARNING)).toBeVisible();
+  // Said once for the panel, not on every card.
+  await expect(panel.getByText(DUMP_SECRETS_WARNING)).toBeVisible();
   await expect(job.getByRole('button', { name: 'Copy path' })).toBeVisible();
   // The browser host cannot open a file manager, so it does not offer to.
   await expect(job.getByRole('button', { name: 'Show in folder' })).toHaveCount(0);
@@ -56,6 +62,7 @@ test('Create Full Dump… writes a core that gdb opens, and the jobs panel shows
   await page.keyboard.press('Escape');
 
   await job.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('dialog', { name: 'Delete Dump' }).getByRole('button', { name: 'Delete', exact: true }).click();
   await expect(job).toHaveCount(0);
   expect(readdirSync(dumpDir)).toEqual([]);
 });

@@ -21,8 +21,13 @@ test('Dump Process Tree writes one file per process and lists the three together
   await expect(group.getByRole('listitem', { name: `Minidump of bash, PID ${root.pid}: saved` })).toBeVisible();
   for (const pid of childPids) await expect(group.getByRole('listitem', { name: `Minidump of sleep, PID ${pid}: saved` })).toBeVisible();
 
+  // Each saved job's hash follows its file (issue 15), and the pack with it: wait for all three hashes.
+  await expect(group.getByText(/^[0-9a-f]{64}$/)).toHaveCount(3, { timeout: 20_000 });
+  // Three cores, each with its analysis pack beside it.
   const files = readdirSync(dumpDir).sort();
-  expect(files).toHaveLength(3);
+  expect(files.filter((f) => f.endsWith('.core'))).toHaveLength(3);
+  expect(files.filter((f) => f.endsWith('.pack')).sort()).toEqual(files.filter((f) => f.endsWith('.core')).map((f) => `${f}.pack`).sort());
+  expect(files).toHaveLength(6);
   for (const [name, pid] of [['bash', root.pid], ...childPids.map((p) => ['sleep', p] as const)] as const) {
     const file = files.find((f) => new RegExp(`^${name}_${pid}_\\d{8}_\\d{6}_mini\\.core$`).test(f));
     expect(file, `a minidump of ${name} ${pid} in ${files.join(', ')}`).toBeDefined();

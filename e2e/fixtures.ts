@@ -13,6 +13,9 @@ import { join } from 'node:path';
 import { waitForServeUrl } from '../scripts/serve-url.mjs';
 
 export const ROOT = join(__dirname, '..');
+/** The built CLI the tests serve; PROCSCOPE_E2E_OUT names another build folder (`electron-vite build --outDir`), so
+ * two people building at once do not overwrite each other's out/. */
+export const SERVE_CLI = join(process.env.PROCSCOPE_E2E_OUT ?? join(ROOT, 'out'), 'main', 'cli.js');
 const TREE_SCRIPT = join(__dirname, 'tree.sh');
 const CAPTURE_PARENT_SCRIPT = join(__dirname, 'capture-parent.sh');
 
@@ -20,6 +23,8 @@ export interface ServeHost {
   url: string;
   origin: string;
   pid: number;
+  /** The server's PROCSCOPE_CONFIG_DIR (dump settings, the persisted view). */
+  configDir: string;
 }
 
 export interface TestTree {
@@ -43,21 +48,46 @@ export interface Spawned {
   kill(): void;
 }
 
+/** The worker's serve config folder while its server runs (freshView clears the saved view there). */
+let serveConfigDir: string | null = null;
+
 export const test = base.extend<
-  { tree: TestTree; captureParent: CaptureParent; dumpDir: string; spawnProcess: (command: string, args: string[]) => Promise<Spawned> },
+  {
+    tree: TestTree;
+    captureParent: CaptureParent;
+    dumpDir: string;
+    spawnProcess: (command: string, args: string[]) => Promise<Spawned>;
+    freshView: void;
+  },
   { serveHost: ServeHost }
 >({
+  // Every test starts from the default view: the worker's server persists one (view-settings.json) across tests.
+  freshView: [
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from the pattern
+    async ({}, use) => {
+      if (serveConfigDir) rmSync(join(serveConfigDir, 'view-settings.json'), { force: true });
+      await use();
+    },
+    { auto: true },
+  ],
   serveHost: [
     // eslint-disable-next-line no-empty-pattern -- Playwright reads fixture dependencies from the pattern
     async ({}, use) => {
       // The dump settings go to a throw-away folder, never into the tester's $HOME.
       const configDir = mkdtempSync(join(tmpdir(), 'procscope-e2e-config-'));
-      const child = spawn(process.execPath, [join(ROOT, 'out', 'main', 'cli.js'), 'serve', '--port', '0', '--interval', '1000'], {
+      serveConfigDir = configDir;
+      const child = spawn(process.execPath, [SERVE_CLI, 'serve', '--port', '0', '--interval', '1000'], {
         stdio: ['ignore', 'pipe', 'inherit'],
         env: { ...process.env, PROCSCOPE_CONFIG_DIR: configDir },
       });
-      const url = await waitForServeUrl(child);
-      await use({ url, origin: new URL(url).origin, pid: child.pid! });
+      // A server that does not start (a broken build) must not leave its config folder behind either.
+      const url = await waitForServeUrl(child).catch((err: unknown) => {
+        child.kill('SIGKILL');
+        rmSync(configDir, { recursive: true, force: true });
+        serveConfigDir = null;
+        throw err;
+      });
+      await use({ url, origin: new URL(url).origin, pid: child.pid!, configDir });
       // serve saves its settings as it stops (mkdir -p included): remove the folder only once it has exited, or
       // that last write brings it back.
       const exited = new Promise((r) => child.once('exit', r));
@@ -66,6 +96,7 @@ export const test = base.extend<
         await exited;
       }
       rmSync(configDir, { recursive: true, force: true });
+      serveConfigDir = null;
     },
     { scope: 'worker' },
   ],

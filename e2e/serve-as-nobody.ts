@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from './fixtures';
+import { SERVE_CLI } from './fixtures';
 import { waitForServeUrl } from '../scripts/serve-url.mjs';
 
 export const NOBODY = 65534;
@@ -30,7 +30,7 @@ export async function serveAsNobody(): Promise<ServeAsNobody> {
   }
   const serve = spawn(
     'setpriv',
-    ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, join(ROOT, 'out', 'main', 'cli.js'), 'serve', '--port', '0'],
+    ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, SERVE_CLI, 'serve', '--port', '0'],
     { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, HOME: base, PROCSCOPE_CONFIG_DIR: configDir, PROCSCOPE_TEST_ELEVATOR: 'direct' } },
   );
   const exited = new Promise((r) => serve.once('exit', r));

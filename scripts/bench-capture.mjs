@@ -6,15 +6,14 @@
 // with an exit mini core each, counting cores written) and by the poller running beside it, then the poller alone on
 // an untraced run; latency spawn → seen / polled (percentiles). Part 2: the parent's back-to-back spawn-and-wait loop,
 // untraced against under our watch (trace only, and one mini core at every exit), alternating order, medians; goal
-// traced ≤ 1.2 × untraced. Linux, root, gcc. Prints figures only; asserts nothing; removes its temp folder.
+// traced (trace only) ≤ 1.2 × untraced for 1 ms to 1 s children. Linux, root, gcc. Prints figures only; asserts nothing; removes its temp folder.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { build } from 'rolldown';
+import { bundleCli, cliEnv } from './bench-cli.mjs';
 
-const root = join(import.meta.dirname, '..');
 const fixtures = join(import.meta.dirname, '__fixtures__', 'bench-capture');
 const PER_CLASS = Number(process.env.BENCH_PER_CLASS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -25,8 +24,10 @@ const GAP_MAX_MS = 110;
 // Part 2 loop sizes per lifetime (0 ms: exec and exit only, the worst case for tracing overhead).
 const LOOP_COUNTS = { 0: 100, 1: 100, 10: 50, 100: 10, 1000: 3 };
 const RATIO_GOAL = 1.2;
+/** The lifetimes issue 12's spawn-loop goal names (LIFETIMES_MS); LOOP_COUNTS adds 0 ms. */
+const GOAL_LIFETIMES_MS = LIFETIMES_MS;
 const work = mkdtempSync(join(tmpdir(), 'procscope-bench-capture-'));
-const env = { ...process.env, NODE_PATH: join(root, 'node_modules') };
+const env = cliEnv;
 
 function gcc(name) {
   const exe = join(work, name);
@@ -35,18 +36,6 @@ function gcc(name) {
   return exe;
 }
 
-/** The CLI bundled privately (as watch.linux.test.ts does), never out/: run with NODE_PATH for koffi, zod, ws. */
-async function bundleCli() {
-  const dir = join(work, 'cli');
-  await build({
-    input: join(root, 'src-main/cli/cli-entry.ts'),
-    platform: 'node',
-    external: [/^node:/, 'koffi', 'zod', 'ws'],
-    logLevel: 'silent',
-    output: { dir, format: 'cjs', entryFileNames: 'cli.cjs', chunkFileNames: '[name]-[hash].cjs' },
-  });
-  return join(dir, 'cli.cjs');
-}
 
 /** A child process read line by line: `next(prefix)` resolves with the first unread line starting with it. */
 function lineProcess(argv, opts = {}) {
@@ -242,16 +231,24 @@ async function partTwo(exes, cli) {
       }
     }
   }
-  console.log(`\nlifetime × count | untraced median | ${names.slice(1).map((n) => `${n}: median, ratio`).join(' | ')}   (goal ≤ ${RATIO_GOAL} ×)`);
+  console.log(`\nlifetime × count | untraced median | ${names.slice(1).map((n) => `${n}: median, ratio`).join(' | ')}`);
   for (const [life, k] of Object.entries(LOOP_COUNTS)) {
     const base = median(walls.untraced[life]);
-    const cells = names.slice(1).map((n) => {
+    const cells = names.slice(1).map((n, i) => {
       const m = median(walls[n][life]);
       const ratio = m / base;
-      return `${fmt(m)} ms, ${ratio.toFixed(2)} × ${ratio <= RATIO_GOAL ? 'met' : 'MISSED'} (+${fmt((m - base) / k)} ms/child)`;
+      // The goal is the traced loop's (the first watched mode) for the issue's lifetimes; 0 ms is our extra row.
+      const verdict = i > 0 ? '' : !GOAL_LIFETIMES_MS.includes(Number(life)) ? ' (no goal)' : ratio <= RATIO_GOAL ? ' met' : ' MISSED';
+      return `${fmt(m)} ms, ${ratio.toFixed(2)} ×${verdict} (+${fmt((m - base) / k)} ms/child)`;
     });
     console.log(`${pad(`${life} ms × ${k}`, 16)} | ${pad(`${fmt(base)} ms (${fmt(base / k)}/child)`, 15)} | ${cells.join(' | ')}`);
   }
+  console.log(
+    `goal (issue 12): the traced loop ("${names[1]}") ≤ ${RATIO_GOAL} × untraced for children of ${GOAL_LIFETIMES_MS.join(', ')} ms; ` +
+      '0 ms (exec and exit only) is the worst case, shown without a goal. With an exit core each, every child waits for its core ' +
+      'to be written before its parent sees it exit: that column shows the cost, and has no goal.',
+  );
+  console.log('The machine may be shared: compare the rounds above (order rotated) and the load averages before trusting one median.');
 }
 
 async function main() {
@@ -259,7 +256,7 @@ async function main() {
   if (process.getuid?.() !== 0) throw new Error('bench:capture needs root (it traces processes and compares with a /proc poller run as root).');
   if (spawnSync('sh', ['-c', 'command -v gcc']).status !== 0) throw new Error('bench:capture needs gcc (apt-get install gcc).');
   const exes = { bchild: gcc('bchild'), bparent: gcc('bparent'), pollwait: gcc('pollwait') };
-  const cli = await bundleCli();
+  const cli = await bundleCli(join(work, 'cli'));
   console.log(`bench:capture — ${new Date().toISOString()}, node ${process.version}, ${readFileSync('/proc/sys/kernel/osrelease', 'latin1').trim()}`);
   console.log(`load average at start: ${readFileSync('/proc/loadavg', 'latin1').trim()}`);
   await partOne(exes, cli);

@@ -4,13 +4,16 @@
 // every run from the same quiet start (no old file, sync, page cache dropped). Also two floors: dd writing the same
 // byte count from the same quiet start, and SHA-256 of the file's length from memory — the hash every dump of ours
 // carries, which no writer that hashes can beat. Each target has a heartbeat (1 ms) that reports the longest gap,
-// i.e. how long the dump stopped it. Needs root (drop_caches), gcc and gdb. Prints figures only; asserts nothing.
+// i.e. how long the dump stopped it. Snapshot mode (`--snapshot`, issue 15) runs beside them: its pause is the clone's
+// making plus the short second stop that reaps the clone. The dump is saved at file complete and its hash follows
+// (issue 15): both walls are printed, and the hash's time after the file against 1.15 x the hash floor. Needs root (drop_caches), gcc and gdb. Prints figures only; asserts nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { bundleCli, cliEnv } from './bench-cli.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const HEAP_MIB = 1024;
@@ -44,22 +47,6 @@ function quietStart() {
   sh('sync; echo 3 > /proc/sys/vm/drop_caches');
 }
 
-async function buildCli() {
-  const { build } = await import('vite');
-  await build({
-    configFile: false,
-    logLevel: 'error',
-    root,
-    build: {
-      ssr: join(root, 'src-main/cli/cli-entry.ts'),
-      outDir: join(work, 'cli'),
-      minify: false,
-      target: 'node20',
-      rolldownOptions: { external: ['koffi', 'ws', 'zod', 'electron'], output: { format: 'cjs', entryFileNames: 'cli.js' } },
-    },
-  });
-  return join(work, 'cli', 'cli.js');
-}
 
 function startTarget(argv) {
   const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'] });
@@ -100,10 +87,10 @@ async function timed(target, run) {
   return { wallMs, pauseMs, du, length };
 }
 
-function ours(cli, pid) {
-  const r = spawnSync(process.execPath, [cli, 'dump', String(pid), '--full', '--out', outDir, '--json'], {
+function ours(cli, pid, extra = []) {
+  const r = spawnSync(process.execPath, [cli, 'dump', String(pid), '--full', '--out', outDir, '--json', ...extra], {
     encoding: 'utf8',
-    env: { ...process.env, NODE_PATH: join(root, 'node_modules') },
+    env: cliEnv,
   });
   if (r.status !== 0) throw new Error(`procscope dump failed: ${r.stderr}`);
   const j = JSON.parse(r.stdout);
@@ -138,23 +125,41 @@ function hashFloor(bytes) {
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
+/**
+ * Issue 15: a dump is saved at file complete, its hash follows. The CLI's --json line comes once the hash is done, so
+ * the wall to "file complete" and to "hash done" are the outside wall less what the writer itself says came after
+ * each point (durationMs - fileCompleteMs, durationMs - hashDoneMs; one clock, in the same process).
+ */
+function splitWall(r, j) {
+  r.fileCompleteWallMs = r.wallMs - (j.durationMs - j.fileCompleteMs);
+  r.hashDoneWallMs = j.hashDoneMs === null ? null : r.wallMs - (j.durationMs - j.hashDoneMs);
+  r.hashAfterFileMs = j.hashDoneMs === null ? null : j.hashDoneMs - j.fileCompleteMs;
+  r.analysisPackMs = j.analysisPackMs;
+}
+
 const fmtS = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const fmtGiB = (b) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 
 async function benchTarget(label, argv, cli, ratioGoal) {
   const target = await startTarget(argv);
   const rss = target.rssBytes();
-  const runs = { ours: [], gcore: [], dd: [], hash: [] };
+  const runs = { ours: [], gcore: [], snap: [], dd: [], hash: [] };
   console.log(`\n## ${label} (pid ${target.pid}, RSS ${fmtGiB(rss)})`);
   try {
     for (let round = 1; round <= ROUNDS; round++) {
-      const order = round % 2 ? ['ours', 'gcore'] : ['gcore', 'ours'];
+      const three = ['ours', 'gcore', 'snap'];
+      const order = [...three.slice((round - 1) % 3), ...three.slice(0, (round - 1) % 3)];
       for (const who of order) {
-        const r = await timed(target, () => (who === 'ours' ? ours(cli, target.pid) : gcore(target.pid)));
-        if (who === 'ours') r.inProcessMs = ours.last.durationMs;
-        if (who === 'ours') r.reportedPauseMs = ours.last.targetPauseMs;
+        const run = { ours: () => ours(cli, target.pid), snap: () => ours(cli, target.pid, ['--snapshot']), gcore: () => gcore(target.pid) }[who];
+        const r = await timed(target, run);
+        if (who !== 'gcore') r.inProcessMs = ours.last.durationMs;
+        if (who !== 'gcore') r.reportedPauseMs = ours.last.targetPauseMs;
+        if (who === 'snap') r.mode = ours.last.snapshotFallback ? `live: ${ours.last.snapshotFallback}` : ours.last.mode;
+        if (who !== 'gcore') splitWall(r, ours.last);
         runs[who].push(r);
-        const extra = who === 'ours' ? `  (writer: ${fmtS(r.inProcessMs)}, reported pause ${r.reportedPauseMs} ms)` : '';
+        const mode = who === 'snap' ? `, mode ${r.mode}` : '';
+        const split = who !== 'gcore' ? `, file complete ${fmtS(r.fileCompleteWallMs)}, hash done ${fmtS(r.hashDoneWallMs)}` : '';
+        const extra = who !== 'gcore' ? `  (writer: ${fmtS(r.inProcessMs)}, reported pause ${r.reportedPauseMs} ms${mode}${split})` : '';
         console.log(
           `round ${round} ${who.padEnd(5)} wall ${fmtS(r.wallMs).padStart(8)}  pause ${r.pauseMs.toFixed(0).padStart(6)} ms  ` +
             `du ${fmtGiB(r.du)}  length ${fmtGiB(r.length)}${extra}`,
@@ -177,9 +182,31 @@ async function benchTarget(label, argv, cli, ratioGoal) {
   console.log(`summary ${label}`);
   console.log(`  best wall: procscope ${fmtS(best(runs.ours))}, gcore ${fmtS(best(runs.gcore))} -> ratio ${ratio.toFixed(2)} (goal <= ${ratioGoal}: ${ratio <= ratioGoal ? 'met' : 'MISSED'})`);
   console.log(`  best wall of the writer alone (no CLI start-up): ${fmtS(best(runs.ours, 'inProcessMs'))}`);
+  // Issue 15: saved at file complete; the hash follows. Spread = best..worst over the rounds.
+  const spread = (xs, k) => `${fmtS(best(xs, k))}..${fmtS(worst(xs, k))}`;
+  const fileRatio = best(runs.ours, 'fileCompleteWallMs') / best(runs.gcore);
+  console.log(
+    `  file complete (saved, target running): best ${fmtS(best(runs.ours, 'fileCompleteWallMs'))} = ${fileRatio.toFixed(2)} x gcore's best wall ` +
+      `(spread ${spread(runs.ours, 'fileCompleteWallMs')}); hash done: best ${fmtS(best(runs.ours, 'hashDoneWallMs'))} (spread ${spread(runs.ours, 'hashDoneWallMs')})`,
+  );
+  const afterWorst = worst(runs.ours, 'hashAfterFileMs');
+  const hashGoal = 1.15 * best(runs.hash);
+  console.log(
+    `  hash after the file: ${runs.ours.map((r) => `${r.hashAfterFileMs} ms`).join(', ')}; worst ${fmtS(afterWorst)} against 1.15 x the hash floor ` +
+      `${fmtS(hashGoal)} (goal: hash done <= 1.15 x the hash floor after the file: ${afterWorst <= hashGoal ? 'met' : 'MISSED'})`,
+  );
+  console.log(`  analysis pack, after the file (target running): ${runs.ours.map((r) => `${r.analysisPackMs} ms`).join(', ')}`);
   console.log(
     `  longest pause: procscope ${worst(runs.ours, 'pauseMs').toFixed(0)} ms (best ${best(runs.ours, 'pauseMs').toFixed(0)}), ` +
       `gcore ${worst(runs.gcore, 'pauseMs').toFixed(0)} ms (best ${best(runs.gcore, 'pauseMs').toFixed(0)})`,
+  );
+  const snapRatio = worst(runs.snap, 'pauseMs') / best(runs.gcore, 'pauseMs');
+  const allSnap = runs.snap.every((r) => r.mode === 'snapshot');
+  console.log(
+    `  snapshot mode: longest pause ${worst(runs.snap, 'pauseMs').toFixed(1)} ms (best ${best(runs.snap, 'pauseMs').toFixed(1)}; ` +
+      `reported ${runs.snap.map((r) => r.reportedPauseMs).join(', ')} ms) = ${snapRatio.toFixed(3)} x gcore's best pause ` +
+      `(goal <= 0.05: ${snapRatio <= 0.05 && allSnap ? 'met' : 'MISSED'}${allSnap ? '' : '; not every run was a snapshot'}); ` +
+      `best wall ${fmtS(best(runs.snap))}`,
   );
   console.log(
     `  disk: procscope du ${fmtGiB(worst(runs.ours, 'du'))} = ${duRatio.toFixed(2)} x RSS (goal <= 1.1: ${duRatio <= 1.1 ? 'met' : 'MISSED'}), ` +
@@ -197,7 +224,7 @@ async function main() {
   for (const tool of ['gcc', 'gcore', 'dd', 'du']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`bench:dump needs ${tool}`);
   }
-  const cli = await buildCli();
+  const cli = await bundleCli(join(work, 'cli'));
   const exe = join(work, 'dump-target');
   sh(`gcc -O2 -pthread -o ${exe} ${join(root, 'src-main/dump/linux/__fixtures__/dump-target.c')}`);
   const nodeTarget = join(work, 'node-target.cjs');

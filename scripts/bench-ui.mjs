@@ -4,7 +4,11 @@
 // performance marks: time from a delta arriving to the frame that shows it being painted, median and p95 over
 // 100 ticks (after 5 warm-up ticks), against a peer timed the same way in the same page (a one-text-node change at
 // random moments, timed after our ticks with the stream paused: the frame clock's floor), plus the bytes of a steady
-// delta against the full snapshot on the wire.
+// delta against the full snapshot on the wire. Three scenarios, each with its own serve and page and its own peer:
+// steady (no process starts or exits), churn (CHURN_PERCENT of the processes exit and as many start at every tick:
+// `serve --fake-churn`), and churn with the lower pane open (Ctrl+L) on the selected process, which the fake detail
+// source serves. BENCH_UI_SCENARIOS=steady,churn,churn+pane picks some; PROCSCOPE_BENCH_OUT uses a build folder made
+// beforehand (`electron-vite build --outDir DIR`) instead of building into out/.
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 /* global window, document, requestAnimationFrame */
@@ -16,20 +20,21 @@ const PROCESSES = 5000;
 const WARMUP_TICKS = 5;
 const TICKS = 100;
 const INTERVAL_MS = 500;
+/** Per tick: 1 % of 5,000 = 50 exits and 50 starts every 500 ms, 100 new processes a second (a busy build box). */
+const CHURN_PERCENT = 1;
+const SCENARIOS = (process.env.BENCH_UI_SCENARIOS ?? 'steady,churn,churn+pane').split(',');
 
-const build = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
-  cwd: root,
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-if (build.status !== 0) {
-  console.error('bench:ui: the build failed (see above).');
-  process.exit(1);
+const outDir = process.env.PROCSCOPE_BENCH_OUT ?? join(root, 'out');
+if (!process.env.PROCSCOPE_BENCH_OUT) {
+  const build = spawnSync(process.execPath, [join(root, 'node_modules', 'electron-vite', 'bin', 'electron-vite.js'), 'build'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (build.status !== 0) {
+    console.error('bench:ui: the build failed (see above).');
+    process.exit(1);
+  }
 }
-
-const server = spawn(process.execPath, [join(root, 'out', 'main', 'cli.js'), 'serve', '--port', '0', '--fake', String(PROCESSES), '--interval', String(INTERVAL_MS)], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const url = await waitForServeUrl(server);
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 const median = (sorted) => (sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2);
@@ -38,7 +43,29 @@ const browser = await chromium.launch({
   executablePath: process.env.PROCSCOPE_CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
 });
-try {
+
+async function runScenario(name) {
+  const churn = name.startsWith('churn');
+  const lowerPane = name.endsWith('+pane');
+  const server = spawn(
+    process.execPath,
+    [
+      join(outDir, 'main', 'cli.js'),
+      ...['serve', '--port', '0', '--fake', String(PROCESSES), '--interval', String(INTERVAL_MS)],
+      ...(churn ? ['--fake-churn', String(CHURN_PERCENT)] : []),
+    ],
+    // An out-of-tree build finds the project's node_modules (ws, zod, koffi) through NODE_PATH.
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NODE_PATH: join(root, 'node_modules') } },
+  );
+  try {
+    const url = await waitForServeUrl(server);
+    await measure(name, url, churn, lowerPane);
+  } finally {
+    server.kill('SIGTERM');
+  }
+}
+
+async function measure(name, url, churn, lowerPane) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.addInitScript(() => {
     window.__procscopeFrameTimings = [];
@@ -56,7 +83,18 @@ try {
   await page.goto(url);
   await page.getByRole('row', { name: /, PID 1$/ }).waitFor({ timeout: 30_000 });
   const rowsOnScreen = await page.getByRole('treegrid').getByRole('row').count();
-  await page.waitForFunction((n) => window.__procscopeFrameTimings.length >= n, WARMUP_TICKS + TICKS, {
+  // With the lower pane: PID 1 (init, the root of the fake tree, never replaced by the churn) selected, Ctrl+L.
+  let paneNote = '';
+  if (lowerPane) {
+    await page.getByRole('row', { name: /, PID 1$/ }).click();
+    await page.keyboard.press('Control+l');
+    const pane = page.getByRole('region', { name: 'Lower pane' });
+    await pane.waitFor({ timeout: 10_000 });
+    await pane.getByText('libc.so.6').first().waitFor({ timeout: 10_000 });
+    paneNote = ', lower pane open (DLLs of PID 1)';
+  }
+  const first = await page.evaluate(() => window.__procscopeFrameTimings.length);
+  await page.waitForFunction((n) => window.__procscopeFrameTimings.length >= n, first + WARMUP_TICKS + TICKS, {
     timeout: (WARMUP_TICKS + TICKS) * INTERVAL_MS * 3,
     polling: 250,
   });
@@ -87,7 +125,7 @@ try {
   }, TICKS);
   await page.waitForFunction((n) => window.__peerTimings.length >= n, TICKS, { timeout: TICKS * 237 * 3, polling: 250 });
   const deltasDuringPeer = (await page.evaluate(() => window.__procscopeFrameTimings.length)) - deltasBeforePeer;
-  const measured = (await page.evaluate(() => window.__procscopeFrameTimings)).slice(WARMUP_TICKS, WARMUP_TICKS + TICKS);
+  const measured = (await page.evaluate(() => window.__procscopeFrameTimings)).slice(first + WARMUP_TICKS, first + WARMUP_TICKS + TICKS);
   const peer = (await page.evaluate(() => window.__peerTimings)).sort((a, b) => a - b);
   const timings = measured.map((t) => t.deltaToPaintMs).sort((a, b) => a - b);
   const commits = measured.map((t) => t.deltaToCommitMs).sort((a, b) => a - b);
@@ -97,7 +135,10 @@ try {
   const steadyDelta = median(deltaSorted);
   const p95 = quantile(timings, 0.95);
   const ratio = steadyDelta / frames.snapshotBytes;
-  console.log(`bench:ui — ${PROCESSES} fake processes, 2 % changing per tick, ${INTERVAL_MS} ms interval, Chromium ${browser.version()}, ${rowsOnScreen} DOM rows (virtualised)`);
+  console.log(
+    `bench:ui [${name}] — ${PROCESSES} fake processes, 2 % changing per tick${churn ? `, ${CHURN_PERCENT} % exiting and as many starting per tick` : ''}${paneNote}, ` +
+      `${INTERVAL_MS} ms interval, Chromium ${browser.version()}, ${rowsOnScreen} DOM rows (virtualised)`,
+  );
   console.log(`delta → DOM committed over ${commits.length} ticks: median ${median(commits).toFixed(2)} ms, p95 ${quantile(commits, 0.95).toFixed(2)} ms, max ${commits.at(-1).toFixed(2)} ms`);
   console.log(`delta → painted frame over ${timings.length} ticks: median ${median(timings).toFixed(2)} ms, p95 ${p95.toFixed(2)} ms, max ${timings.at(-1).toFixed(2)} ms (goal p95 < 16 ms: ${p95 < 16 ? 'met' : 'NOT met'})`);
   const peerP95 = quantile(peer, 0.95);
@@ -106,8 +147,15 @@ try {
       `p95 ${peerP95.toFixed(2)} ms -> our p95 is ${(p95 / peerP95).toFixed(2)} x the peer's (the frame clock's floor)`,
   );
   console.log(`shown on the first frame after the delta (no frame missed): ${nextFrame} of ${measured.length} ticks`);
-  console.log(`wire size: full snapshot ${frames.snapshotBytes} bytes, steady delta median ${steadyDelta} bytes (p95 ${quantile(deltaSorted, 0.95)}) = ${(100 * ratio).toFixed(2)} % of a snapshot (goal ≤ 10 %: ${ratio <= 0.1 ? 'met' : 'NOT met'})`);
+  console.log(`wire size: full snapshot ${frames.snapshotBytes} bytes, ${churn ? 'churning' : 'steady'} delta median ${steadyDelta} bytes (p95 ${quantile(deltaSorted, 0.95)}) = ${(100 * ratio).toFixed(2)} % of a snapshot (goal ≤ 10 %: ${ratio <= 0.1 ? 'met' : 'NOT met'})`);
+  await page.close();
+}
+
+try {
+  for (const name of SCENARIOS) {
+    if (!['steady', 'churn', 'churn+pane'].includes(name)) throw new Error(`bench:ui: unknown scenario '${name}'`);
+    await runScenario(name);
+  }
 } finally {
   await browser.close();
-  server.kill('SIGTERM');
 }

@@ -4,6 +4,8 @@ export interface SuiteCounts {
   failed: number;
   skipped: number;
   extraFailures: string[];
+  /** The failed tests by name with the first line of their error, for the problem sentence. */
+  failedTests?: string[];
 }
 export type ReportRead = { counts: SuiteCounts } | { missing: true } | { unreadable: string };
 export type Step =

@@ -23,8 +23,14 @@ export function vitestCounts(json) {
   requireCounts('vitest', json, ['numPassedTests', 'numFailedTests', 'numPendingTests', 'numTodoTests', 'numFailedTestSuites']);
   if (!Array.isArray(json.testResults)) throw new Error('the vitest report has no testResults list');
   const extraFailures = [];
+  const failedTests = [];
   for (const file of json.testResults) {
     const tests = Array.isArray(file?.assertionResults) ? file.assertionResults : [];
+    for (const t of tests) {
+      if (t?.status !== 'failed') continue;
+      const message = firstLine(Array.isArray(t.failureMessages) ? t.failureMessages[0] : '');
+      failedTests.push(`${baseName(file.name)} › ${t.fullName ?? t.title ?? 'a test'}${message ? `: ${message}` : ''}`);
+    }
     if (file?.status === 'failed' && !tests.some((t) => t?.status === 'failed')) {
       extraFailures.push(`${file.name ?? 'a test file'} failed outside its tests: ${firstLine(file.message) || 'no message'}`);
     }
@@ -40,6 +46,7 @@ export function vitestCounts(json) {
     failed: json.numFailedTests,
     skipped: json.numPendingTests + json.numTodoTests,
     extraFailures,
+    failedTests,
   };
 }
 
@@ -47,11 +54,25 @@ export function vitestCounts(json) {
 export function playwrightCounts(json) {
   requireCounts('Playwright', json?.stats ?? null, ['expected', 'unexpected', 'flaky', 'skipped']);
   const errors = Array.isArray(json.errors) ? json.errors : [];
+  const failedTests = [];
+  const walk = (suite, titles) => {
+    for (const spec of Array.isArray(suite?.specs) ? suite.specs : []) {
+      for (const test of Array.isArray(spec?.tests) ? spec.tests : []) {
+        if (test?.status !== 'unexpected' && test?.status !== 'flaky') continue;
+        const results = Array.isArray(test.results) ? test.results : [];
+        const message = firstLine(results.find((r) => r?.error)?.error?.message ?? '');
+        failedTests.push(`${[...titles, spec.title].filter(Boolean).join(' › ')}${test.status === 'flaky' ? ' (flaky)' : ''}${message ? `: ${message}` : ''}`);
+      }
+    }
+    for (const child of Array.isArray(suite?.suites) ? suite.suites : []) walk(child, [...titles, child.title]);
+  };
+  for (const suite of Array.isArray(json.suites) ? json.suites : []) walk(suite, [suite.title]);
   return {
     passed: json.stats.expected,
     failed: json.stats.unexpected + json.stats.flaky,
     skipped: json.stats.skipped,
     extraFailures: errors.map((e) => `error outside the tests: ${firstLine(e?.message) || JSON.stringify(e)}`),
+    failedTests,
   };
 }
 
@@ -59,6 +80,17 @@ export function playwrightCounts(json) {
 export function winCounts(json) {
   requireCounts('Windows', json, ['passed', 'failed', 'skipped']);
   return { passed: json.passed, failed: json.failed, skipped: json.skipped, extraFailures: [] };
+}
+
+function baseName(path) {
+  return typeof path === 'string' ? path.split(/[\\/]/).at(-1) : 'a test file';
+}
+
+/** The failed tests named in a problem sentence: CI shows only the end of a run's output, so the names must be in it. */
+function namedFailures(names) {
+  if (!Array.isArray(names) || names.length === 0) return '';
+  const shown = names.slice(0, 5).join('; ');
+  return `: ${shown}${names.length > 5 ? `; and ${names.length - 5} more` : ''}`;
 }
 
 function firstLine(text) {
@@ -97,7 +129,7 @@ export function tallySteps(steps) {
           const c = r.counts;
           t.passed += c.passed;
           t.skipped += c.skipped;
-          if (c.failed) fail(c.failed, `${s.name}: ${c.failed} test(s) failed`);
+          if (c.failed) fail(c.failed, `${s.name}: ${c.failed} test(s) failed${namedFailures(c.failedTests)}`);
           for (const why of c.extraFailures ?? []) fail(1, `${s.name}: ${why}`);
           if (!ok && c.failed === 0 && (c.extraFailures ?? []).length === 0) {
             fail(1, `${s.name} ${exitText(s)} with no failed test in its report: an unhandled error or a crash (see its output)`);

@@ -27,7 +27,7 @@ describe('npm test closing line', () => {
     const t = tallySteps([vitestStep('vitest-fail', 1)]);
     expect(closingLine(t)).toBe('procscope: 2 passed, 3 failed, 0 skipped');
     expect(t.problems).toEqual([
-      'unit+integration: 1 test(s) failed',
+      'unit+integration: 1 test(s) failed: fail.test.ts › fails: AssertionError: expected 1 to be 2 // Object.is equality',
       'unit+integration: hookfail.test.ts failed outside its tests: no message',
       'unit+integration: importfail.test.ts failed outside its tests: cannot load this module',
     ]);
@@ -85,9 +85,24 @@ describe('npm test closing line', () => {
 
   it('reads Playwright reports: an error outside the tests (a spec that did not load) is a failure', () => {
     const load = playwrightCounts(reports['playwright-loaderror']);
-    expect(load).toEqual({ passed: 0, failed: 0, skipped: 0, extraFailures: ['error outside the tests: Error: this spec file cannot load'] });
+    expect(load).toEqual({ passed: 0, failed: 0, skipped: 0, extraFailures: ['error outside the tests: Error: this spec file cannot load'], failedTests: [] });
     expect(closingLine(tallySteps([{ kind: 'suite', name: 'e2e', exitCode: 1, report: { counts: load } }]))).toBe('procscope: 0 passed, 1 failed, 0 skipped');
-    expect(playwrightCounts(reports['playwright-mixed'])).toEqual({ passed: 1, failed: 2, skipped: 1, extraFailures: [] });
+    expect(playwrightCounts(reports['playwright-mixed'])).toMatchObject({ passed: 1, failed: 2, skipped: 1, extraFailures: [] });
+    // CI shows only the end of a run's output, so the failed tests are named in the problems (the JSON reporter's
+    // suites → specs → tests shape, a file suite with a describe inside).
+    const named = playwrightCounts({
+      stats: { expected: 1, unexpected: 1, flaky: 1, skipped: 0 },
+      suites: [{ title: 'kill.spec.ts', specs: [{ title: 'kills', tests: [{ status: 'expected', results: [] }] }], suites: [
+        { title: 'menu', specs: [
+          { title: 'opens', tests: [{ status: 'unexpected', results: [{ error: { message: 'Timed out 5000ms\nmore' } }] }] },
+          { title: 'closes', tests: [{ status: 'flaky', results: [{ error: { message: 'no row' } }, {}] }] },
+        ] },
+      ] }],
+    });
+    expect(named.failedTests).toEqual(['kill.spec.ts › menu › opens: Timed out 5000ms', 'kill.spec.ts › menu › closes (flaky): no row']);
+    expect(tallySteps([{ kind: 'suite', name: 'e2e', exitCode: 1, report: { counts: named } }]).problems).toEqual([
+      'e2e: 2 test(s) failed: kill.spec.ts › menu › opens: Timed out 5000ms; kill.spec.ts › menu › closes (flaky): no row',
+    ]);
     expect(playwrightCounts({ stats: { expected: 3, unexpected: 0, flaky: 2, skipped: 0 } }).failed).toBe(2);
   });
 

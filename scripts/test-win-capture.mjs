@@ -3,8 +3,9 @@
 // debugger) under Wine. Runs scripts/wine/probes/capture-probe.ts with the Windows node.exe and judges its report:
 // an already-running service's 20 hostname.exe children all seen and exited, start dumps that lldb-16 opens with
 // hostname.exe among their modules, an exception dump of a child that raises an access violation, and the exit
-// trigger ending with Wine's clear "memory already gone" error and no file. scripts/test-win.mjs runs it as part of
-// the Windows suite through runCaptureSuite(); run on its own, it exits non-zero on any failure.
+// trigger ending with Wine's clear "memory already gone" error and no file; first, the sampled triggers
+// (scripts/test-win-capture-sampled.mjs). scripts/test-win.mjs runs it as part of the Windows suite through
+// runCaptureSuite(); run on its own, it exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { buildProbes } from './wine/build-probes.mjs';
 import { cacheDir, ensureWinRuntime, runWine, winPath } from './wine/wine-env.mjs';
 import { assert, makeJudge } from './wine/judge.mjs';
+import { runSampledCaptureSuite } from './test-win-capture-sampled.mjs';
 
 const MEMORY_GONE = "the process's memory was already gone at exit";
 const LLDB_SAMPLES = 3;
@@ -26,6 +28,8 @@ function lldbImages(file) {
 
 /** check(ok, name, detail) records one test; skip(name, reason) one skip. `probes` is the built probes folder. */
 export async function runCaptureSuite(check, skip, probes) {
+  // The sampled triggers (cpu, memory, series) first: their probe is independent of the one below.
+  await runSampledCaptureSuite(check, probes);
   const outDir = join(cacheDir, 'capture-dumps');
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });

@@ -60,8 +60,9 @@ export async function runHelperSuite(check, skip) {
   } else {
     const r = JSON.parse(run.stdout);
     const checkProbe = (ok, name, detail) => check(ok, name, ok ? detail : `${detail} — probe stderr: ${run.stderr.slice(-800) || '(none)'}; helper logs: ${helperLogs().slice(-2500)}`);
-    checkProbe(r.valid.ok && r.valid.format === 'minidump' && r.valid.fileBytes > 0 && r.valid.files.length === 1, 'helper via runas + named pipe writes a minidump', JSON.stringify(r.valid));
+    checkProbe(r.valid.ok && r.valid.format === 'minidump' && r.valid.fileBytes > 0 && r.valid.files.length === 2 && r.valid.analysisPackPath === `${r.valid.path}.pack`, 'helper via runas + named pipe writes a minidump and its analysis pack beside it', JSON.stringify(r.valid));
     checkProbe(typeof r.valid.dacl === 'string' && r.valid.dacl.includes(`;;;${r.ownSid})`), 'the helper\'s dump is readable by the user who started it (the parent\'s SID in its DACL)', r.valid.dacl);
+    checkProbe(r.valid.packDacl === r.valid.dacl, 'the helper\'s analysis pack gets the dump\'s DACL (the requester\'s, nobody else\'s)', `${r.valid.packDacl} vs ${r.valid.dacl}`);
     checkProbe(
       !r.foreign.ok && r.foreign.code === 'bad-request' && /does not belong to you/.test(r.foreign.message) && r.foreign.files?.length === 0 && r.foreign.owner !== r.ownSid,
       'a folder another account owns is refused, no file',
@@ -102,6 +103,12 @@ export async function runFolderAttacks(outDir, check) {
     const running = runWine(join(outDir, 'folder-attack-probe.js'), [mine, foreign, names, attack].map(winPath), { timeoutMs: 240_000 });
     // The requester's move, between the helper's check and its write.
     swapper = setInterval(() => {
+      // Links planted at the names of the next analysis packs, pointing at a file in the other account's folder.
+      if (existsSync(join(attack, 'plant.json')) && !existsSync(join(attack, 'planted'))) {
+        const { links, target } = JSON.parse(readFileSync(join(attack, 'plant.json'), 'utf8'));
+        for (const l of links) symlinkSync(join(foreign, target), join(names, 'links', l));
+        writeFileSync(join(attack, 'planted'), '');
+      }
       if (!existsSync(join(attack, 'checked')) || existsSync(join(attack, 'swapped'))) return;
       renameSync(mine, `${mine}-moved`);
       symlinkSync(foreign, mine);
@@ -114,15 +121,26 @@ export async function runFolderAttacks(outDir, check) {
     }
     const r = JSON.parse(run.stdout);
     check(
-      r.swap.ok && r.swap.swapped && Array.isArray(r.swap.inForeign) && r.swap.inForeign.length === 0 && r.swap.inChecked.length === 1,
-      'a folder swapped for a link to another account\'s folder after the check: the dump lands in the folder that was checked, none in the other',
+      r.swap.ok && r.swap.swapped && Array.isArray(r.swap.inForeign) && r.swap.inForeign.length === 0 && r.swap.inChecked.length === 2 && r.swap.inChecked.includes(`${r.swap.path.split('\\').pop()}.pack`),
+      'a folder swapped for a link to another account\'s folder after the check: the dump and its pack land in the folder that was checked, none in the other',
       JSON.stringify(r.swap),
     );
-    const { first, second, taken, takenIntact, files } = r.sameSecond;
+    const { first, second, taken, planted, plantedIntact, takenIntact, files } = r.sameSecond;
     check(
-      first.ok && second.ok && first.path !== second.path && takenIntact && files.length === taken.length + 2 && ![first, second].some((d) => taken.some((t) => d.path.endsWith(`\\${t}`))),
+      first.ok && second.ok && first.path !== second.path && takenIntact && files.filter((f) => f.endsWith('.dmp')).length === taken.length + 2 && ![first, second].some((d) => taken.some((t) => d.path.endsWith(`\\${t}`))),
       'two dumps whose first names are taken land under two new names and replace no file',
       JSON.stringify({ first: first.path ?? first.message, second: second.path ?? second.message, takenIntact, files: files.length }),
+    );
+    check(
+      first.ok && first.path.endsWith('_mini_2.dmp') && first.analysisPackPath === null && plantedIntact && planted.length === 5,
+      'a dump whose analysis pack name is taken by a file gets no pack, and the file is untouched',
+      JSON.stringify({ first: first.path, pack: first.analysisPackPath, plantedIntact }),
+    );
+    const { dump, links, resolving, linkTargetIntact, dumps } = r.packLink;
+    check(
+      resolving === links && dump.ok && dump.analysisPackPath === null && linkTargetIntact && dumps.length === 1,
+      'a dump whose analysis pack name is a link to a file in another account\'s folder gets no pack, and the link\'s target is untouched',
+      JSON.stringify({ dump: dump.path ?? dump.message, pack: dump.analysisPackPath, links, resolving, linkTargetIntact }),
     );
     check(
       !r.cancel.ok && r.cancel.code === 'cancelled' && r.cancel.sawWriting && Array.isArray(r.cancel.left) && r.cancel.left.length === 0,

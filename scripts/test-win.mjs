@@ -3,7 +3,8 @@
 // (scripts/wine/wine-env.mjs), bundles the Windows-side probes (scripts/wine/probes) that drive our real win32
 // modules, runs them under wine64, then judges their output on Linux: snapshot vs Toolhelp, the dump files with
 // lldb-16 and with our MDMP reader, refusals, cancel, suspend/resume/kill, the runas elevator, the capture
-// engine (scripts/test-win-capture.mjs) and `procscope watch` on it (scripts/test-win-watch.mjs). Prints one line
+// engine (scripts/test-win-capture.mjs), `procscope watch` on it (scripts/test-win-watch.mjs) and the minidump
+// analysis (scripts/test-win-analysis.mjs). Prints one line
 // per test, writes test-results/win.json ({passed, failed, skipped}) and exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,9 @@ import { loadMinidumpReader } from './wine/load-reader.mjs';
 import { runHelperSuite } from './test-win-helper.mjs';
 import { runCaptureSuite } from './test-win-capture.mjs';
 import { runWatchCliSuite, runWatchLaunchSuite } from './test-win-watch.mjs';
+import { runPersistSuite } from './test-win-persist.mjs';
+import { loadAnalysis, runAnalysisSuite } from './test-win-analysis.mjs';
+import { runDetailSuite } from './test-win-detail.mjs';
 import { cacheDir, ensureWinRuntime, root, runWine, stageBuiltCli, winPath } from './wine/wine-env.mjs';
 
 const counts = { passed: 0, failed: 0, skipped: 0 };
@@ -42,7 +46,7 @@ function finish() {
   process.exit(counts.failed ? 1 : 0);
 }
 function parseJson(run, what) {
-  if (run.code !== 0) throw new Error(`${what} exited ${run.code ?? 'on timeout'}: ${run.stderr.slice(0, 800)}`);
+  if (run.code !== 0) throw new Error(`${what} exited ${run.code ?? 'on timeout'}: ${run.stderr.slice(-1200)}`);
   return JSON.parse(run.stdout);
 }
 
@@ -100,6 +104,33 @@ const probes = await buildProbes();
     assert(snap.readStartTimeMs === snap.self.startTimeMs, `${snap.readStartTimeMs} vs ${snap.self.startTimeMs}`);
     assert(snap.goneStartTimeMs === null, `gone pid gave ${snap.goneStartTimeMs}`);
   });
+}
+
+// 1b. Issue 14's row and system fields (scripts/wine/probes/row-extras-probe.ts). Wine leaves IO_COUNTERS at 0 and
+// does not report a suspended thread's wait reason, so those two are judged only where the numbers move (Windows).
+{
+  const extrasRun = await runWine(join(probes, 'row-extras-probe.js'));
+  let x = null;
+  check('row extras: services from the SCM, job, debug port, per-core CPU and commit', () => {
+    x = parseJson(extrasRun, 'row-extras-probe');
+    // Wine's SCM starts PlugPlay and EventLog with the prefix; RpcSs only once something asks for RPC (a fresh
+    // prefix has none: CI), so it is not required.
+    const names = new Map(x.withServices.flatMap((r) => r.services.map((s) => [s.toLowerCase(), r.name.toLowerCase()])));
+    assert(names.get('plugplay') === 'plugplay.exe' && names.get('eventlog') === 'svchost.exe', `services ${JSON.stringify(x.withServices)}`);
+    assert(x.isServiceKnown === x.rows, `isService known for ${x.isServiceKnown} of ${x.rows} rows`);
+    assert(x.self.isService === false && x.self.services === null, 'node.exe hosts no service');
+    assert(x.child.inJob === true, "a child node spawned is in libuv's kill-on-close job");
+    assert(x.self.beingDebugged === false && x.debugKnown === x.rows, `debug port: ${x.debugKnown} of ${x.rows} known, self ${x.self.beingDebugged}`);
+    assert(x.self.isDotNet === false, `isDotNet ${x.self.isDotNet}`);
+    assert(Array.isArray(x.perCpuTimes) && x.perCpuTimes.length === x.cpuCount, `perCpuTimes ${JSON.stringify(x.perCpuTimes)}`);
+    assert(x.perCpuTimes.every((c) => c.totalMs > 0 && c.busyMs <= c.totalMs), 'per-core busy ≤ total');
+    assert(x.commitBytes > 0 && x.commitBytes <= x.commitLimitBytes, `commit ${x.commitBytes} of ${x.commitLimitBytes}`);
+    return `${x.withServices.length} service hosts, ${x.cpuCount} cores, commit ${(x.commitBytes / 2 ** 30).toFixed(1)} GiB`;
+  });
+  if (x && x.writtenBytes === 0) skip('row extras: I/O counters count 4 MiB written', 'Wine leaves IO_COUNTERS at 0 (real Windows only)');
+  else if (x) check('row extras: I/O counters count 4 MiB written', () => assert(x.writtenBytes >= 4 * 2 ** 20 && x.writeOps >= 4, `${x.writtenBytes} bytes, ${x.writeOps} ops`));
+  if (x && !x.child.suspended) skip('row extras: a suspended process is marked suspended', "Wine does not report the threads' Suspended wait reason (real Windows only)");
+  else if (x) check('row extras: a suspended process is marked suspended', () => assert(x.child.suspendedBefore === false && x.child.resumed === false, JSON.stringify(x.child)));
 }
 
 // 2. Dumps, refusals, cancel, suspend/resume, runas, kill.
@@ -201,6 +232,29 @@ if (dumps.full && dumps.mini) {
     return `${ratio.toFixed(0)}× smaller`;
   });
 }
+if (dumps.full) {
+  // The node.exe child is not parked (its heartbeat runs), so no winedbg truth here (test-win-analysis.mjs has one);
+  // but every thread of a full dump must unwind from the images in it: no file, no scanned frame, to the stack's end.
+  const { openMinidumpAnalysisInput } = await loadAnalysis();
+  const input = await openMinidumpAnalysisInput(dumps.full.file, { localFiles: false });
+  check('our x64 unwinder walks every thread of the node.exe full dump from its in-dump .pdata to the end of the stack', () => {
+    for (const t of input.threads) {
+      const bad = t.frames.find((f) => f.trust !== 'context' && f.trust !== 'cfi');
+      assert(!bad && /return address 0x0 is below 4096/.test(t.stopReason), `thread ${t.tid}: ${t.frames.length} frames (${t.frames.map((f) => f.trust).join(',')}), ${t.stopReason}`);
+      // Every stack starts in ntdll, the main thread's at RtlUserThreadStart; a thread the dump catches while Wine
+      // starts or ends it (the child's libuv and V8 threads come and go) starts in a Wine-internal ntdll routine that
+      // no export names (CI once saw one, `ntdll.dll!null`), still reached by CFI down to a zero return address.
+      const last = t.frames.at(-1);
+      assert(last?.module?.toLowerCase() === 'ntdll.dll', `thread ${t.tid} ends in ${last?.module}!${last?.function}`);
+    }
+    const atStart = input.threads.filter((t) => t.frames.at(-1)?.function === 'RtlUserThreadStart').length;
+    assert(atStart >= 1, `none of ${input.threads.length} threads ends in RtlUserThreadStart`);
+    const names = new Set(input.threads.flatMap((t) => t.frames.map((f) => f.module)));
+    assert(names.has('node.exe'), `no node.exe frame: ${[...names]}`);
+    return `${input.threads.length} threads (${atStart} end in RtlUserThreadStart), ${input.threads.reduce((n, t) => n + t.frames.length, 0)} frames`;
+  });
+  await input.close();
+}
 for (const d of Object.values(dumps)) await d.reader?.close();
 
 // Wine 8 keeps no Windows DACL on a file: it turns the one given to CreateFileW into unix mode bits and
@@ -287,6 +341,28 @@ try {
   await runWatchLaunchSuite((ok, name, detail) => record(ok, name, detail), probes);
 } catch (err) {
   record(false, 'procscope watch under Wine', err instanceof Error ? err.message : String(err));
+}
+
+// 4c. `procscope persist`: the registry keys of persistent capture, judged with Wine's own `reg query`.
+try {
+  await runPersistSuite((ok, name, detail) => record(ok, name, detail), probes);
+} catch (err) {
+  record(false, 'procscope persist under Wine', err instanceof Error ? err.message : String(err));
+}
+
+// 4d. The minidump analysis: our reader and x64 .pdata unwinder on Full and Mini dumps of a parked mingw program,
+// judged by winedbg's live bt all, Breakpad's minidump_stackwalk and lldb-16 (scripts/test-win-analysis.mjs).
+try {
+  await runAnalysisSuite((ok, name, detail) => record(ok, name, detail), probes);
+} catch (err) {
+  record(false, 'the minidump analysis under Wine', err instanceof Error ? err.message : String(err));
+}
+
+// 4e. The process detail (Properties parts, thread stack vs winedbg, thread actions, Find): scripts/test-win-detail.mjs.
+try {
+  await runDetailSuite((ok, name, detail) => record(ok, name, detail), probes);
+} catch (err) {
+  record(false, 'the process detail under Wine', err instanceof Error ? err.message : String(err));
 }
 
 // 5. The elevated dump helper: runas + named pipe + one-time secret, and its refusals.

@@ -5,14 +5,15 @@
  *   in its place (the Linux side does it when told, with a unix symlink, which Wine follows as Windows follows a
  *   junction); the dump must land in the folder that was checked, not there;
  * - same second: the first names of this second and the next few are taken; the dump takes the next free name and
- *   replaces none;
+ *   replaces none; the analysis pack's name of the first is taken by a file: it gets no pack, the file is untouched;
+ * - pack link: the pack's name of a dump is a link to a file in the foreign folder: no pack, the target untouched;
  * - cancel: a dump cancelled mid-way leaves no file, removed through its handle.
  * argv: [2] our folder for the swap, [3] the foreign folder, [4] a folder of ours for the name and cancel cases,
  * [5] where the probe and the Linux side leave each other the files 'checked' and 'swapped'. Prints one JSON
  * report; scripts/test-win-helper.mjs judges.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { DumpError, type DumpWriteOptions } from '../../src-main/dump/dump-writer';
 import { validateHelperJob } from '../../src-main/dump/helper/helper-validate';
 import { readWin32HelperFacts } from '../../src-main/dump/win32/helper-requester';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
       await between();
       const folder = checked.folder ?? undefined;
       const r = await writer.write({ pid, startTimeMs, kind, outDir }, { nameHint: 'node', readerSid: ownSid, ...options, ...(folder ? { folder } : {}) });
-      return { ok: true, path: r.path, fileBytes: r.fileBytes, sha256: r.sha256 };
+      return { ok: true, path: r.path, fileBytes: r.fileBytes, sha256: r.sha256, analysisPackPath: r.analysisPackPath ?? null };
     } catch (err) {
       return { ok: false, code: err instanceof DumpError ? err.code : 'unexpected', message: String(err instanceof Error ? err.message : err) };
     } finally {
@@ -75,14 +76,46 @@ async function main(): Promise<void> {
       writeFileSync(`${names}\\${name}`, 'x');
       taken.push(name);
     }
+    // The analysis packs of the names the next dump may take (attempt 2 of these seconds) are taken by files of ours.
+    const planted: string[] = [];
+    for (let s = 0; s < 5; s++) {
+      const file = `${dumpFileName('node', pid, 'mini', 'dmp', new Date(now + s * 1000), 2)}.pack`;
+      writeFileSync(`${names}\\${file}`, 'x');
+      planted.push(file);
+    }
     const first = await helperDump(names);
     const second = await helperDump(names);
+    const plantedIntact = planted.every((n) => readFileSync(`${names}\\${n}`, 'utf8') === 'x');
     report['sameSecond'] = {
       first,
       second,
       taken,
+      planted,
+      plantedIntact,
       takenIntact: taken.every((n) => statSync(`${names}\\${n}`).size === 1),
       files: list(names),
+    };
+
+    // In a folder of its own, the pack names of the next 20 seconds' dumps are links to a file in the foreign
+    // folder. Windows node's symlinkSync under Wine says it made one and makes nothing, so the Linux side plants
+    // unix symlinks (which Wine follows) when told the names.
+    const linkDir = `${names}\\links`;
+    mkdirSync(linkDir);
+    const linkTarget = `${foreign}\\pack-target`;
+    writeFileSync(linkTarget, 'y');
+    const linkNow = Date.now();
+    const links = Array.from({ length: 20 }, (_, s) => `${dumpFileName('node', pid, 'mini', 'dmp', new Date(linkNow + s * 1000))}.pack`);
+    writeFileSync(`${flags}\\plant.json`, JSON.stringify({ links, target: 'pack-target' }));
+    for (let i = 0; i < 300 && !existsSync(`${flags}\\planted`); i++) await sleep(100);
+    const resolving = links.filter((n) => existsSync(`${linkDir}\\${n}`) && readFileSync(`${linkDir}\\${n}`, 'utf8') === 'y').length;
+    const linked = await helperDump(linkDir);
+    const inLinkDir = list(linkDir);
+    report['packLink'] = {
+      dump: linked,
+      links: links.length,
+      resolving,
+      linkTargetIntact: readFileSync(linkTarget, 'utf8') === 'y',
+      dumps: Array.isArray(inLinkDir) ? inLinkDir.filter((f) => f.endsWith('.dmp')) : inLinkDir,
     };
 
     const cancelDir = `${names}\\cancel`;

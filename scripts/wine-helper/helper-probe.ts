@@ -40,7 +40,8 @@ async function main(): Promise<void> {
     try {
       const r = await writer.write({ pid: target.pid!, startTimeMs: start, kind: 'mini', outDir }, { onProgress: () => progress++, nameHint: 'node' });
       const dacl = readFileDaclSddl(r.path);
-      return { ok: true, path: r.path, fileBytes: r.fileBytes, sizeOnDisk: statSync(r.path).size, format: r.format, progress, files: readdirSync(outDir), dacl };
+      const packDacl = r.analysisPackPath ? readFileDaclSddl(r.analysisPackPath) : null;
+      return { ok: true, path: r.path, fileBytes: r.fileBytes, sizeOnDisk: statSync(r.path).size, format: r.format, progress, files: readdirSync(outDir), dacl, analysisPackPath: r.analysisPackPath ?? null, packDacl };
     } catch (err) {
       const e = err instanceof DumpError ? { code: err.code, message: err.message } : { code: 'unexpected', message: String(err) };
       return { ok: false, ...e, progress, files: safeList(outDir) };

@@ -4,15 +4,23 @@
  * 'bad-request' DumpError with a sentence, never a crash.
  */
 import { statSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
-import type { CaptureRule, CaptureTrigger } from '../../src-shared/model/capture';
+import { isAbsolute, posix } from 'node:path';
+import { MAX_EXEC_PATHS, type CaptureRule, type CaptureTrigger } from '../../src-shared/model/capture';
 import { DumpError } from '../dump/dump-writer';
+import { compileLinearRegex, compileNameGlob, type TextMatcher } from './capture-pattern';
 
 export interface CompiledRule {
   rule: CaptureRule;
-  name: RegExp | null;
-  cmdline: RegExp | null;
+  name: TextMatcher | null;
+  cmdline: TextMatcher | null;
 }
+
+/**
+ * How much of a command line the regular expression sees: Windows caps a command line at 32,767 characters, Linux
+ * at ARG_MAX (2 MiB and more). Linear time is still time — a 1,000-character pattern costs ~0.3 s on 16 KiB here —
+ * and the tracer matches while a process may be held, so the match reads the first 16 KiB only.
+ */
+export const MATCHED_CMDLINE_CHARS = 16 * 1024;
 
 function bad(why: string): never {
   throw new DumpError('bad-request', `Invalid capture rule: ${why}.`);
@@ -45,13 +53,7 @@ function checkMonitor(rule: CaptureRule): void {
   if (has('series') !== (m.cpuPercent === null && m.memoryMb === null)) bad('the series trigger is a monitor without thresholds');
 }
 
-/** `*` any run, `?` one character, everything else literal; the whole name must match. */
-export function globToRegExp(glob: string): RegExp {
-  const body = [...glob].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&'))).join('');
-  return new RegExp(`^${body}$`, 'i');
-}
-
-export function compileCaptureRule(rule: CaptureRule): CompiledRule {
+export function compileCaptureRule(rule: CaptureRule, platform: NodeJS.Platform = process.platform): CompiledRule {
   if (typeof rule !== 'object' || rule === null) bad('not an object');
   const t = rule.target as CaptureRule['target'] | undefined;
   if (typeof t !== 'object' || t === null || !Number.isSafeInteger(t.pid) || t.pid <= 0) bad('target.pid must be a positive integer');
@@ -74,21 +76,52 @@ export function compileCaptureRule(rule: CaptureRule): CompiledRule {
   if (!Number.isSafeInteger(rule.holdTimeoutMs) || rule.holdTimeoutMs < 1 || rule.holdTimeoutMs > 3_600_000) bad('holdTimeoutMs must be 1 ms to 1 hour');
   if (rule.maxDumps !== null && (!Number.isSafeInteger(rule.maxDumps) || rule.maxDumps < 1)) bad('maxDumps must be a positive integer or null');
   if (rule.timeoutMs !== null && (!Number.isSafeInteger(rule.timeoutMs) || rule.timeoutMs < 1)) bad('timeoutMs must be a positive integer or null');
-  let name: RegExp | null = null;
+  let name: TextMatcher | null = null;
   if (rule.nameGlob !== null) {
     if (typeof rule.nameGlob !== 'string' || rule.nameGlob.length === 0 || rule.nameGlob.length > 255) bad('nameGlob must be 1-255 characters or null');
-    name = globToRegExp(rule.nameGlob);
+    name = compileNameGlob(rule.nameGlob);
   }
-  let cmdline: RegExp | null = null;
+  let cmdline: TextMatcher | null = null;
   if (rule.cmdlineRegex !== null) {
     if (typeof rule.cmdlineRegex !== 'string' || rule.cmdlineRegex.length > 1000) bad('cmdlineRegex must be a string of at most 1000 characters or null');
-    try {
-      cmdline = new RegExp(rule.cmdlineRegex);
-    } catch (err) {
-      bad(`cmdlineRegex is not a regular expression (${(err as Error).message})`);
-    }
+    const compiled = compileLinearRegex(rule.cmdlineRegex);
+    if (typeof compiled === 'string') bad(`cmdlineRegex ${compiled}`);
+    cmdline = compiled;
   }
+  checkExecPaths(rule, platform);
   return { rule, name, cmdline };
+}
+
+/**
+ * fanotify exec mode's binaries: absolute, normalised paths (no '.', '..' or '//', which mean nothing to check but
+ * may mean something else to the process that marks them), none under /proc (/proc/self/exe names the watcher's own
+ * executable there), each a regular file now. The engine opens each one once and checks the file it got again.
+ */
+function checkExecPaths(rule: CaptureRule, platform: NodeJS.Platform): void {
+  const paths = rule.execPaths;
+  if (paths === undefined) return;
+  if (platform !== 'linux') {
+    throw new DumpError(
+      'unsupported',
+      'Watching execs of named binaries (--exec, fanotify) is Linux only: on Windows the job object already sees every descendant without debugging the watched process.',
+    );
+  }
+  if (!Array.isArray(paths) || paths.length === 0 || paths.length > MAX_EXEC_PATHS) bad(`execPaths must list 1 to ${MAX_EXEC_PATHS} binaries`);
+  if (rule.scope !== 'descendants') bad("execPaths watches descendants only (scope 'descendants'): the watched process itself is not traced in this mode");
+  for (const p of paths) {
+    if (typeof p !== 'string' || p.length === 0 || p.length > 4096 || p.includes('\0')) bad('each execPaths entry must be a path of 1-4096 characters');
+    if (!p.startsWith('/')) bad(`execPaths entry ${JSON.stringify(p.slice(0, 80))} is not an absolute path`);
+    if (posix.normalize(p) !== p || (p.length > 1 && p.endsWith('/'))) bad(`execPaths entry ${JSON.stringify(p.slice(0, 80))} is not a plain absolute path (no '.', '..' or '//')`);
+    if (p === '/proc' || p.startsWith('/proc/')) bad(`execPaths entry ${p.slice(0, 80)} is under /proc, which names other files in the process that watches: give the binary's own path`);
+    let isFile: boolean;
+    try {
+      isFile = statSync(p).isFile();
+    } catch {
+      bad(`the binary ${p.slice(0, 200)} does not exist`);
+    }
+    if (!isFile) bad(`${p.slice(0, 200)} is not a regular file (a binary to exec)`);
+  }
+  if (new Set(paths).size !== paths.length) bad('execPaths names a binary twice');
 }
 
 /** Does the process (the target itself or a descendant) fall under the rule? `names`: its comm and exe basename. */
@@ -96,6 +129,6 @@ export function ruleMatches(c: CompiledRule, isTarget: boolean, names: string[],
   const scope = c.rule.scope;
   if (isTarget ? scope === 'descendants' : scope === 'self') return false;
   if (c.name && !names.some((n) => c.name!.test(n))) return false;
-  if (c.cmdline && !c.cmdline.test(cmdline)) return false;
+  if (c.cmdline && !c.cmdline.test(cmdline.slice(0, MATCHED_CMDLINE_CHARS))) return false;
   return true;
 }

@@ -1,13 +1,14 @@
 /*
- * The decision of the sampled triggers (ProcDump -c, -m, -n/-s): fed one sample of a process a second, it says when
- * to dump it. Pure and OS-independent — the Linux engine feeds it /proc/PID/stat and status, a Windows engine would
- * feed it process times and commit — so both apply ProcDump's semantics the same way. Semantics, from ProcDump for
- * Linux (Monitor.cpp, Process.cpp) and ProcDump's documented -s: CPU is a percentage of ONE core (a busy thread is
- * 100, the most is 100 × cores, as ProcDump for Linux's MAXIMUM_CPU), measured over the last sample interval (ProcDump
- * for Linux averages over the whole lifetime, which a long-idle process never crosses) and it must hold for `seconds`
- * consecutive samples (ProcDump's -s on Windows); memory (resident + swap on Linux, as ProcDump for Linux) fires on
- * the first sample at or above it; a series (no threshold) dumps at once, then every `seconds`. After a dump nothing
- * counts for `seconds` (ProcDump waits ThresholdSeconds), and at most `count` dumps are taken of one process.
+ * The decision of the sampled triggers (ProcDump -c, -m, -n/-s): fed one sample of a process a second, it says when to
+ * dump it. Pure and OS-independent — the Linux engine feeds it /proc/PID/stat and status, the Windows engine
+ * (win32/win32-capture-monitor.ts) the process snapshot's CPU times and commit — so both apply ProcDump's semantics the
+ * same way. Semantics, from ProcDump for Linux (Monitor.cpp, Process.cpp) and ProcDump's documented -s: CPU is a
+ * percentage of ONE core (a busy thread is 100, the most is 100 × cores, as ProcDump for Linux's MAXIMUM_CPU), measured
+ * over the last sample interval (ProcDump for Linux averages over the whole lifetime, which a long-idle process never
+ * crosses) and it must hold for `seconds` consecutive samples (ProcDump's -s on Windows); memory (resident + swap on
+ * Linux, as ProcDump for Linux) fires on the first sample at or above it; a series (no threshold) dumps at once, then
+ * every `seconds`. After a dump nothing counts for `seconds` (ProcDump waits ThresholdSeconds), and at most `count`
+ * dumps are taken of one process.
  */
 import type { CaptureMonitor, CaptureTrigger } from '../../src-shared/model/capture';
 

@@ -14,6 +14,9 @@ const COMMANDS: readonly { name: string; load: () => Promise<CliCommand> }[] = [
   { name: 'serve', load: async () => (await import('./commands/serve')).serveCommand },
   { name: 'dump', load: async () => (await import('./commands/dump')).dumpCommand },
   { name: 'watch', load: async () => (await import('./commands/watch')).watchCommand },
+  { name: 'persist', load: async () => (await import('./commands/persist')).persistCommand },
+  { name: 'analyze', load: async () => (await import('./commands/analyze')).analyzeCommand },
+  { name: 'pack', load: async () => (await import('./commands/pack')).packCommand },
   { name: 'helper', load: async () => (await import('./commands/helper')).helperCommand },
 ];
 

@@ -22,6 +22,7 @@ export interface CaptureDumpRecord {
   fileBytes: number;
   sha256: string;
   targetPauseMs: number;
+  unreadableBytes: number;
   /** True when the watch ran in the elevated helper. */
   elevated: boolean;
 }
@@ -65,8 +66,7 @@ export async function checkCaptureDumpFile(record: CaptureDumpRecord): Promise<{
         // The process was held for the whole write, so the pause is also how long the dump took.
         durationMs: record.targetPauseMs,
         targetPauseMs: record.targetPauseMs,
-        // Not reported: the capture `dump` event carries no count of unreadable bytes (the contract would have to grow).
-        unreadableBytes: 0,
+        unreadableBytes: record.unreadableBytes,
         method: 'live',
         format,
       },

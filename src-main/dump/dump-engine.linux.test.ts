@@ -47,12 +47,17 @@ function makeEngine(rows: ProcessRow[] = []): DumpEngine {
   });
 }
 
+/** Until each job failed, or is saved with its hash done (job-hashed follows job-done: issue 15). */
 function untilSettled(engine: DumpEngine, ids: string[]): Promise<void> {
-  const left = new Set(ids.filter((id) => !['done', 'failed', 'cancelled'].includes(engine.get(id)!.state)));
+  const settled = (id: string): boolean => {
+    const job = engine.get(id)!;
+    return job.state === 'failed' || job.state === 'cancelled' || (job.state === 'done' && job.result?.hash !== 'computing');
+  };
+  const left = new Set(ids.filter((id) => !settled(id)));
   return new Promise((resolve) => {
     if (!left.size) return resolve();
     const off = engine.subscribe((e) => {
-      if ((e.type === 'job-done' || e.type === 'job-failed') && left.delete(e.jobId) && !left.size) {
+      if ('jobId' in e && settled(e.jobId) && left.delete(e.jobId) && !left.size) {
         off();
         resolve();
       }
@@ -148,7 +153,9 @@ describe('dump engine with the real Linux writer in a child process', () => {
       await untilSettled(engine, full.jobIds);
       const jobs = full.jobIds.map((id) => engine.get(id)!);
       expect(jobs.map((j) => [j.pid, j.state])).toEqual([[sh.pid, 'done'], [kids[0], 'done'], [kids[1], 'done']]);
-      expect((await readdir(outDir)).sort()).toEqual(jobs.map((j) => j.result!.path.slice(outDir.length + 1)).sort());
+      // Each core with its analysis pack beside it.
+      const written = jobs.flatMap((j) => [j.result!.path, j.result!.analysisPackPath!]).map((p) => p.slice(outDir.length + 1));
+      expect((await readdir(outDir)).sort()).toEqual(written.sort());
 
       // Again, with the last child killed right after the group is queued: it runs third, after it has gone.
       const second = await engine.startTree({ pid: sh.pid!, startTimeMs: rows[0]!.startTimeMs, kind: 'mini', outDir });
@@ -158,7 +165,7 @@ describe('dump engine with the real Linux writer in a child process', () => {
       expect(again.map((j) => j.state)).toEqual(['done', 'done', 'failed']);
       expect(again[2]!.error!.code).toBe('process-gone');
       expect(again[2]!.error!.message).toMatch(/has exited/);
-      expect(await readdir(outDir)).toHaveLength(5);
+      expect(await readdir(outDir)).toHaveLength(10);
     } finally {
       sh.kill();
       for (const k of kids) spawnSync('kill', [String(k)]);

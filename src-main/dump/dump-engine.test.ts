@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,14 +78,60 @@ describe('dump engine', () => {
     expect((await stat(outDir)).mode & 0o777).toBe(0o700);
   });
 
-  it('makes only the last folder of the path: a mistyped deeper path is refused, nothing is built', async () => {
-    const { engine, writer } = makeEngine(() => ({ totalBytes: 1000, chunkBytes: 1000 }));
+  it('makes only the last folder of the path: a mistyped deeper path is refused at start, nothing is built or remembered', async () => {
+    const { engine, writer, events } = makeEngine(() => ({ totalBytes: 1000, chunkBytes: 1000 }));
+    const before = await engine.getSettings();
     const typo = join(dir, 'no-such-parent', 'tmp', 'dumps');
-    const job = await engine.start({ pid: 42, startTimeMs: 5, kind: 'full', outDir: typo, name: 'worker' });
-    const end = await settled(engine, job.id);
-    expect(end).toMatchObject({ type: 'job-failed', error: { code: 'folder-unwritable', message: expect.stringContaining('does not exist') } });
+    // Refused by start itself, so the dialog that asked shows it and stays open; no job reaches the panel.
+    await expect(engine.start({ pid: 42, startTimeMs: 5, kind: 'full', outDir: typo, name: 'worker' })).rejects.toMatchObject({
+      code: 'folder-unwritable',
+      message: expect.stringContaining(`'${join(dir, 'no-such-parent', 'tmp')}' does not exist`),
+    });
+    await expect(engine.startTree({ pid: 42, startTimeMs: 5, kind: 'full', outDir: typo })).rejects.toMatchObject({ code: 'folder-unwritable' });
+    expect(engine.list()).toEqual([]);
+    expect(events).toEqual([]);
     expect(await readdir(dir)).not.toContain('no-such-parent');
     expect(writer.calls).toEqual([]);
+    // A folder that could not be used does not become the remembered one.
+    expect(await engine.getSettings()).toEqual(before);
+  });
+
+  it('refuses a file where the folder should be, at start', async () => {
+    const { engine } = makeEngine(() => ({}));
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'x');
+    await expect(engine.start({ pid: 42, startTimeMs: 5, kind: 'full', outDir: file })).rejects.toMatchObject({ code: 'folder-unwritable', message: expect.stringContaining('is a file, not a folder') });
+    expect(engine.list()).toEqual([]);
+  });
+
+  it('names the file with the time the dialog showed (its stamp), not the time the writer ran; a malformed stamp is ignored', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date(2026, 0, 2, 3, 4, 5) });
+    try {
+      const rows = [row(1, 0, 'init'), row(100, 1, 'Tentacle'), row(101, 100, 'Calamari')];
+      const { engine } = makeEngine(() => ({ totalBytes: 1000 }), {}, rows);
+      const one = await engine.start({ pid: 42, startTimeMs: 5, kind: 'full', outDir, name: 'worker', stamp: '20251231_235959' });
+      const tree = await engine.startTree({ pid: 100, startTimeMs: 1100, kind: 'mini', outDir, stamp: '20251231_235958' });
+      const bad = await engine.start({ pid: 43, startTimeMs: 5, kind: 'full', outDir, name: 'worker', stamp: '2025-12-31 23:59' });
+      for (const id of [one.id, ...tree.jobIds, bad.id]) if (!['done', 'failed'].includes(engine.get(id)!.state)) await settled(engine, id);
+      expect((await readdir(outDir)).sort()).toEqual([
+        'Calamari_101_20251231_235958_mini.core',
+        'Tentacle_100_20251231_235958_mini.core',
+        'worker_42_20251231_235959_full.core',
+        'worker_43_20260102_030405_full.core',
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('passes snapshot mode to the writer, for one dump and for every dump of a tree, and only when asked', async () => {
+    const rows = [row(1, 0, 'init'), row(100, 1, 'Tentacle'), row(101, 100, 'Calamari')];
+    const { engine, writer } = makeEngine(() => ({ totalBytes: 1000 }), {}, rows);
+    const one = await engine.start({ pid: 42, startTimeMs: 5, kind: 'full', outDir, snapshot: true });
+    const plain = await engine.start({ pid: 43, startTimeMs: 5, kind: 'full', outDir });
+    const tree = await engine.startTree({ pid: 100, startTimeMs: 1100, kind: 'mini', outDir, snapshot: true });
+    for (const id of [one.id, plain.id, ...tree.jobIds]) if (!['done', 'failed'].includes(engine.get(id)!.state)) await settled(engine, id);
+    expect(writer.calls.map((r) => [r.pid, r.snapshot ?? null]).sort()).toEqual([[100, true], [101, true], [42, true], [43, null]]);
   });
 
   it('cancels a running job, removes the partial file and keeps the list consistent', async () => {
@@ -275,6 +321,24 @@ describe('dump engine', () => {
     expect(events.some((e) => e.type === 'job-removed' && e.jobId === ok.id)).toBe(true);
     expect(engine.dismiss(bad.id)).toBe(true);
     expect(engine.list()).toEqual([]);
+  });
+
+  it("deletes a dump's analysis pack with it, and nothing else a result names", async () => {
+    await mkdir(outDir, { recursive: true });
+    const keep = join(outDir, 'keep.txt');
+    await writeFile(keep, 'x');
+    const { engine } = makeEngine((pid) => (pid === 1 ? { pack: true } : { claimPackPath: keep }));
+    const withPack = await engine.start({ pid: 1, startTimeMs: 1, kind: 'mini', outDir });
+    await settled(engine, withPack.id);
+    const { path, analysisPackPath } = engine.get(withPack.id)!.result!;
+    expect(analysisPackPath).toBe(`${path}.pack`);
+    await engine.deleteDump(withPack.id);
+    await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(stat(`${path}.pack`)).rejects.toMatchObject({ code: 'ENOENT' });
+    const claims = await engine.start({ pid: 2, startTimeMs: 1, kind: 'mini', outDir });
+    await settled(engine, claims.id);
+    await engine.deleteDump(claims.id);
+    expect((await stat(keep)).isFile()).toBe(true);
   });
 
   it('reports a writer that cannot be created as a sentence, and asks the factory again for the next job', async () => {

@@ -5,9 +5,9 @@
  * failure reaches listeners as a DumpErrorInfo sentence; it never throws a stack trace at a caller, and it only
  * ever deletes files it wrote itself.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute } from 'node:path';
-import type { DumpProgress, DumpResult } from '../../src-shared/model/dump';
+import { DUMP_STAMP_PATTERN, type DumpProgress, type DumpResult } from '../../src-shared/model/dump';
 import type { ProcessRow } from '../../src-shared/model/process';
 import { buildProcessTree, collectSubtree } from '../../src-shared/tree/process-tree';
 import { checkCaptureDumpFile, type CaptureDumpRecord } from './capture-dump-record';
@@ -21,7 +21,7 @@ import type {
   DumpJobRequest,
 } from './dump-jobs';
 import type { DumpSettings, DumpSettingsStore } from './dump-settings';
-import { DumpError, type DumpWriter } from './dump-writer';
+import { DumpError, HASH_CANCELLED_MESSAGE, type DumpWriter } from './dump-writer';
 import type { Elevator } from './helper/elevator';
 import { createHelperDumpWriter, type HelperCommand } from './helper/helper-dump-writer';
 
@@ -81,6 +81,10 @@ interface JobRecord {
   info: DumpJobInfo;
   abort: AbortController | null;
   done: Promise<void> | null;
+  /** The file name's time the dialog showed (DumpRequest.stamp), or null for the writer's clock. */
+  stamp: string | null;
+  /** DumpRequest.snapshot: the Linux writer dumps a copy-on-write clone (its result says which mode ran). */
+  snapshot: boolean;
 }
 
 const FINISHED = new Set(['done', 'failed', 'cancelled']);
@@ -138,7 +142,9 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       createdAtMs: Date.now(),
       capture: null,
     };
-    const record: JobRecord = { info, abort: null, done: null };
+    const record: JobRecord = { info, abort: null, done: null, stamp: request.stamp && DUMP_STAMP_PATTERN.test(request.stamp) ? request.stamp : null,
+      snapshot: request.snapshot === true,
+    };
     jobs.set(info.id, record);
     queue.push(info.id);
     emit({ type: 'job-added', job: snapshot(info) });
@@ -150,10 +156,18 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       const record = jobs.get(queue.shift()!);
       if (!record || record.info.state !== 'queued') continue;
       running++;
-      record.done = run(record).finally(() => {
+      // A job holds its slot until its file is complete (the target runs again): its hash, which only reads the
+      // file, does not keep the next dump of a tree waiting.
+      let slotHeld = true;
+      const freeSlot = (): void => {
+        if (!slotHeld) return;
+        slotHeld = false;
         running--;
-        record.done = null;
         pump();
+      };
+      record.done = run(record, freeSlot).finally(() => {
+        record.done = null;
+        freeSlot();
       });
     }
   }
@@ -173,7 +187,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
     });
   }
 
-  async function run(record: JobRecord): Promise<void> {
+  async function run(record: JobRecord, onSaved: () => void): Promise<void> {
     const info = record.info;
     const abort = new AbortController();
     record.abort = abort;
@@ -189,14 +203,40 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       lastPhase = progress.phase;
       emit({ type: 'job-progress', jobId: info.id, progress });
     };
+    // Saved at file complete (issue 15): the job is done and shows its file while the hash is still computing.
+    let saved: DumpResult | null = null;
+    const onFileComplete = (result: DumpResult): void => {
+      if (saved) return;
+      saved = result;
+      info.state = 'done';
+      info.result = result;
+      info.error = null;
+      emit({ type: 'job-done', jobId: info.id, result });
+      onSaved();
+    };
+    const hashed = (result: DumpResult): void => {
+      record.abort = null;
+      info.result = result;
+      // A job dismissed while its hash ran is gone from the list: nobody is told about it any more.
+      if (jobs.get(info.id) === record) emit({ type: 'job-hashed', jobId: info.id, result });
+    };
     let result: DumpResult;
     try {
       if (!info.elevated) await createDumpFolder(info.outDir);
       const w = await getWriter(info.elevated);
       if (abort.signal.aborted) throw new DumpError('cancelled', cancelledInfo().message);
-      const writeOptions = { signal: abort.signal, onProgress, ...(info.name !== null ? { nameHint: info.name } : {}) };
-      result = await w.write({ pid: info.pid, startTimeMs: info.startTimeMs, kind: info.kind, outDir: info.outDir }, writeOptions);
+      const writeOptions = { signal: abort.signal, onProgress, onFileComplete, ...(info.name !== null ? { nameHint: info.name } : {}) };
+      // The dialog's time goes to our own writer only: a retry as administrator is a later dump, named when it runs.
+      const stamp = !info.elevated && record.stamp ? { stamp: record.stamp } : {};
+      const snapshotMode = record.snapshot ? { snapshot: true } : {};
+      result = await w.write({ pid: info.pid, startTimeMs: info.startTimeMs, kind: info.kind, outDir: info.outDir, ...stamp, ...snapshotMode }, writeOptions);
     } catch (err) {
+      if (saved) {
+        // The file was complete before this failure (the hash, or the helper's last answer): the dump stays saved.
+        const hashError = abort.signal.aborted ? { code: 'cancelled' as const, message: HASH_CANCELLED_MESSAGE } : toDumpErrorInfo(err);
+        hashed({ ...(saved as DumpResult), sha256: null, hash: 'failed', hashError });
+        return;
+      }
       const error = abort.signal.aborted ? cancelledInfo() : toDumpErrorInfo(err);
       info.state = error.code === 'cancelled' ? 'cancelled' : 'failed';
       info.error = error;
@@ -205,6 +245,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       emit({ type: 'job-failed', jobId: info.id, error, retryable: info.retryable });
       return;
     }
+    if (saved) return hashed(result);
     record.abort = null;
     info.state = 'done';
     info.result = result;
@@ -220,6 +261,9 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
   return {
     async start(request) {
       checkRequest(request);
+      // A folder that cannot be made is refused here, where the dialog shows it (and it is not remembered), rather
+      // than as a failed job in the panel after the dialog has closed.
+      await checkDumpFolder(request.outDir);
       const record = addJob(request, null);
       rememberChoice(request);
       pump();
@@ -228,6 +272,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
 
     async startTree(request) {
       checkRequest(request);
+      await checkDumpFolder(request.outDir);
       const rows = await options.readRows();
       const root = rows.find((r) => r.pid === request.pid && r.startTimeMs === request.startTimeMs);
       if (!root) {
@@ -245,7 +290,10 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       };
       groups.set(group.id, group);
       for (const row of members) {
-        const record = addJob({ pid: row.pid, startTimeMs: row.startTimeMs, kind: request.kind, outDir: request.outDir, name: row.name }, group.id);
+        const stamp = request.stamp ? { stamp: request.stamp } : {};
+        const snapshotMode = request.snapshot === true ? { snapshot: true } : {};
+        const job = { pid: row.pid, startTimeMs: row.startTimeMs, kind: request.kind, outDir: request.outDir, name: row.name, ...stamp, ...snapshotMode };
+        const record = addJob(job, group.id);
         group.jobIds.push(record.info.id);
       }
       emit({ type: 'group-added', group: structuredClone(group) });
@@ -273,7 +321,7 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
         createdAtMs: Date.now(),
         capture: { watchId: record.watchId, trigger: record.trigger },
       };
-      jobs.set(info.id, { info, abort: null, done: null });
+      jobs.set(info.id, { info, abort: null, done: null, stamp: null, snapshot: false });
       emit({ type: 'job-added', job: snapshot(info) });
       return snapshot(info);
     },
@@ -304,8 +352,15 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       const record = mustGet(jobId);
       const result = record.info.result;
       if (record.info.state !== 'done' || !result) throw new DumpError('bad-request', 'Only a finished dump can be deleted.');
+      // Still hashing: stop it first, so nothing reads the file while it goes.
+      if (record.abort) {
+        record.abort.abort();
+        await record.done;
+      }
       try {
         await rm(result.path, { force: true });
+        // Its analysis pack goes with it — only ever the file beside it, whatever else the result might name.
+        if (result.analysisPackPath === `${result.path}.pack`) await rm(result.analysisPackPath, { force: true });
       } catch (err) {
         const info = toDumpErrorInfo(err);
         throw new DumpError(info.code, `The dump file could not be deleted (${info.message}) Delete ${result.path} by hand.`);
@@ -346,7 +401,13 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
 
   function cancel(jobId: DumpJobId): boolean {
     const record = jobs.get(jobId);
-    if (!record || FINISHED.has(record.info.state)) return false;
+    if (!record) return false;
+    if (FINISHED.has(record.info.state)) {
+      // A saved dump whose hash is still computing: the cancel stops the hash only, the file stays.
+      if (record.info.state !== 'done' || !record.abort) return false;
+      record.abort.abort();
+      return true;
+    }
     if (record.info.state === 'queued') {
       record.info.state = 'cancelled';
       record.info.error = cancelledInfo();
@@ -374,6 +435,29 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
         () => {},
         () => {},
       );
+  }
+}
+
+/**
+ * What a dump's folder must be before its job is queued: a folder, or a missing last part whose parent is a folder
+ * (the job makes it, as createDumpFolder does). Anything else that stops us looking (no rights to look) is left to
+ * the job, which can then offer a retry as administrator.
+ */
+export async function checkDumpFolder(outDir: string): Promise<void> {
+  const kindOf = async (path: string): Promise<'folder' | 'other' | 'missing' | 'unknown'> => {
+    try {
+      return (await stat(path)).isDirectory() ? 'folder' : 'other';
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unknown';
+    }
+  };
+  const here = await kindOf(outDir);
+  if (here === 'other') throw new DumpError('folder-unwritable', `'${outDir}' is a file, not a folder. Choose a folder.`);
+  if (here !== 'missing') return;
+  const parent = await kindOf(dirname(outDir));
+  if (parent === 'missing' || parent === 'other') {
+    throw new DumpError('folder-unwritable', `The folder '${dirname(outDir)}' does not exist, so '${basename(outDir)}' cannot be made in it. Choose an existing folder.`);
   }
 }
 

@@ -39,7 +39,40 @@ export interface DumpWriteOptions {
    * exception stream: the faulting thread and its 152-byte EXCEPTION_RECORD as the DEBUG_EVENT carried it.
    */
   exception?: { threadId: number; exceptionRecord: Uint8Array };
+  /**
+   * Write the analysis pack beside the dump (`<dump>.pack`: the modules' unwind tables and function names;
+   * src-main/dump/linux/analysis-pack.ts, src-main/dump/win32/win32-analysis-pack.ts). Default true;
+   * `procscope dump --no-pack` turns it off.
+   */
+  analysisPack?: boolean;
+  /**
+   * Called once, as soon as the file is complete (its length set, every byte written) and the target runs again,
+   * before the hash: the dump is saved from here on. The result has `hash: 'computing'` (or 'skipped') and sha256
+   * null; write() then resolves with the same result plus the hash, read from the same open file. An abort after
+   * this stops only the hash: the file stays (hash 'failed', hashError 'cancelled').
+   */
+  onFileComplete?: (saved: DumpResult) => void;
+  /**
+   * Called once the hash is done (or failed), before the analysis pack that follows it: the CLI prints the SHA-256
+   * line then, not after the pack. The Linux writer calls it; write() still resolves with the same hash.
+   */
+  onHashDone?: (hashed: DumpResult) => void;
+  /** Compute the SHA-256 (default true); false (`procscope dump --no-hash`) resolves with sha256 null, hash 'skipped'. */
+  hash?: boolean;
 }
+
+/**
+ * The hash of a result that must have one (a capture's dump event carries it): the SHA-256, or a DumpError saying
+ * why there is none. The file stays where the result says.
+ */
+export function requireSha256(result: DumpResult): string {
+  if (result.sha256 !== null) return result.sha256;
+  const why = result.hashError?.message ?? 'no hash was computed';
+  throw new DumpError(result.hashError?.code ?? 'io-error', `The dump ${result.path} was saved, but its SHA-256 is missing: ${why}`);
+}
+
+/** The sentence of a hash stopped by a cancel after the file was complete: the dump itself is kept. */
+export const HASH_CANCELLED_MESSAGE = 'The hash was cancelled; the dump file is saved and kept.';
 
 /** A folder opened once, by a walk from the root that followed no link, and checked on the handle it holds. */
 export type OpenedFolder = LinuxOpenedFolder | Win32OpenedFolder;

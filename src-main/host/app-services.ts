@@ -1,7 +1,7 @@
 /*
  * The services behind both transports (Electron IPC and the browser host's WebSocket): one backend, one poller,
  * the poller state the UI shows, the per-sender process-stream subscriptions, the (lazily created) dump engine and
- * the capture watches.
+ * the capture watches, and the dump analyses (issue 13).
  * Runs in the Electron main process or the `procscope serve` Node process. It never imports electron or ws:
  * transports hand it a HostSender, and the Electron host its native dialogs as a HostShell.
  */
@@ -12,12 +12,26 @@ import type { Poller } from '../poller/poller-types';
 import { createDumpFolder } from '../dump/dump-engine';
 import { createCaptureServices, type CaptureEngineFactories, type CaptureServices } from './capture-services';
 import { createDumpServices, type DumpEngineFactory, type DumpServices } from './dump-services';
+import { createInProcessAnalysisRunner, type AnalysisRunner } from './analysis-runner';
+import { createAnalysisServices, type AnalysisServices } from './analysis-services';
+import { createUploadPackageService, type UploadPackageService } from '../dump/package/upload-package-service';
+import { createMemoryViewSettingsStore, createViewSettingsStore, type ViewSettingsStore } from './view-settings';
+import { createDetailServices, type DetailServices } from '../detail/detail-service';
+import type { ProcessDetailSource } from '../detail/detail-source';
+import { platformDetailSourceFactory } from '../detail/select-detail-source';
+import { userInfo } from 'node:os';
 
 /** What only a desktop host can do (Electron's dialog and shell); the browser host has none. */
 export interface HostShell {
   /** A native folder picker; null when the user cancelled. */
   chooseFolder(defaultPath: string | undefined, senderId: string): Promise<string | null>;
   showItemInFolder(path: string): void;
+  /** Analyze Dump…: a native open dialog for a .dmp / core; null when the user cancelled. */
+  chooseDumpFile(senderId: string): Promise<string | null>;
+  /** Save as: a native save dialog proposing defaultName; null when the user cancelled. */
+  chooseSavePath(defaultName: string, format: 'html' | 'json', senderId: string): Promise<string | null>;
+  /** Properties (issue 14): opens that process's window, or focuses it (Electron); absent: the page opens a tab. */
+  openPropertiesWindow?(target: { pid: number; startTimeMs: number }): void;
 }
 
 /** One renderer as a transport sees it: an Electron webContents or one WebSocket connection. */
@@ -32,7 +46,14 @@ export interface AppServices {
   readonly appInfo: AppInfo;
   readonly dumps: DumpServices;
   readonly captures: CaptureServices;
+  readonly analysis: AnalysisServices;
+  /** Prepare for upload on a finished dump job (issue 15). */
+  readonly uploads: UploadPackageService;
   readonly shell: HostShell | null;
+  /** The persisted main-window view (issue 14). */
+  readonly viewSettings: ViewSettingsStore;
+  /** Per-process detail for Properties, the lower pane and Find Handle or DLL (issue 14). */
+  readonly detail: DetailServices;
   /** The pids of the host itself (its main process; Electron adds its renderer and GPU processes). */
   hostPids(): readonly number[];
   /** The latest rows the user saw (one poll first if there is no sample yet). */
@@ -66,8 +87,14 @@ export interface AppServicesOptions {
   /** Tests only: replaces making a missing capture folder (createDumpFolder). */
   prepareCaptureFolder?: (outDir: string) => Promise<void>;
   shell?: HostShell;
+  /** Runs one analysis: the worker-thread runner in the real hosts; in-process (tests, fake host) by default. */
+  analysisRunner?: AnalysisRunner;
   /** The host's other processes (Electron: renderers, GPU); kill and suspend refuse them and this process. */
   hostPids?: () => readonly number[];
+  /** The folder of view-settings.json (Electron: userData; serve: its config folder); absent: kept in memory. */
+  viewSettingsDir?: string;
+  /** The detail source, made on first use; absent: the backend's platform's own (the fake backend's scripted one). */
+  detailSourceFactory?: () => Promise<ProcessDetailSource>;
 }
 
 export function createAppServices(options: AppServicesOptions): AppServices {
@@ -117,7 +144,11 @@ export function createAppServices(options: AppServicesOptions): AppServices {
         chooseFolder: shell !== null,
         showInFolder: shell !== null,
         capture: options.captureEngines !== undefined,
+        openDumpDialog: shell !== null,
+        saveReportDialog: shell !== null,
+        propertiesWindow: shell?.openPropertiesWindow !== undefined,
       },
+      currentUser: currentUserName(),
     },
     dumps,
     captures: createCaptureServices({
@@ -128,7 +159,14 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       broadcast: (payload) => services.broadcast('procscope:capture-event', payload),
       prepareFolder: options.prepareCaptureFolder ?? createDumpFolder,
     }),
+    analysis: createAnalysisServices({
+      runner: options.analysisRunner ?? createInProcessAnalysisRunner(),
+      findJob: (jobId) => dumps.peek()?.get(jobId) ?? null,
+    }),
+    uploads: createUploadPackageService({ findJob: (jobId) => dumps.peek()?.get(jobId) ?? null }),
     shell,
+    detail: createDetailServices({ sourceFactory: options.detailSourceFactory ?? platformDetailSourceFactory(backend), poller }),
+    viewSettings: options.viewSettingsDir ? createViewSettingsStore(options.viewSettingsDir) : createMemoryViewSettingsStore(),
     hostPids: () => [process.pid, ...(options.hostPids?.() ?? [])],
     readRows,
     getPollerState: state,
@@ -171,10 +209,22 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       for (const id of [...senders.keys()]) services.unsubscribeProcesses(id);
       // Watches first: they release what they hold, and their last dumps are recorded before the engine goes.
       await services.captures.dispose();
+      services.analysis.dispose();
+      services.uploads.dispose();
+      services.detail.dispose();
       poller.dispose();
       await services.dumps.dispose();
       backend.dispose();
     },
   };
   return services;
+}
+
+/** The account this host runs as, as the backends name a row's user; null where the OS will not say. */
+function currentUserName(): string | null {
+  try {
+    return userInfo().username || null;
+  } catch {
+    return null;
+  }
 }

@@ -118,7 +118,8 @@ describe('capture channels', () => {
     const script: ScriptedCaptureEvent[] = [
       { event: 'seen', pid: 4250, ppid: 1, name: 'Calamari', cmdline: 'Calamari run', startTimeMs: 1234 },
       { event: 'exited', pid: 4250, name: 'Calamari', exitCode: 3, signal: null, lifetimeMs: 12 },
-      { event: 'dump', pid: 4250, name: 'Calamari', trigger: 'exit', path: dumpPath, targetPauseMs: 40, ...file },
+      // A page the writer could not read: the job says so, as a dump job of its own does.
+      { event: 'dump', pid: 4250, name: 'Calamari', trigger: 'exit', path: dumpPath, targetPauseMs: 40, unreadableBytes: 4096, ...file },
     ];
     const engine = createFakeCaptureEngine({ mechanism: 'ptrace-follow-fork', events: script, endReason: 'target-exited' });
     const { call, args, parent, captureEvents, dumpEvents } = await setup({ engines: engines(engine) });
@@ -136,7 +137,7 @@ describe('capture channels', () => {
     const job = dumpEvents.find((e) => e.type === 'job-added')!;
     expect(job.type === 'job-added' && job.job).toMatchObject({
       state: 'done', pid: 4250, startTimeMs: 1234, name: 'Calamari', kind: 'mini', capture: { watchId: started.id, trigger: 'exit' },
-      result: { path: dumpPath, fileBytes: 4096, sha256: file.sha256, format: 'elf-core', targetPauseMs: 40 },
+      result: { path: dumpPath, fileBytes: 4096, sha256: file.sha256, format: 'elf-core', targetPauseMs: 40, unreadableBytes: 4096 },
     });
     expect(listed!.dumps[0]!.jobId).toBe(job.type === 'job-added' ? job.job.id : '');
     const jobs = value<{ jobs: { id: string; capture: unknown }[] }>(await call('procscope:list-dump-jobs', {})).jobs;
@@ -153,7 +154,7 @@ describe('capture channels', () => {
     const file = writeCore(real, 2048);
     const link = join(dir, 'dumps', 'link.core');
     symlinkSync(real, link);
-    const dump = (path: string, fileBytes: number): ScriptedCaptureEvent => ({ event: 'dump', pid: 7, name: 'c', trigger: 'crash', path, fileBytes, sha256: file.sha256, targetPauseMs: 1 });
+    const dump = (path: string, fileBytes: number): ScriptedCaptureEvent => ({ event: 'dump', pid: 7, name: 'c', trigger: 'crash', path, fileBytes, sha256: file.sha256, targetPauseMs: 1 , unreadableBytes: 0});
     const engine = createFakeCaptureEngine({ events: [dump(join(dir, 'dumps', 'gone.core'), 10), dump(link, 2048), dump(real, 999)], endReason: 'target-exited' });
     const { call, args, dumpEvents } = await setup({ engines: engines(engine) });
     value(await call('procscope:start-capture', args()));
@@ -200,6 +201,17 @@ describe('capture channels', () => {
     expect(engine.rules[0]).toMatchObject({ triggers: ['cpu', 'exit'], monitor });
     expect(await call('procscope:start-capture', args({ triggers: ['memory'], monitor }))).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/cpu trigger and monitor.cpuPercent go together/) } });
     expect(await call('procscope:start-capture', args({ triggers: ['series'] }))).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/series trigger needs monitor settings/) } });
+    expect(engine.rules).toHaveLength(1);
+  });
+
+  it.runIf(process.platform === 'linux')('passes fanotify exec mode\'s binaries to the engine, and refuses a binary that does not exist or another scope', async () => {
+    const engine = createFakeCaptureEngine();
+    const { call, args } = await setup({ engines: engines(engine) });
+    value(await call('procscope:start-capture', args({ execPaths: ['/bin/sh'] })));
+    expect(engine.rules[0]).toMatchObject({ scope: 'descendants', execPaths: ['/bin/sh'] });
+    expect(await call('procscope:start-capture', args({ execPaths: [join(dir, 'no-such-binary')] }))).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/does not exist/) } });
+    expect(await call('procscope:start-capture', args({ scope: 'self', execPaths: ['/bin/sh'] }))).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/descendants only/) } });
+    expect(await call('procscope:start-capture', args({ execPaths: ['bin/sh'] }))).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
     expect(engine.rules).toHaveLength(1);
   });
 

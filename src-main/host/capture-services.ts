@@ -117,7 +117,7 @@ export function createCaptureServices(options: CaptureServicesOptions): CaptureS
       const job = await engine.recordCaptureDump({
         watchId: record.view.id, trigger: event.trigger, pid: event.pid, startTimeMs: seen?.startTimeMs ?? 0, name: event.name,
         kind: record.view.rule.kind, path: event.path, fileBytes: event.fileBytes, sha256: event.sha256,
-        targetPauseMs: event.targetPauseMs, elevated: record.view.elevated,
+        targetPauseMs: event.targetPauseMs, unreadableBytes: event.unreadableBytes, elevated: record.view.elevated,
       });
       if (record.generation === generation && watches.get(record.view.id) === record) {
         apply(record, { type: 'watch-dump-recorded', watchId: record.view.id, path: event.path, jobId: job.id });
@@ -194,6 +194,7 @@ export function createCaptureServices(options: CaptureServicesOptions): CaptureS
         cmdlineRegex: args.cmdlineRegex, triggers: [...args.triggers], exitNonZeroOnly: args.exitNonZeroOnly, kind: args.kind,
         outDir: args.outDir, holdTimeoutMs: args.holdTimeoutMs, maxDumps: args.maxDumps, timeoutMs: args.timeoutMs,
         ...(args.monitor ? { monitor: { ...args.monitor } } : {}),
+        ...(args.execPaths ? { execPaths: [...args.execPaths] } : {}),
       };
       await refuseOwnTree(rule);
       try {

@@ -131,10 +131,10 @@ describe('dump channels', () => {
     await services!.dispose();
 
     const shown: string[] = [];
-    const desktop = setup({ shell: { chooseFolder: async (p) => `${p ?? '/home'}/picked`, showItemInFolder: (p) => shown.push(p) } });
+    const desktop = setup({ shell: { chooseFolder: async (p) => `${p ?? '/home'}/picked`, showItemInFolder: (p) => shown.push(p), chooseDumpFile: async () => null, chooseSavePath: async () => null } });
     expect(await desktop.call('procscope:choose-dump-folder', { defaultPath: '/data' })).toEqual({ ok: true, value: '/data/picked' });
     const info = await desktop.call('procscope:get-app-info', {});
-    expect(info.ok && (info.value as { capabilities: unknown }).capabilities).toEqual({ suspend: true, dumpFormat: 'none', chooseFolder: true, showInFolder: true, capture: false });
+    expect(info.ok && (info.value as { capabilities: unknown }).capabilities).toEqual({ suspend: true, dumpFormat: 'none', chooseFolder: true, showInFolder: true, capture: false, openDumpDialog: true, saveReportDialog: true, propertiesWindow: false });
     await desktop.call('procscope:subscribe-processes', {});
     const target = (await desktop.services.readRows())[2]!;
     const job = await desktop.call('procscope:start-dump', { pid: target.pid, startTimeMs: target.startTimeMs, kind: 'mini', outDir: join(dir, 'e') });

@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { REQUEST_CHANNELS, type PushChannel, type RequestChannel } from '../../src-shared/ipc/contract';
 import { REQUEST_SCHEMAS } from '../../src-shared/ipc/request-schemas';
@@ -121,7 +122,9 @@ describe('IPC contract', () => {
         backendPlatform: 'fake',
         handleCount: 'cheap',
         // No dump engine and no native shell were given: the renderer hides dumps, Browse… and Show in folder.
-        capabilities: { suspend: true, dumpFormat: 'none', chooseFolder: false, showInFolder: false, capture: false },
+        capabilities: { suspend: true, dumpFormat: 'none', chooseFolder: false, showInFolder: false, capture: false, openDumpDialog: false, saveReportDialog: false, propertiesWindow: false },
+        // Who "own processes" are (the category colour): the account this test runs as.
+        currentUser: userInfo().username,
       },
     });
   });

@@ -10,8 +10,12 @@ import type { DumpErrorCode } from '../../src-shared/model/dump';
 import { DumpError } from '../dump/dump-writer';
 import { ProcessActionError } from '../platform/backend';
 import type { AppServices } from './app-services';
+import { createAnalysisHandlers } from './analysis-handlers';
 import { createCaptureHandlers } from './capture-handlers';
 import { createDumpHandlers } from './dump-handlers';
+import { createViewSettingsHandlers } from './view-settings-handlers';
+import { createDetailHandlers } from './detail-handlers';
+import { createUploadPackageHandlers } from './upload-package-handlers';
 import { killProcessTree, refuseOwnProcess } from './process-actions';
 import { HostRequestError } from './host-request-error';
 import type { RequestContext, RequestHandlers } from './request-context';
@@ -35,6 +39,10 @@ export function createRequestHandlers(services: AppServices): RequestHandlers {
     'procscope:get-poller-state': async () => services.getPollerState(),
     'procscope:set-refresh-interval': async ({ intervalMs }) => services.setRefreshInterval(intervalMs),
     'procscope:set-include-handle-count': async ({ include }) => services.setIncludeHandleCount(include),
+    'procscope:set-poll-fields': async (fields) => {
+      services.poller.setSnapshotFields(fields);
+      return null;
+    },
     'procscope:refresh-now': async () => {
       await services.poller.refreshNow();
       return null;
@@ -56,8 +64,17 @@ export function createRequestHandlers(services: AppServices): RequestHandlers {
       await services.backend.resume(target);
       return null;
     },
+    'procscope:open-properties-window': async (target) => {
+      if (!services.shell?.openPropertiesWindow) throw new HostRequestError('unsupported', 'This host opens no Properties windows of its own: the page opens one.');
+      services.shell.openPropertiesWindow(target);
+      return null;
+    },
     ...createDumpHandlers(services),
     ...createCaptureHandlers(services),
+    ...createAnalysisHandlers(services),
+    ...createViewSettingsHandlers(services),
+    ...createDetailHandlers(services),
+    ...createUploadPackageHandlers(services),
   };
 }
 

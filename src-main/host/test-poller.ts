@@ -15,6 +15,7 @@ export interface TestPoller extends Poller {
 export function createTestPoller(backend: ProcessBackend): TestPoller {
   let intervalMs = 1000;
   let includeHandleCount = false;
+  let fields = { io: false, categories: false };
   let started = false;
   let snapshot: ProcessSnapshot | null = null;
   const listeners = new Set<PollerListener>();
@@ -34,6 +35,10 @@ export function createTestPoller(backend: ProcessBackend): TestPoller {
     setIncludeHandleCount(include) {
       includeHandleCount = include;
     },
+    setSnapshotFields(next) {
+      fields = { ...fields, ...next };
+    },
+    getSnapshotFields: () => ({ ...fields }),
     async refreshNow() {
       const sample = await backend.takeSnapshot({ includeHandleCount });
       const previous = snapshot;

@@ -21,11 +21,31 @@ export interface BackendSnapshot {
   cpuCount: number;
   memoryTotalBytes: number | null;
   memoryAvailableBytes: number | null;
+  /** Issue 14's system totals (see SystemTotals); optional so a backend that cannot tell leaves them out. */
+  perCpuTimes?: CpuTimes[] | null;
+  commitBytes?: number | null;
+  commitLimitBytes?: number | null;
+  /** Cumulative system I/O where the OS keeps it; else the poller sums the rows' ioReadBytes / ioWriteBytes. */
+  systemIo?: { readBytes: number; writeBytes: number } | null;
+}
+
+/** One logical CPU's cumulative times (ms), for per-core percentages over an interval. */
+export interface CpuTimes {
+  busyMs: number;
+  totalMs: number;
 }
 
 export interface SnapshotOptions {
   /** Read handle / fd counts. On Linux this costs a directory read per process, so only while the column shows. */
   includeHandleCount: boolean;
+  /** Read I/O counters (Linux: /proc/PID/io per process, so only while an I/O column or graph needs them). */
+  includeIo?: boolean;
+  /**
+   * Read the category inputs that cost a per-process read (Linux: .NET from maps, once per process; Windows:
+   * services from the SCM, job and debug port once per process): only while categories are coloured or the
+   * Services column shows.
+   */
+  includeCategories?: boolean;
 }
 
 export interface BackendCapabilities {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { emptyProcessRow, type ProcessDelta, type ProcessRow, type ProcessStreamMessage } from '../../src-shared/model/process';
-import type { BackendSnapshot, ProcessBackend } from '../platform/backend';
+import type { BackendSnapshot, ProcessBackend, SnapshotOptions } from '../platform/backend';
 import { createPoller } from './poller';
 import type { Poller } from './poller-types';
 
@@ -36,6 +36,30 @@ const row = (pid: number, startTimeMs: number, cpuTimeMs: number, extra: Partial
   ...extra,
 });
 
+/** A backend whose samples carry per-core times and records the options each poll asked for. */
+function totalsBackend(samples: { atMs: number; rows: ProcessRow[]; perCpu: { busyMs: number; totalMs: number }[] }[]) {
+  let i = 0;
+  const options: SnapshotOptions[] = [];
+  const backend: ProcessBackend = {
+    platform: 'fake',
+    capabilities: { handleCount: 'none', suspend: false, dumpFormat: 'none' },
+    async takeSnapshot(o): Promise<BackendSnapshot> {
+      options.push(o);
+      const s = samples[Math.min(i++, samples.length - 1)]!;
+      return {
+        timestampMs: s.atMs, monotonicMs: s.atMs, rows: s.rows, cpuCount: 2, memoryTotalBytes: null, memoryAvailableBytes: null,
+        perCpuTimes: s.perCpu, commitBytes: 3e9, commitLimitBytes: 9e9,
+      };
+    },
+    readStartTimeMs: () => null,
+    terminate: async () => undefined,
+    suspend: async () => undefined,
+    resume: async () => undefined,
+    dispose: () => undefined,
+  };
+  return { backend, options };
+}
+
 let poller: Poller | null = null;
 afterEach(() => poller?.dispose());
 
@@ -57,7 +81,19 @@ describe('poller stream', () => {
     expect(seen[0]!.kind).toBe('snapshot');
     const snap = seen[0]!.kind === 'snapshot' ? seen[0]!.snapshot : null;
     expect(snap!.rows.map((r) => r.cpuPercent)).toEqual([null, null]);
-    expect(snap!.system).toEqual({ cpuCount: 2, cpuPercent: null, memoryTotalBytes: 8e9, memoryAvailableBytes: 4e9, processCount: 2 });
+    expect(snap!.system).toEqual({
+      cpuCount: 2,
+      cpuPercent: null,
+      memoryTotalBytes: 8e9,
+      memoryAvailableBytes: 4e9,
+      processCount: 2,
+      perCpuPercent: null,
+      commitBytes: null,
+      commitLimitBytes: null,
+      memoryUsedBytes: 4e9,
+      ioReadBytesPerSec: null,
+      ioWriteBytesPerSec: null,
+    });
 
     await poller.refreshNow();
     const d1 = (seen[1] as { kind: 'delta'; delta: ProcessDelta }).delta;
@@ -151,5 +187,31 @@ describe('poller stream', () => {
     }
     for (const bad of [-1, 1, 750, NaN, Infinity, '1000' as unknown as number]) expect(() => poller!.setIntervalMs(bad)).toThrow(RangeError);
     expect(poller.getIntervalMs()).toBe(10000);
+  });
+
+  it('computes I/O rates per process and in total, per-core CPU and commit, and asks for what setSnapshotFields says', async () => {
+    const io = (pid: number, read: number, write: number) => row(pid, 1, 0, { ioReadBytes: read, ioWriteBytes: write });
+    const { backend, options } = totalsBackend([
+      { atMs: 0, rows: [io(1, 1000, 0), io(2, 0, 0)], perCpu: [{ busyMs: 0, totalMs: 0 }, { busyMs: 0, totalMs: 0 }] },
+      // 2 s later: p1 read 4000 bytes, p2 wrote 1000; core 0 was busy a quarter of the time, core 1 all of it.
+      { atMs: 2000, rows: [io(1, 5000, 0), io(2, 0, 1000)], perCpu: [{ busyMs: 500, totalMs: 2000 }, { busyMs: 2000, totalMs: 2000 }] },
+      // A counter that went backwards gives no rate, never a negative one.
+      { atMs: 4000, rows: [io(1, 10, 0), io(2, 0, 1000)], perCpu: [{ busyMs: 500, totalMs: 4000 }, { busyMs: 2000, totalMs: 4000 }] },
+    ]);
+    poller = createPoller(backend, { intervalMs: 0 });
+    await poller.refreshNow();
+    expect(poller.getSnapshot()!.rows.map((r) => r.ioReadBytesPerSec)).toEqual([null, null]);
+    expect(poller.getSnapshot()!.system.perCpuPercent).toBeNull();
+    poller.setSnapshotFields({ io: true });
+    await poller.refreshNow();
+    const snap = poller.getSnapshot()!;
+    expect(snap.rows.map((r) => [r.ioReadBytesPerSec, r.ioWriteBytesPerSec])).toEqual([[2000, 0], [0, 500]]);
+    expect(snap.system).toMatchObject({ perCpuPercent: [25, 100], ioReadBytesPerSec: 2000, ioWriteBytesPerSec: 500, commitBytes: 3e9, commitLimitBytes: 9e9, memoryUsedBytes: null });
+    poller.setSnapshotFields({ categories: true });
+    await poller.refreshNow();
+    expect(poller.getSnapshot()!.rows.map((r) => [r.ioReadBytesPerSec, r.ioWriteBytesPerSec])).toEqual([[null, 0], [0, 0]]);
+    expect(poller.getSnapshot()!.system.perCpuPercent).toEqual([0, 0]);
+    expect(options.map((o) => [o.includeIo, o.includeCategories])).toEqual([[false, false], [true, false], [true, true]]);
+    expect(() => poller!.setSnapshotFields({ io: 'yes' as unknown as boolean })).toThrow(TypeError);
   });
 });

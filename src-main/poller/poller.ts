@@ -13,10 +13,10 @@ import {
   type ProcessSnapshot,
   type SystemTotals,
 } from '../../src-shared/model/process';
-import type { BackendSnapshot, ProcessBackend } from '../platform/backend';
-import { cpuPercentOf, systemCpuPercentOf } from './cpu-usage';
+import type { BackendSnapshot, CpuTimes, ProcessBackend } from '../platform/backend';
+import { cpuPercentOf, perCpuPercentOf, ratePerSecOf, systemCpuPercentOf } from './cpu-usage';
 import { computeRowChanges } from './process-delta';
-import type { Poller, PollerListener, PollerOptions } from './poller-types';
+import type { Poller, PollerListener, PollerOptions, SnapshotFields } from './poller-types';
 
 /**
  * CPU time advances in 10 ms clock ticks; over a shorter span than this a percentage is mostly rounding noise,
@@ -36,9 +36,28 @@ interface Subscriber {
   primed: boolean;
 }
 
+/**
+ * The machine's I/O rate as the sum of the rows' rates, for a backend without a system counter (Linux: only the
+ * processes whose /proc/PID/io the poll could read, so root sees more than a user). Null when no row had one.
+ */
+function sumIoRates(rows: readonly ProcessRow[]): { read: number | null; write: number | null } {
+  let read = 0;
+  let write = 0;
+  let any = false;
+  for (const row of rows) {
+    if (row.ioReadBytesPerSec !== null) {
+      any = true;
+      read += row.ioReadBytesPerSec;
+    }
+    if (row.ioWriteBytesPerSec !== null) write += row.ioWriteBytesPerSec;
+  }
+  return any ? { read, write } : { read: null, write: null };
+}
+
 export function createPoller(backend: ProcessBackend, options: PollerOptions = {}): Poller {
   let intervalMs = validateIntervalMs(options.intervalMs ?? DEFAULT_REFRESH_INTERVAL_MS);
   let includeHandleCount = options.includeHandleCount ?? false;
+  let fields: SnapshotFields = { io: options.fields?.io ?? false, categories: options.fields?.categories ?? false };
   let running = false;
   let disposed = false;
   let timer: NodeJS.Timeout | null = null;
@@ -48,13 +67,21 @@ export function createPoller(backend: ProcessBackend, options: PollerOptions = {
   let seq = 0;
   /** The rows last published, by key; updated in place each poll. */
   const published = new Map<ProcessKey, ProcessRow>();
-  /** Per key: the backend's sample object last seen, and the CPU baseline (cpuTimeMs at baselineMonotonicMs). */
-  const tracked = new Map<ProcessKey, { sample: ProcessRow; baselineCpuMs: number | null }>();
+  /** Per key: the backend's sample object last seen, and the CPU and I/O baselines (at baselineMonotonicMs). */
+  const tracked = new Map<
+    ProcessKey,
+    { sample: ProcessRow; baselineCpuMs: number | null; baselineReadBytes: number | null; baselineWriteBytes: number | null }
+  >();
   let baselineMonotonicMs: number | null = null;
+  /** System-wide baselines for the per-core and I/O totals, taken with the per-process ones. */
+  let baselineCpuTimes: CpuTimes[] | null = null;
+  let baselineSystemIo: { readBytes: number; writeBytes: number } | null = null;
+  let perCpuPercent: number[] | null = null;
+  let systemIoRates: { read: number | null; write: number | null } = { read: null, write: null };
   let snapshot: ProcessSnapshot | null = null;
   const subscribers = new Set<Subscriber>();
 
-  /** Rows with CPU %; an unchanged sample whose percentage did not move keeps its published row object. */
+  /** Rows with CPU % and I/O rates; an unchanged sample whose derived values did not move keeps its published row. */
   function withCpu(sample: BackendSnapshot): { rows: ProcessRow[]; cpuIntervalMs: number } {
     const elapsedMs = baselineMonotonicMs === null ? 0 : sample.monotonicMs - baselineMonotonicMs;
     const reuse = baselineMonotonicMs !== null && elapsedMs < MIN_CPU_INTERVAL_MS;
@@ -66,14 +93,49 @@ export function createPoller(backend: ProcessBackend, options: PollerOptions = {
       const cpuPercent = reuse
         ? (before?.cpuPercent ?? null)
         : cpuPercentOf(track?.baselineCpuMs, s.cpuTimeMs, elapsedMs, sample.cpuCount);
-      rows[i] = before && track?.sample === s && before.cpuPercent === cpuPercent ? before : { ...s, cpuPercent };
-      if (!track) tracked.set(s.key, { sample: s, baselineCpuMs: s.cpuTimeMs });
-      else {
+      const ioReadBytesPerSec = reuse
+        ? (before?.ioReadBytesPerSec ?? null)
+        : ratePerSecOf(track?.baselineReadBytes, s.ioReadBytes, elapsedMs);
+      const ioWriteBytesPerSec = reuse
+        ? (before?.ioWriteBytesPerSec ?? null)
+        : ratePerSecOf(track?.baselineWriteBytes, s.ioWriteBytes, elapsedMs);
+      rows[i] =
+        before &&
+        track?.sample === s &&
+        before.cpuPercent === cpuPercent &&
+        before.ioReadBytesPerSec === ioReadBytesPerSec &&
+        before.ioWriteBytesPerSec === ioWriteBytesPerSec
+          ? before
+          : { ...s, cpuPercent, ioReadBytesPerSec, ioWriteBytesPerSec };
+      if (!track) {
+        tracked.set(s.key, {
+          sample: s,
+          baselineCpuMs: s.cpuTimeMs,
+          baselineReadBytes: s.ioReadBytes,
+          baselineWriteBytes: s.ioWriteBytes,
+        });
+      } else {
         track.sample = s;
-        if (!reuse) track.baselineCpuMs = s.cpuTimeMs;
+        if (!reuse) {
+          track.baselineCpuMs = s.cpuTimeMs;
+          track.baselineReadBytes = s.ioReadBytes;
+          track.baselineWriteBytes = s.ioWriteBytes;
+        }
       }
     }
-    if (!reuse) baselineMonotonicMs = sample.monotonicMs;
+    if (!reuse) {
+      perCpuPercent = perCpuPercentOf(baselineCpuTimes, sample.perCpuTimes);
+      baselineCpuTimes = sample.perCpuTimes ?? null;
+      const io = sample.systemIo ?? null;
+      systemIoRates = io
+        ? {
+            read: ratePerSecOf(baselineSystemIo?.readBytes, io.readBytes, elapsedMs),
+            write: ratePerSecOf(baselineSystemIo?.writeBytes, io.writeBytes, elapsedMs),
+          }
+        : sumIoRates(rows);
+      baselineSystemIo = io;
+      baselineMonotonicMs = sample.monotonicMs;
+    }
     return { rows, cpuIntervalMs: reuse ? (snapshot?.intervalMs ?? 0) : Math.round(elapsedMs) };
   }
 
@@ -92,7 +154,7 @@ export function createPoller(backend: ProcessBackend, options: PollerOptions = {
   async function pollOnce(): Promise<void> {
     if (disposed) return;
     lastPollStartMs = performance.now();
-    const sample = await backend.takeSnapshot({ includeHandleCount });
+    const sample = await backend.takeSnapshot({ includeHandleCount, includeIo: fields.io, includeCategories: fields.categories });
     if (disposed) return;
     const { rows, cpuIntervalMs } = withCpu(sample);
     const system: SystemTotals = {
@@ -101,6 +163,15 @@ export function createPoller(backend: ProcessBackend, options: PollerOptions = {
       memoryTotalBytes: sample.memoryTotalBytes,
       memoryAvailableBytes: sample.memoryAvailableBytes,
       processCount: rows.length,
+      perCpuPercent,
+      commitBytes: sample.commitBytes ?? null,
+      commitLimitBytes: sample.commitLimitBytes ?? null,
+      memoryUsedBytes:
+        sample.memoryTotalBytes !== null && sample.memoryAvailableBytes !== null
+          ? sample.memoryTotalBytes - sample.memoryAvailableBytes
+          : null,
+      ioReadBytesPerSec: systemIoRates.read,
+      ioWriteBytesPerSec: systemIoRates.write,
     };
     const changes = computeRowChanges(published, rows);
     seq++;
@@ -159,6 +230,13 @@ export function createPoller(backend: ProcessBackend, options: PollerOptions = {
       if (typeof include !== 'boolean') throw new TypeError('setIncludeHandleCount expects true or false.');
       includeHandleCount = include;
     },
+    setSnapshotFields(next: Partial<SnapshotFields>): void {
+      for (const value of Object.values(next)) {
+        if (typeof value !== 'boolean') throw new TypeError('setSnapshotFields expects true or false per field.');
+      }
+      fields = { ...fields, ...next };
+    },
+    getSnapshotFields: () => ({ ...fields }),
     refreshNow(): Promise<void> {
       if (disposed) return Promise.reject(new Error('The poller has been disposed.'));
       return enqueuePoll();

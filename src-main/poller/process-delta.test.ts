@@ -54,8 +54,16 @@ describe('delta computation', () => {
   const EVERY_FIELD = [
     'ppid', 'name', 'exePath', 'commandLine', 'user', 'state', 'threadCount', 'handleCount', 'cpuTimeMs', 'cpuPercent',
     'workingSetBytes', 'privateBytes', 'virtualBytes', 'priority', 'sessionId', 'elevated', 'integrityLevel', 'is32Bit',
-    'description', 'companyName',
+    'description', 'companyName', 'ioReadBytes', 'ioWriteBytes', 'ioReadOps', 'ioWriteOps', 'ioReadBytesPerSec',
+    'ioWriteBytesPerSec', 'services', 'isService', 'isDotNet', 'inJob', 'beingDebugged', 'suspended',
   ] as const;
+
+  it('compares services by content: a new array with the same names is no change, another name is', () => {
+    const before = row(3, 1, { services: ['a.service'] });
+    expect(changedFields(before, { ...before, services: ['a.service'] })).toBeNull();
+    expect(changedFields(before, { ...before, services: ['a.service', 'b.service'] })).toEqual({ services: ['a.service', 'b.service'] });
+    expect(changedFields(before, { ...before, services: null })).toEqual({ services: null });
+  });
 
   it('that list is every field of a row but its identity (key, pid, start time)', () => {
     expect([...EVERY_FIELD, 'key', 'pid', 'startTimeMs'].sort()).toEqual(Object.keys(emptyProcessRow(1, 0, 'x', 0)).sort());

@@ -27,14 +27,34 @@ const MUTABLE_FIELD_SET: Record<keyof MutableProcessFields, true> = {
   is32Bit: true,
   description: true,
   companyName: true,
+  ioReadBytes: true,
+  ioWriteBytes: true,
+  ioReadOps: true,
+  ioWriteOps: true,
+  ioReadBytesPerSec: true,
+  ioWriteBytesPerSec: true,
+  services: true,
+  isService: true,
+  isDotNet: true,
+  inJob: true,
+  beingDebugged: true,
+  suspended: true,
 };
 export const MUTABLE_FIELDS = Object.keys(MUTABLE_FIELD_SET) as (keyof MutableProcessFields)[];
 
-/** The fields of `next` that differ from `previous`, or null when none does. Values are primitives. */
+/** Two services lists with the same names in the same order (backends reuse the array, so usually the same object). */
+function sameServices(a: string[] | null, b: string[] | null): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The fields of `next` that differ from `previous`, or null when none does. Values are primitives but services. */
 export function changedFields(previous: ProcessRow, next: ProcessRow): Partial<MutableProcessFields> | null {
   let changes: Record<string, unknown> | null = null;
   for (const field of MUTABLE_FIELDS) {
-    if (previous[field] !== next[field]) {
+    if (previous[field] !== next[field] && (field !== 'services' || !sameServices(previous.services, next.services))) {
       changes ??= {};
       changes[field] = next[field];
     }

@@ -7,7 +7,7 @@ import { createAppStore } from '../store/app-store';
 import { connectCaptureEvents } from './capture-events';
 import type { ProcscopeApi } from './procscope-api';
 
-const CAPS: HostCapabilities = { suspend: true, dumpFormat: 'elf-core', chooseFolder: false, showInFolder: false, capture: true };
+const CAPS: HostCapabilities = { suspend: true, dumpFormat: 'elf-core', chooseFolder: false, showInFolder: false, capture: true, openDumpDialog: false, saveReportDialog: false };
 const rule: CaptureRule = {
   target: { pid: 10, startTimeMs: 1 }, scope: 'descendants', nameGlob: null, cmdlineRegex: null, triggers: ['exit'],
   exitNonZeroOnly: false, kind: 'mini', outDir: '/d', holdTimeoutMs: 60_000, maxDumps: null, timeoutMs: null,

@@ -1,6 +1,7 @@
 /*
  * Feeds the jobs panel: listens to procscope:dump-event first, then asks for the jobs main already holds (a
- * reloaded window sees running dumps), so no event falls between the two. Also fetches what the host can do.
+ * reloaded window sees running dumps), so no event falls between the two; and again, replacing the list, when a lost connection returns. Also fetches
+ * what the host can do.
  */
 import type { StoreApi } from 'zustand';
 import type { AppState } from '../store/app-store';
@@ -16,5 +17,16 @@ export function connectDumpEvents(api: ProcscopeApi, store: StoreApi<AppState>):
     (info) => store.getState().setCapabilities(info.capabilities),
     () => {},
   );
-  return off;
+  // Events sent while the connection was down never arrived: when it returns, main's list replaces ours.
+  const offConnection = api.onConnectionChange?.((state) => {
+    if (!state.connected) return;
+    api.request('procscope:list-dump-jobs', {}).then(
+      (list) => store.getState().replaceDumpJobList(list),
+      () => {},
+    );
+  });
+  return () => {
+    off();
+    offConnection?.();
+  };
 }

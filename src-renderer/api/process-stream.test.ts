@@ -5,6 +5,7 @@ import { ipcFail, ipcOk, IpcRequestError } from '../../src-shared/ipc/ipc-result
 import type { ProcessStreamMessage } from '../../src-shared/model/process';
 import { createAppStore } from '../store/app-store';
 import { TEST_SYSTEM, testRow, testSnapshot } from '../store/test-rows';
+import type { ConnectionState } from './connection';
 import { connectProcessStream } from './process-stream';
 import { createApi } from './procscope-api';
 
@@ -48,6 +49,29 @@ describe('process stream', () => {
     expect(calls).toContain('procscope:get-snapshot');
     expect(store.getState().seq).toBe(20);
     expect(store.getState().rows.has('9:1009')).toBe(true);
+  });
+
+  it('subscribes again and takes a fresh snapshot when a lost connection returns, and stops listening once disconnected', async () => {
+    const { bridge, calls } = fakeBridge();
+    const store = createAppStore();
+    let tell: ((state: ConnectionState) => void) | null = null;
+    const api = createApi(bridge, () => {}, (listener) => {
+      tell = listener;
+      return () => (tell = null);
+    });
+    const stop = connectProcessStream(api, store);
+    await Promise.resolve();
+    expect(calls.filter((c) => c === 'procscope:subscribe-processes')).toHaveLength(1);
+    tell!({ connected: false, reason: 'gone', retryAtMs: null });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls.filter((c) => c === 'procscope:subscribe-processes')).toHaveLength(1);
+    tell!({ connected: true });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(calls.filter((c) => c === 'procscope:subscribe-processes')).toHaveLength(2);
+    expect(calls).toContain('procscope:get-snapshot');
+    expect(store.getState().seq).toBe(20);
+    stop();
+    expect(tell).toBeNull();
   });
 
   it('turns an error envelope into a typed IpcRequestError', async () => {

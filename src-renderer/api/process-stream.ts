@@ -1,7 +1,7 @@
 /*
  * Connects the process stream to the store: subscribe, apply each snapshot and delta, and on a gap in seq fetch a
- * fresh snapshot (deltas arriving meanwhile are dropped: the snapshot supersedes them). Also mirrors the poller
- * state. bench:ui hooks in through onDeltaReceived / onDeltaApplied to time each delta to the screen.
+ * fresh snapshot (deltas arriving meanwhile are dropped: the snapshot supersedes them); subscribes again when a
+ * lost connection returns. Also mirrors the poller state. bench:ui hooks in through onDeltaReceived / onDeltaApplied to time each delta to the screen.
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { ProcessStreamMessage } from '../../src-shared/model/process';
@@ -42,15 +42,24 @@ export function connectProcessStream(api: ProcscopeApi, store: StoreApi<AppState
     else if (outcome === 'applied') hooks.onDeltaApplied?.(message.delta.seq);
   };
 
+  const subscribe = () =>
+    api.request('procscope:subscribe-processes', {}).then(
+      (state) => store.getState().setPollerState(state),
+      (err: unknown) => hooks.onError?.(err instanceof Error ? err.message : String(err)),
+    );
   const offStream = api.on('procscope:process-stream', onMessage);
   const offState = api.on('procscope:poller-state', (state) => store.getState().setPollerState(state));
-  api.request('procscope:subscribe-processes', {}).then(
-    (state) => store.getState().setPollerState(state),
-    (err: unknown) => hooks.onError?.(err instanceof Error ? err.message : String(err)),
-  );
+  void subscribe();
+  // The subscription went with the old socket: when the connection returns, subscribe again and take a fresh
+  // snapshot (the rows shown meanwhile were the last ones seen, not live).
+  const offConnection = api.onConnectionChange?.((state) => {
+    if (!state.connected) return;
+    void subscribe().then(resync);
+  });
   return () => {
     offStream();
     offState();
+    offConnection?.();
     void api.request('procscope:unsubscribe-processes', {}).catch(() => {});
   };
 }

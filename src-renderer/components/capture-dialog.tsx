@@ -1,7 +1,8 @@
 /*
  * The dialog of Capture… and Capture Children…: which processes (children, the process itself, or both, narrowed
  * by a name glob and a command-line regex), which triggers (start, exit, crash, CPU, memory, series), full or mini,
- * the folder (the remembered dump folder), the hold deadline and optional limits, and "Run as administrator". Starts the watch with procscope:start-capture;
+ * the folder (the remembered dump folder), the hold deadline and optional limits, "Run as administrator", and on Linux
+ * fanotify exec mode (hold children at their exec of named binaries, the process itself not traced). Starts the watch with procscope:start-capture;
  * main re-checks everything and its refusal is shown here, in the dialog, in its own words.
  */
 import { useEffect, useId, useState, type ChangeEvent, type ReactNode } from 'react';
@@ -10,6 +11,7 @@ import { DUMP_SECRETS_WARNING } from '../../src-shared/model/dump';
 import type { ProcessRow } from '../../src-shared/model/process';
 import { useApi } from '../api/api-context';
 import { useAppStore } from '../store/app-store';
+import { MAX_EXEC_PATHS } from '../../src-shared/model/capture';
 import { captureArgsFromForm, captureDialogTitle, initialCaptureForm, type CaptureForm } from './capture-form';
 import { DialogFooter } from './dialog-footer';
 import { ModalDialog } from './modal-dialog';
@@ -81,9 +83,34 @@ function SampledTriggers({ form, set }: { form: CaptureForm; set(patch: Partial<
   );
 }
 
+/**
+ * Linux's second mode (CAPTURE.md §5): for a parent that takes many signals (JVM, Go, .NET) or already has a
+ * debugger. Choosing it watches the children only.
+ */
+function ExecMode({ form, set }: { form: CaptureForm; set(patch: Partial<CaptureForm>): void }) {
+  const id = useId();
+  return (
+    <fieldset>
+      <legend>Mode</legend>
+      <label className="capture-choice">
+        <input type="checkbox" checked={form.execMode} onChange={(e) => set(e.target.checked ? { execMode: true, scope: 'descendants' } : { execMode: false })} />
+        Hold at exec of these binaries (fanotify, parent not traced)
+      </label>
+      {form.execMode && (
+        <div className="capture-field capture-sub">
+          <label htmlFor={id}>Binaries, one full path a line (at most {MAX_EXEC_PATHS})</label>
+          <textarea id={id} rows={3} spellCheck={false} value={form.execPaths} placeholder="/usr/bin/pwsh" onChange={(e) => set({ execPaths: e.target.value })} />
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
 export function CaptureDialog({ row, scope, onClose }: { row: ProcessRow; scope: CaptureRule['scope']; onClose(): void }) {
   const api = useApi();
   const chooseFolder = useAppStore((s) => s.capabilities?.chooseFolder ?? false);
+  // A host that writes ELF cores runs on Linux, the only OS with fanotify exec mode.
+  const linux = useAppStore((s) => s.capabilities?.dumpFormat === 'elf-core');
   const warningId = useId();
   const [form, setForm] = useState<CaptureForm>(() => initialCaptureForm(scope));
   const [folderLoaded, setFolderLoaded] = useState(false);
@@ -141,7 +168,13 @@ export function CaptureDialog({ row, scope, onClose }: { row: ProcessRow; scope:
           <legend>Which processes</legend>
           {SCOPES.map((s) => (
             <label key={s.value} className="capture-choice">
-              <input type="radio" name="capture-scope" checked={form.scope === s.value} onChange={() => set({ scope: s.value })} />
+              <input
+                type="radio"
+                name="capture-scope"
+                checked={form.scope === s.value}
+                disabled={form.execMode && s.value !== 'descendants'}
+                onChange={() => set({ scope: s.value })}
+              />
               {s.label}
             </label>
           ))}
@@ -152,6 +185,7 @@ export function CaptureDialog({ row, scope, onClose }: { row: ProcessRow; scope:
             {(id) => <input id={id} type="text" spellCheck={false} value={form.cmdlineRegex} onChange={(e) => set({ cmdlineRegex: e.target.value })} />}
           </Field>
         </fieldset>
+        {linux && <ExecMode form={form} set={set} />}
         <fieldset>
           <legend>Dump when</legend>
           <label className="capture-choice">

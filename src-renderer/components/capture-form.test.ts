@@ -12,6 +12,44 @@ const error = (patch: Partial<CaptureForm>) => {
 };
 
 describe('capture dialog form', () => {
+  it('fanotify exec mode: one binary a line, trimmed, blank lines skipped, children only; main accepts it', () => {
+    const r = captureArgsFromForm(row, form({ execMode: true, execPaths: ' /usr/bin/pwsh \n\n/opt/octopus/Calamari\r\n' }));
+    expect(r).toMatchObject({ ok: true, args: { scope: 'descendants', execPaths: ['/usr/bin/pwsh', '/opt/octopus/Calamari'] } });
+    expect(REQUEST_SCHEMAS['procscope:start-capture'].safeParse(r.ok && r.args).success).toBe(true);
+    // Off, the text left in the box is not sent.
+    const off = captureArgsFromForm(row, form({ execMode: false, execPaths: '/usr/bin/pwsh' }));
+    expect(off.ok && 'execPaths' in off.args).toBe(false);
+  });
+
+  it('fanotify exec mode refuses what main would: no binary, a relative or unplain path, /proc, a repeat, 17 binaries, another scope', () => {
+    const exec = (execPaths: string, scope: CaptureForm['scope'] = 'descendants') => error({ execMode: true, execPaths, scope });
+    expect(exec(' \n ')).toBe('Type the full path of at least one binary to hold at its exec, one a line.');
+    expect(exec('pwsh')).toBe('pwsh is not a full path: it must start with /.');
+    expect(exec('/usr/bin/../bin/pwsh')).toMatch(/must be a plain path/);
+    expect(exec('/usr//bin/pwsh')).toMatch(/must be a plain path/);
+    expect(exec('/usr/bin/./pwsh')).toMatch(/must be a plain path/);
+    expect(exec('/usr/bin/')).toMatch(/must be a plain path/);
+    expect(exec('/proc/self/exe')).toBe("/proc/self/exe is under /proc: give the binary's own path.");
+    expect(exec('/usr/bin/pwsh\n/usr/bin/pwsh')).toBe('A binary is listed twice.');
+    expect(exec(Array.from({ length: 17 }, (_, i) => `/opt/b${i}`).join('\n'))).toBe('At most 16 binaries can be held at exec; 17 are listed.');
+    expect(exec(Array.from({ length: 16 }, (_, i) => `/opt/b${i}`).join('\n'))).toBeNull();
+    expect(exec('/usr/bin/pwsh', 'self')).toMatch(/watches the children only/);
+    expect(exec('/usr/bin/pwsh', 'self-and-descendants')).toMatch(/watches the children only/);
+  });
+
+  it("main's schema takes up to 16 absolute binaries and refuses a relative one, a NUL, none or 17", () => {
+    const base = captureArgsFromForm(row, form());
+    if (!base.ok) throw new Error(base.error);
+    const ok = (execPaths: unknown) => REQUEST_SCHEMAS['procscope:start-capture'].safeParse({ ...base.args, execPaths }).success;
+    expect(ok(['/usr/bin/pwsh'])).toBe(true);
+    expect(ok(Array.from({ length: 16 }, (_, i) => `/b/${i}`))).toBe(true);
+    expect(ok(['usr/bin/pwsh'])).toBe(false);
+    expect(ok(['/usr/bin/pw\0sh'])).toBe(false);
+    expect(ok([])).toBe(false);
+    expect(ok(Array.from({ length: 17 }, (_, i) => `/b/${i}`))).toBe(false);
+    expect(ok('/usr/bin/pwsh')).toBe(false);
+  });
+
   it('turns the defaults into children, at exit, minidumps, a 60 s hold and no limits, which main accepts', () => {
     const r = captureArgsFromForm(row, form());
     expect(r).toEqual({
@@ -93,6 +131,8 @@ describe('capture dialog form', () => {
           maxDumps: text,
           stopAfterSeconds: text,
           elevated: fc.boolean(),
+          execMode: fc.boolean(),
+          execPaths: fc.oneof(fc.constant('/usr/bin/pwsh\n/opt/x/Calamari'), fc.string({ maxLength: 12 }), fc.constant(Array.from({ length: 17 }, (_, i) => `/b/${i}`).join('\n'))),
         }),
         (f) => {
           const r = captureArgsFromForm(row, f);

@@ -1,11 +1,12 @@
 /*
  * The capture dialog's fields and how they become procscope:start-capture's arguments. Checks what a user can get
  * wrong (no trigger, a relative folder, a regex that does not compile, a deadline that is not a number, a series
- * mixed with a threshold) and says so in one sentence; main checks everything again. Pure, so the dialog's rules are tested without a DOM.
+ * mixed with a threshold, a binary to hold at exec that is not an absolute path) and says so in one sentence; main
+ * checks everything again. Pure, so the dialog's rules are tested without a DOM.
  */
 import type { StartCaptureArgs } from '../../src-shared/ipc/capture-contract';
 import type { CaptureMonitor, CaptureRule, CaptureTrigger } from '../../src-shared/model/capture';
-import { DEFAULT_HOLD_TIMEOUT_MS } from '../../src-shared/model/capture';
+import { DEFAULT_HOLD_TIMEOUT_MS, MAX_EXEC_PATHS } from '../../src-shared/model/capture';
 import type { DumpKind } from '../../src-shared/model/dump';
 import type { ProcessRow } from '../../src-shared/model/process';
 
@@ -28,6 +29,12 @@ export interface CaptureForm {
   /** Empty: no limit. */
   stopAfterSeconds: string;
   elevated: boolean;
+  /**
+   * Linux only: fanotify exec mode (rule.execPaths) — hold a descendant at its exec of one of these binaries, the
+   * watched process itself not traced. One absolute path a line.
+   */
+  execMode: boolean;
+  execPaths: string;
 }
 
 export function initialCaptureForm(scope: CaptureRule['scope'], kind: DumpKind = 'mini'): CaptureForm {
@@ -35,6 +42,7 @@ export function initialCaptureForm(scope: CaptureRule['scope'], kind: DumpKind =
     scope, nameGlob: '', cmdlineRegex: '', triggers: { start: false, exit: true, crash: false, cpu: false, memory: false, series: false },
     exitNonZeroOnly: false, cpuPercent: '', memoryMb: '', monitorSeconds: '10', monitorCount: '1',
     kind, folder: '', holdSeconds: String(DEFAULT_HOLD_TIMEOUT_MS / 1000), maxDumps: '', stopAfterSeconds: '', elevated: false,
+    execMode: false, execPaths: '',
   };
 }
 
@@ -72,6 +80,22 @@ function seconds(text: string): number | null {
   return value > 0 ? value : null;
 }
 
+/** The exec mode's binaries, one a line (blank lines skipped): absolute and plain, at most MAX_EXEC_PATHS, none twice. */
+export function execPathsFromForm(text: string): { ok: true; paths: string[] } | { ok: false; error: string } {
+  const paths = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (paths.length === 0) return { ok: false, error: 'Type the full path of at least one binary to hold at its exec, one a line.' };
+  if (paths.length > MAX_EXEC_PATHS) return { ok: false, error: `At most ${MAX_EXEC_PATHS} binaries can be held at exec; ${paths.length} are listed.` };
+  for (const p of paths) {
+    const shown = p.length > 80 ? `${p.slice(0, 80)}…` : p;
+    if (!p.startsWith('/')) return { ok: false, error: `${shown} is not a full path: it must start with /.` };
+    if (p.length > 4096 || p.includes('\0')) return { ok: false, error: `${shown} is not a usable path.` };
+    if (/\/\/|\/\.\.?(\/|$)/.test(p) || (p.length > 1 && p.endsWith('/'))) return { ok: false, error: `${shown} must be a plain path, without '.', '..', '//' or a trailing /.` };
+    if (p === '/proc' || p.startsWith('/proc/')) return { ok: false, error: `${shown} is under /proc: give the binary's own path.` };
+  }
+  if (new Set(paths).size !== paths.length) return { ok: false, error: 'A binary is listed twice.' };
+  return { ok: true, paths };
+}
+
 export type CaptureFormResult = { ok: true; args: StartCaptureArgs } | { ok: false; error: string };
 
 export function captureArgsFromForm(row: Pick<ProcessRow, 'pid' | 'startTimeMs' | 'name'>, form: CaptureForm): CaptureFormResult {
@@ -80,6 +104,13 @@ export function captureArgsFromForm(row: Pick<ProcessRow, 'pid' | 'startTimeMs' 
   if (!triggers.length) return fail('Choose at least one trigger: at start, at exit, on a crash, CPU, memory or a series.');
   const monitor = monitorFromForm(form);
   if (!monitor.ok) return fail(monitor.error);
+  let execPaths: string[] | null = null;
+  if (form.execMode) {
+    if (form.scope !== 'descendants') return fail('Holding at exec of named binaries watches the children only: the process itself is not traced in that mode.');
+    const exec = execPathsFromForm(form.execPaths);
+    if (!exec.ok) return fail(exec.error);
+    execPaths = exec.paths;
+  }
   const outDir = form.folder.trim();
   if (!isAbsoluteFolder(outDir)) return fail('Type the full path of a folder, starting with / (or a drive letter on Windows).');
   const nameGlob = form.nameGlob.trim();
@@ -125,6 +156,7 @@ export function captureArgsFromForm(row: Pick<ProcessRow, 'pid' | 'startTimeMs' 
       timeoutMs,
       ...(monitor.monitor ? { monitor: monitor.monitor } : {}),
       ...(form.elevated ? { elevated: true } : {}),
+      ...(execPaths ? { execPaths } : {}),
     },
   };
 }

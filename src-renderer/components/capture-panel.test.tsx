@@ -27,7 +27,7 @@ describe('Capture panel', () => {
     const armed: CaptureEvent[] = [
       { event: 'armed', atMs: 2, pid: 10, mechanism: 'ptrace-follow-fork', limits: ['setuid children are not held'] },
       { event: 'seen', atMs: 3, pid: 11, ppid: 10, name: 'Calamari', cmdline: 'Calamari deploy', startTimeMs: 3 },
-      { event: 'dump', atMs: 4, pid: 11, name: 'Calamari', trigger: 'exit', path: '/d/x.core', fileBytes: 1, sha256: 'a', targetPauseMs: 1 },
+      { event: 'dump', atMs: 4, pid: 11, name: 'Calamari', trigger: 'exit', path: '/d/x.core', fileBytes: 1, sha256: 'a', targetPauseMs: 1 , unreadableBytes: 0},
       { event: 'exited', atMs: 5, pid: 11, name: 'Calamari', exitCode: 3, signal: null, lifetimeMs: 2 },
     ];
     const html = render(armed.reduce(applyCaptureEvent, base('w1')));

@@ -4,7 +4,7 @@
  * native folder picker where the host has one (Electron). Main re-checks everything; this only helps the user.
  */
 import { useEffect, useId, useState } from 'react';
-import { DUMP_SECRETS_WARNING, dumpFileName, type DumpKind } from '../../src-shared/model/dump';
+import { DUMP_SECRETS_WARNING, dumpFileName, dumpStamp, type DumpKind } from '../../src-shared/model/dump';
 import type { ProcessRow } from '../../src-shared/model/process';
 import { useApi } from '../api/api-context';
 import { useAppStore } from '../store/app-store';
@@ -26,9 +26,23 @@ export function DumpDialog({ row, kind, tree, onClose }: { row: ProcessRow; kind
   const [folder, setFolder] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const [at] = useState(() => new Date());
+  const snapshotId = useId();
+  // Off by default: a snapshot's clone doubles the memory the process writes meanwhile (copy-on-write).
+  const [snapshot, setSnapshot] = useState(false);
+  // The name's time follows the clock while the dialog is open, and Create sends the one on screen, so the file is
+  // named exactly as shown (it used to be the time the dialog opened, and the writer took its own).
+  const [at, setAt] = useState(() => new Date());
+  useEffect(() => {
+    const untilNextSecond = () => 1005 - (Date.now() % 1000);
+    let timer = setTimeout(function tick() {
+      setAt(new Date());
+      timer = setTimeout(tick, untilNextSecond());
+    }, untilNextSecond());
+    return () => clearTimeout(timer);
+  }, []);
   const ext = capabilities?.dumpFormat === 'minidump' ? 'dmp' : 'core';
-  const fileName = dumpFileName(row.name, row.pid, kind, ext, at);
+  const stamp = dumpStamp(at);
+  const fileName = dumpFileName(row.name, row.pid, kind, ext, stamp);
 
   useEffect(() => {
     let live = true;
@@ -60,7 +74,15 @@ export function DumpDialog({ row, kind, tree, onClose }: { row: ProcessRow; kind
     setBusy(true);
     setError(null);
     // The name only labels the file; main reads it from the OS when there is none.
-    const args = { pid: row.pid, startTimeMs: row.startTimeMs, kind, outDir, ...(row.name ? { name: row.name.slice(0, 255) } : {}) };
+    const args = {
+      pid: row.pid,
+      startTimeMs: row.startTimeMs,
+      kind,
+      outDir,
+      stamp,
+      ...(row.name ? { name: row.name.slice(0, 255) } : {}),
+      ...(snapshot && ext === 'core' ? { snapshot: true } : {}),
+    };
     try {
       if (tree) await api.request('procscope:start-tree-dump', args);
       else await api.request('procscope:start-dump', args);
@@ -103,6 +125,12 @@ export function DumpDialog({ row, kind, tree, onClose }: { row: ProcessRow; kind
         <p className="file-name">
           File name{tree ? ' (this process; the others alike)' : ''}: <output aria-label="File name">{fileName}</output>
         </p>
+        {ext === 'core' && (
+          <p className="snapshot-option">
+            <input id={snapshotId} type="checkbox" checked={snapshot} onChange={(e) => setSnapshot(e.target.checked)} />
+            <label htmlFor={snapshotId}>Snapshot (shortest pause)</label>
+          </p>
+        )}
         <p id={warningId} className="secrets-warning">
           {DUMP_SECRETS_WARNING}
         </p>

@@ -1,8 +1,13 @@
 /*
  * One row of the tree: tree lines, the expand/collapse twisty, and the cells of the visible columns. The row's
- * accessible name is "<name>, PID <pid>" so screen readers and tests find a process as a person would.
+ * accessible name is "<name>, PID <pid>" so screen readers and tests find a process as a person would; an exited
+ * row (kept for Options → Keep exited) says ", exited" and shows it. The row's category colour (Options → Colours)
+ * comes from categories.ts. A truncated name shows the command line and image path on hover, another truncated
+ * cell its full text.
  */
-import { memo, type MouseEvent } from 'react';
+import { memo, type CSSProperties, type MouseEvent } from 'react';
+import type { ProcessRow } from '../../src-shared/model/process';
+import { resolveCategory, type CategoryId, type CategoryStyle } from '../format/categories';
 import { columnDef, type ColumnId } from '../format/columns';
 import { CELL_PADDING_PX, fitsUnclipped } from '../format/text-fit';
 import type { RowStatus } from '../store/processes-slice';
@@ -19,6 +24,8 @@ export interface ProcessRowViewProps {
   /** The row object is mutated in place; this counter tells memo() that it changed. */
   revision: number;
   offsetPx: number;
+  categoryStyles: Readonly<Record<CategoryId, CategoryStyle>>;
+  currentUser: string | null;
   onSelect(entry: VisibleRow): void;
   onToggle(entry: VisibleRow): void;
   onContextMenu(entry: VisibleRow, event: MouseEvent): void;
@@ -28,6 +35,16 @@ export interface ProcessRowViewProps {
 const GUIDE_PX = 16;
 /** The name cell's padding: 2 px left (.name-cell), 6 px right (.cell). */
 const NAME_CELL_PADDING_PX = 8;
+/** The "exited" tag after an exited row's name (.exited-tag in styles.css), at most. */
+const EXITED_TAG_PX = 48;
+
+/** The name cell's hover text: what a truncated name hides and where the image is. */
+export function nameTooltip(row: ProcessRow): string {
+  const lines = [row.name];
+  if (row.commandLine) lines.push(`Command line: ${row.commandLine}`);
+  if (row.exePath) lines.push(`Path: ${row.exePath}`);
+  return lines.join('\n');
+}
 
 export function rowDomId(key: string): string {
   return `process-row-${key.replace(':', '-')}`;
@@ -68,6 +85,9 @@ export const ProcessRowView = memo(function ProcessRowView(props: ProcessRowView
   if (rowIndex % 2 === 1) classes.push('alt');
   if (selected) classes.push('selected');
   if (status) classes.push(`row-${status}`);
+  const exited = status === 'exiting';
+  const category = exited ? null : resolveCategory(row, props.categoryStyles, props.currentUser);
+  if (category) classes.push('has-category');
   return (
     <div
       role="row"
@@ -76,10 +96,11 @@ export const ProcessRowView = memo(function ProcessRowView(props: ProcessRowView
       aria-level={entry.depth + 1}
       aria-expanded={entry.hasChildren ? entry.expanded : undefined}
       aria-selected={selected}
-      aria-label={`${row.name}, PID ${row.pid}`}
+      aria-label={exited ? `${row.name}, PID ${row.pid}, exited` : `${row.name}, PID ${row.pid}`}
       data-status={status ?? 'steady'}
+      data-category={category ?? undefined}
       className={classes.join(' ')}
-      style={{ transform: `translateY(${props.offsetPx}px)` }}
+      style={category ? ({ transform: `translateY(${props.offsetPx}px)`, '--category': props.categoryStyles[category].color } as CSSProperties) : { transform: `translateY(${props.offsetPx}px)` }}
       onClick={() => props.onSelect(entry)}
       onDoubleClick={() => entry.hasChildren && props.onToggle(entry)}
       onContextMenu={(e) => props.onContextMenu(entry, e)}
@@ -88,19 +109,21 @@ export const ProcessRowView = memo(function ProcessRowView(props: ProcessRowView
         const def = columnDef(c);
         if (c === 'name') {
           const textPx = props.widths.name - NAME_CELL_PADDING_PX - (entry.lineContinues.length + (entry.depth > 0 ? 2 : 1)) * GUIDE_PX;
+          const nameFits = fitsUnclipped(row.name, textPx - (exited ? EXITED_TAG_PX : 0));
           return (
-            <div key={c} role="gridcell" className={textPx < 0 ? 'cell name-cell clip' : 'cell name-cell'}>
+            <div key={c} role="gridcell" className={textPx < 0 ? 'cell name-cell clip' : 'cell name-cell'} title={nameTooltip(row)}>
               <span className="tree-prefix">
                 <TreeGuides entry={entry} onToggle={props.onToggle} />
               </span>
-              <span className={fitsUnclipped(row.name, textPx) ? 'name-text' : 'name-text clip'}>{row.name}</span>
+              <span className={nameFits ? 'name-text' : 'name-text clip'}>{row.name}</span>
+              {exited && <span className="exited-tag">exited</span>}
             </div>
           );
         }
         const text = def.format(row);
         const clip = fitsUnclipped(text, props.widths[c] - CELL_PADDING_PX) ? '' : ' clip';
         return (
-          <div key={c} role="gridcell" className={`cell align-${def.align}${clip}`} title={c === 'commandLine' ? (row.commandLine ?? '') : undefined}>
+          <div key={c} role="gridcell" className={`cell align-${def.align}${clip}`} title={c === 'commandLine' ? (row.commandLine ?? '') : clip ? text : undefined}>
             {text}
           </div>
         );

@@ -6,11 +6,14 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type KeyboardEvent, type MouseEvent } from 'react';
 import type { ProcessRow } from '../../src-shared/model/process';
+import { useApi } from '../api/api-context';
+import { isConnected, useConnection } from '../api/connection';
 import { appStore, useAppStore } from '../store/app-store';
 import type { VisibleRow } from '../store/visible-rows';
 import { ColumnHeaderRow } from './column-header';
 import { ProcessRowView, rowDomId } from './process-row-view';
 import { RowContextMenu } from './row-context-menu';
+import { handleRowKey, runRowMenuItem, scrollTopToReveal } from './row-keys';
 import { useVisibleRows } from './use-visible-rows';
 
 export const ROW_HEIGHT_PX = 20;
@@ -18,12 +21,19 @@ const HEADER_HEIGHT_PX = 24;
 
 export function ProcessTable() {
   const rows = useVisibleRows();
+  const api = useApi();
+  // Disconnected (browser host gone), the list is greyed and offers no action (disconnected-banner.tsx).
+  const connection = useConnection();
   const columns = useAppStore((s) => s.visibleColumns);
   const widths = useAppStore((s) => s.columnWidthsPx);
   const selectedKey = useAppStore((s) => s.selectedKey);
   const rowStatus = useAppStore((s) => s.rowStatus);
   const rowRevision = useAppStore((s) => s.rowRevision);
   useAppStore((s) => s.version); // rowStatus is mutated in place
+  const categoryStyles = useAppStore((s) => s.categoryStyles);
+  const currentUser = useAppStore((s) => s.currentUser);
+  // The saved view (columns, widths, sort) comes first, so the table does not paint the defaults and then jump.
+  const viewRestored = useAppStore((s) => s.viewRestored);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [menu, setMenu] = useState<{ row: ProcessRow; x: number; y: number } | null>(null);
 
@@ -35,19 +45,26 @@ export function ProcessTable() {
     scrollMargin: HEADER_HEIGHT_PX,
   });
 
-  const indexByKey = useMemo(() => new Map(rows.map((r, i) => [r.row.key, i])), [rows]);
-  const selectedIndex = selectedKey === null ? -1 : (indexByKey.get(selectedKey) ?? -1);
+  // One scan for one key: cheaper per tick than a 5,000-entry index that only this lookup would use.
+  const selectedIndex = useMemo(() => (selectedKey === null ? -1 : rows.findIndex((r) => r.row.key === selectedKey)), [rows, selectedKey]);
   const template = columns.map((c) => `${widths[c]}px`).join(' ');
   const totalWidth = columns.reduce((sum, c) => sum + widths[c], 0);
 
+  /** Scrolls row `index` fully into view below the sticky header (react-virtual's align would leave it under it). */
+  const revealRow = useCallback((index: number) => {
+    const el = scrollRef.current;
+    if (!el) return;
+    const top = scrollTopToReveal(index, el.scrollTop, el.clientHeight, ROW_HEIGHT_PX, HEADER_HEIGHT_PX);
+    if (top !== null) el.scrollTop = top;
+  }, []);
   const selectIndex = useCallback(
     (index: number) => {
       const entry = rows[Math.max(0, Math.min(rows.length - 1, index))];
       if (!entry) return;
       appStore.getState().select(entry.row.key);
-      virtualizer.scrollToIndex(rows.indexOf(entry), { align: 'auto' });
+      revealRow(rows.indexOf(entry));
     },
-    [rows, virtualizer],
+    [rows, revealRow],
   );
   /** Rows a page moves by (PageUp/PageDown), one fewer than fit, as in Windows' lists. */
   const pageRows = (): number => Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? 400) / ROW_HEIGHT_PX) - 1);
@@ -61,13 +78,14 @@ export function ProcessTable() {
   const onContextMenu = useCallback((entry: VisibleRow, event: MouseEvent) => {
     event.preventDefault();
     event.stopPropagation();
+    if (!isConnected()) return; // every entry asks the host, which is gone
     appStore.getState().select(entry.row.key);
     setMenu({ row: entry.row, x: event.clientX, y: event.clientY });
   }, []);
   /** The keyboard's way in: the menu opens at the selected row, as it does in Windows' own lists. */
   const openMenuAtSelection = useCallback(() => {
     const entry = rows[selectedIndex];
-    if (!entry) return;
+    if (!entry || !isConnected()) return;
     const rect = document.getElementById(rowDomId(entry.row.key))?.getBoundingClientRect();
     const gridRect = scrollRef.current?.getBoundingClientRect();
     setMenu({ row: entry.row, x: (gridRect?.left ?? 0) + 40, y: rect ? rect.bottom : (gridRect?.top ?? 0) + HEADER_HEIGHT_PX });
@@ -84,18 +102,18 @@ export function ProcessTable() {
     const key = revealKey.current;
     if (key === null) return;
     revealKey.current = null;
-    const parent = indexByKey.get(key);
-    if (parent === undefined) return;
+    const parent = rows.findIndex((r) => r.row.key === key);
+    if (parent < 0) return;
     let last = parent;
     while (last + 1 < rows.length && rows[last + 1]!.depth > rows[parent]!.depth) last++;
     if (last === parent) return;
     virtualizer.scrollToIndex(Math.min(last, parent + Math.max(1, pageRows() - 1)), { align: 'auto' });
-  }, [rows, indexByKey, virtualizer]);
+  }, [rows, virtualizer]);
 
   useEffect(() => {
     // Keep a keyboard-selected row in view when rows above it come and go.
-    if (selectedIndex >= 0 && document.activeElement === scrollRef.current) virtualizer.scrollToIndex(selectedIndex, { align: 'auto' });
-  }, [selectedIndex, virtualizer]);
+    if (selectedIndex >= 0 && document.activeElement === scrollRef.current) revealRow(selectedIndex);
+  }, [selectedIndex, revealRow]);
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
@@ -103,6 +121,8 @@ export function ProcessTable() {
       return openMenuAtSelection();
     }
     const current = rows[selectedIndex];
+    // Process Explorer's keys: Del, Shift+Del, Ctrl+C, F5 (row-keys.ts).
+    if (isConnected() && handleRowKey(e, current?.row ?? null, api, columns)) return e.preventDefault();
     const page = pageRows();
     const moves: Record<string, () => void> = {
       ArrowDown: () => selectIndex(selectedIndex + 1),
@@ -139,10 +159,19 @@ export function ProcessTable() {
       aria-rowcount={rows.length + 1}
       aria-colcount={columns.length}
       aria-activedescendant={selectedIndex >= 0 ? rowDomId(rows[selectedIndex]!.row.key) : undefined}
+      aria-disabled={connection.state.connected ? undefined : true}
       tabIndex={0}
       className="process-grid"
       style={gridStyle}
       onKeyDown={onKeyDown}
+      onDoubleClickCapture={(e) => {
+        // Double-click opens Properties, as in Process Explorer (the twisty still folds a branch).
+        const rowEl = (e.target as HTMLElement).closest('[role="row"]');
+        const entry = rowEl ? rows.find((r) => rowDomId(r.row.key) === rowEl.id) : undefined;
+        if (!entry) return;
+        e.stopPropagation();
+        if (isConnected() && !(e.target as HTMLElement).closest('.twisty')) runRowMenuItem('properties', entry.row, api);
+      }}
       onContextMenu={(e) => {
         // The ContextMenu key fires contextmenu on the focused grid itself (rows stop their own).
         e.preventDefault();
@@ -151,7 +180,7 @@ export function ProcessTable() {
     >
       <ColumnHeaderRow />
       <div role="rowgroup" className="grid-body" style={{ height: virtualizer.getTotalSize() }}>
-        {virtualizer.getVirtualItems().map((item) => {
+        {viewRestored && virtualizer.getVirtualItems().map((item) => {
           const entry = rows[item.index]!;
           return (
             <ProcessRowView
@@ -164,6 +193,8 @@ export function ProcessTable() {
               status={rowStatus.get(entry.row.key)}
               revision={rowRevision.get(entry.row.key) ?? 0}
               offsetPx={item.start - HEADER_HEIGHT_PX}
+              categoryStyles={categoryStyles}
+              currentUser={currentUser}
               onSelect={onSelect}
               onToggle={toggle}
               onContextMenu={onContextMenu}
@@ -171,7 +202,9 @@ export function ProcessTable() {
           );
         })}
       </div>
-      {rows.length === 0 && <div className="empty-note">{appStore.getState().seq === null ? 'Reading processes…' : 'No process matches the filter.'}</div>}
+      {(rows.length === 0 || !viewRestored) && (
+        <div className="empty-note">{!viewRestored || appStore.getState().seq === null ? 'Reading processes…' : 'No process matches the filter.'}</div>
+      )}
     </div>
     {menu && <RowContextMenu row={menu.row} x={menu.x} y={menu.y} onClose={closeMenu} />}
     </>

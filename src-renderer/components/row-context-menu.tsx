@@ -89,7 +89,8 @@ function MenuLevel({ entries, label, row, context, className, style, autoFocus, 
     <div ref={ref} role="menu" aria-label={label} className={className} style={style} onKeyDown={onKeyDown}>
       {entries.map((entry) => {
         if (entry.kind === 'separator') return <div key={entry.id} role="separator" className="menu-separator" />;
-        const disabled = entry.isEnabled ? !entry.isEnabled(row, context) : false;
+        // An exited row (kept visible) offers only what needs no live process.
+        const disabled = (context.exited === true && !(entry.kind === 'item' && entry.worksWhenExited)) || (entry.isEnabled ? !entry.isEnabled(row, context) : false);
         if (entry.kind === 'item') {
           return (
             <button
@@ -174,7 +175,8 @@ export function RowContextMenu({ row, x, y, onClose }: RowContextMenuProps) {
   }, [onClose]);
 
   const { openDialog, notify } = appStore.getState();
-  const context: RowMenuContext = { api, capabilities, openDialog, notify };
+  const exited = useAppStore((s) => s.rowStatus.get(row.key) === 'exiting');
+  const context: RowMenuContext = { api, capabilities, openDialog, notify, exited };
   return (
     <div ref={wrapRef} className="context-menu-layer">
       <MenuLevel

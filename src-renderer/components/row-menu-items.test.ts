@@ -5,7 +5,7 @@ import type { ActionDialog } from '../store/actions-slice';
 import { testRow } from '../store/test-rows';
 import { ROW_MENU_ENTRIES, rowAsText, type RowMenuContext, type RowMenuItem } from './row-menu-items';
 
-const CAPS: HostCapabilities = { suspend: true, dumpFormat: 'elf-core', chooseFolder: false, showInFolder: false, capture: true };
+const CAPS: HostCapabilities = { suspend: true, dumpFormat: 'elf-core', chooseFolder: false, showInFolder: false, capture: true, openDumpDialog: false, saveReportDialog: false };
 
 function context(capabilities: HostCapabilities | null = CAPS, fail?: string) {
   const dialogs: ActionDialog[] = [];

@@ -15,6 +15,8 @@ export interface RowMenuContext {
   capabilities: HostCapabilities | null;
   openDialog(dialog: ActionDialog): void;
   notify(text: string): void;
+  /** The row is an exited process kept visible: only entries that work without a live process stay enabled. */
+  exited?: boolean;
 }
 
 export interface RowMenuItem {
@@ -22,6 +24,8 @@ export interface RowMenuItem {
   id: string;
   label: string;
   isEnabled?(row: ProcessRow, context: RowMenuContext): boolean;
+  /** Enabled on an exited row too (copying what the row showed). */
+  worksWhenExited?: boolean;
   run(row: ProcessRow, context: RowMenuContext): void | Promise<void>;
 }
 
@@ -114,12 +118,13 @@ export const ROW_MENU_ENTRIES: RowMenuEntry[] = [
     run: (row, c) => c.openDialog({ type: 'capture', row, scope: 'descendants' }),
   },
   { kind: 'separator', id: 'sep-copy' },
-  { kind: 'item', id: 'copy', label: 'Copy', run: (row) => copy(rowAsText(row)) },
-  { kind: 'item', id: 'copy-pid', label: 'Copy PID', run: (row) => copy(String(row.pid)) },
+  { kind: 'item', id: 'copy', label: 'Copy', worksWhenExited: true, run: (row) => copy(rowAsText(row)) },
+  { kind: 'item', id: 'copy-pid', label: 'Copy PID', worksWhenExited: true, run: (row) => copy(String(row.pid)) },
   {
     kind: 'item',
     id: 'copy-command-line',
     label: 'Copy Command Line',
+    worksWhenExited: true,
     isEnabled: (row) => row.commandLine !== null,
     run: (row) => copy(row.commandLine ?? ''),
   },

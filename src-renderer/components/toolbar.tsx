@@ -1,13 +1,17 @@
 /*
  * The toolbar: filter box, expand/collapse all, flat-list toggle, refresh rate and pause (the in-page equivalent
- * of the Electron View menu, so the browser host has them too) and the column chooser.
+ * of the Electron View menu, so the browser host has them too), the column chooser and Analyze Dump… (File menu).
  */
 import { forwardRef, useState } from 'react';
 import { REFRESH_INTERVALS_MS } from '../../src-shared/model/process';
 import { useApi } from '../api/api-context';
 import { formatIntervalMs } from '../format/format';
 import { useAppStore } from '../store/app-store';
+import { startAnalyzeDump } from './analysis-actions';
 import { ColumnChooser } from './column-chooser';
+import { OptionsMenu } from './view-options';
+import { usePollFields } from './poll-fields';
+import { SystemGraphs } from './system-graphs';
 import { collapseAllRows, expandAllRows, setRefreshInterval, togglePause } from './tree-actions';
 
 export interface ToolbarProps {
@@ -17,6 +21,7 @@ export interface ToolbarProps {
 
 export const Toolbar = forwardRef<HTMLInputElement, ToolbarProps>(function Toolbar(props, filterRef) {
   const api = useApi();
+  usePollFields();
   const filterText = useAppStore((s) => s.filterText);
   const setFilterText = useAppStore((s) => s.setFilterText);
   const flatList = useAppStore((s) => s.flatList);
@@ -47,7 +52,11 @@ export const Toolbar = forwardRef<HTMLInputElement, ToolbarProps>(function Toolb
       <button type="button" aria-pressed={flatList} onClick={() => setFlatList(!flatList)}>
         Flat list
       </button>
+      <button type="button" onClick={() => startAnalyzeDump(api)} title="Open a Linux core or a Windows minidump and show its redacted report">
+        Analyze Dump…
+      </button>
       <span className="toolbar-gap" />
+      <SystemGraphs />
       <label className="refresh-label">
         Refresh
         <select
@@ -72,6 +81,7 @@ export const Toolbar = forwardRef<HTMLInputElement, ToolbarProps>(function Toolb
         </button>
         {props.columnChooserOpen && <ColumnChooser onClose={() => props.setColumnChooserOpen(false)} />}
       </div>
+      <OptionsMenu />
       {error && (
         <span role="alert" className="toolbar-error">
           {error}

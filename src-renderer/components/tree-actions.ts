@@ -3,13 +3,12 @@
  * the poller's handle counting in step with the Handles column (counting fds is costly on Linux).
  */
 import type { ProcscopeApi } from '../api/procscope-api';
-import { buildProcessTree } from '../../src-shared/tree/process-tree';
 import { appStore } from '../store/app-store';
 import type { ColumnId } from '../format/columns';
 
 export function collapseAllRows(): void {
-  const tree = buildProcessTree([...appStore.getState().rows.values()]);
-  appStore.getState().collapseAll(tree.children.keys());
+  const state = appStore.getState();
+  state.collapseAll(state.tree.tree.children.keys());
 }
 
 export function expandAllRows(): void {

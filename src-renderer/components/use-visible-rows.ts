@@ -1,10 +1,10 @@
 /*
- * The rows the table shows. The tree is rebuilt only when its structure changes (rows come or go, a parent or
- * name changes), and the order only when that or a view setting changes, or when sorting by a value column
- * (CPU, memory, ...). A value-only delta therefore costs just the repaint of the rows on screen.
+ * The rows the table shows. The tree is the store's live tree, relinked row by row as deltas arrive (no rebuild of
+ * 5,000 links per tick); the order is recomputed only when the structure or a view setting changes, or when sorting
+ * by a value column (CPU, memory, ...). Each recomputation hands unchanged rows their previous entry objects, so
+ * only the rows on screen whose entry or data changed render again.
  */
-import { useMemo } from 'react';
-import { buildProcessTree } from '../../src-shared/tree/process-tree';
+import { useMemo, useRef } from 'react';
 import { appStore, useAppStore } from '../store/app-store';
 import { VALUE_FIELDS } from '../store/processes-slice';
 import { computeVisibleRows, isValueSort, type VisibleRow } from '../store/visible-rows';
@@ -16,13 +16,16 @@ export function useVisibleRows(): VisibleRow[] {
   const flatList = useAppStore((s) => s.flatList);
   const filterText = useAppStore((s) => s.filterText);
   const collapsed = useAppStore((s) => (s.filterText.trim() ? s.filterCollapsed : s.collapsed));
+  // A snapshot replaces the live tree object; deltas mutate it (structureVersion says when).
+  const liveTree = useAppStore((s) => s.tree);
   const valueSorted = isValueSort(sortColumn ?? (flatList ? 'pid' : null), VALUE_FIELDS);
   // Only a value sort needs every delta; otherwise the order survives value changes.
   const orderVersion = useAppStore((s) => (valueSorted ? s.version : 0));
-  // structureVersion stands for the in-place mutated rows map.
-  const tree = useMemo(() => buildProcessTree([...appStore.getState().rows.values()]), [structureVersion]);
-  return useMemo(
-    () => computeVisibleRows(appStore.getState().rows.values(), { sortColumn, sortDirection, flatList, filterText, collapsed }, tree),
-    [tree, orderVersion, sortColumn, sortDirection, flatList, filterText, collapsed],
-  );
+  const previous = useRef<VisibleRow[]>([]);
+  return useMemo(() => {
+    const next = computeVisibleRows(appStore.getState().rows.values(), { sortColumn, sortDirection, flatList, filterText, collapsed }, liveTree.tree, previous.current);
+    previous.current = next;
+    return next;
+    // structureVersion stands for the in-place mutated rows map and tree.
+  }, [liveTree, structureVersion, orderVersion, sortColumn, sortDirection, flatList, filterText, collapsed]);
 }

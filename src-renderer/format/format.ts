@@ -1,18 +1,23 @@
 /*
- * Column formatting as Process Explorer shows values: sizes in K with thousands separators (MB once they reach a
- * million K), CPU with two decimals, blank for zero and "< 0.01" for a trace. Unknown values (null) are blank,
- * never 0, so "could not read" never looks like "nothing".
+ * Column formatting as Process Explorer shows values: sizes in K with thousands separators, always (one unit per
+ * column, so a column's figures compare at a glance: issue 14 found "999,999 K" above "2,048.0 MB"), rates in
+ * K/s, CPU with two decimals, blank for zero and "< 0.01" for a trace. Unknown values (null) are blank, never 0,
+ * so "could not read" never looks like "nothing".
  */
 
 const THOUSANDS = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const ONE_DECIMAL = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const TWO_DECIMALS = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
 export function formatBytesPe(bytes: number | null): string {
   if (bytes === null || !Number.isFinite(bytes)) return '';
-  const kib = Math.round(bytes / 1024);
-  if (kib < 1_000_000) return `${THOUSANDS.format(kib)} K`;
-  return `${ONE_DECIMAL.format(bytes / 1024 / 1024)} MB`;
+  return `${THOUSANDS.format(Math.round(bytes / 1024))} K`;
+}
+
+/** A rate in K/s like the sizes; blank for 0 (as CPU: an idle process's I/O columns stay quiet), "< 1 K/s" for a trickle. */
+export function formatBytesPerSecPe(bytesPerSec: number | null): string {
+  if (bytesPerSec === null || !Number.isFinite(bytesPerSec) || bytesPerSec <= 0) return '';
+  if (bytesPerSec < 512) return '< 1 K/s';
+  return `${THOUSANDS.format(Math.round(bytesPerSec / 1024))} K/s`;
 }
 
 export function formatCpuPercent(percent: number | null): string {

@@ -1,17 +1,19 @@
 /*
  * The renderer's one zustand store, composed of one slice per concern (processes, view, selection, dump jobs,
- * capture watches, row actions). A feature adds its own slice file and one line here. createAppStore() exists so tests get a fresh store each.
+ * capture watches, row actions, the analysis report view). A feature adds its own slice file and one line here. createAppStore() exists so tests get a fresh store each.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { useStore } from 'zustand';
 import { createActionsSlice, type ActionsSlice } from './actions-slice';
+import { createAnalysisSlice, type AnalysisSlice } from './analysis-slice';
 import { createCaptureSlice, type CaptureSlice } from './capture-slice';
+import { createDetailSlice, type DetailSlice } from './detail-slice';
 import { createDumpJobsSlice, type DumpJobsSlice } from './dump-jobs-slice';
 import { createProcessesSlice, type ProcessesSlice } from './processes-slice';
 import { createSelectionSlice, type SelectionSlice } from './selection-slice';
 import { createViewSlice, type ViewSlice } from './view-slice';
 
-export type AppState = ProcessesSlice & ViewSlice & SelectionSlice & DumpJobsSlice & CaptureSlice & ActionsSlice;
+export type AppState = ProcessesSlice & ViewSlice & SelectionSlice & DumpJobsSlice & CaptureSlice & ActionsSlice & AnalysisSlice & DetailSlice;
 
 export function createAppStore(): StoreApi<AppState> {
   return createStore<AppState>()((...a) => ({
@@ -21,6 +23,8 @@ export function createAppStore(): StoreApi<AppState> {
     ...createDumpJobsSlice(...a),
     ...createCaptureSlice(...a),
     ...createActionsSlice(...a),
+    ...createAnalysisSlice(...a),
+    ...createDetailSlice(...a),
   }));
 }
 

@@ -25,7 +25,7 @@ describe('capture slice', () => {
     const before = s().captureWatches.w1;
     s().applyCaptureServiceEvent(ev('w1', { event: 'armed', atMs: 10, pid: 10, mechanism: 'ptrace-follow-fork', limits: ['no setuid children'] }));
     s().applyCaptureServiceEvent(ev('w1', { event: 'seen', atMs: 20, pid: 11, ppid: 10, name: 'Calamari', cmdline: 'Calamari run', startTimeMs: 19 }));
-    s().applyCaptureServiceEvent(ev('w1', { event: 'dump', atMs: 30, pid: 11, name: 'Calamari', trigger: 'exit', path: '/d/a.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 3 }));
+    s().applyCaptureServiceEvent(ev('w1', { event: 'dump', atMs: 30, pid: 11, name: 'Calamari', trigger: 'exit', path: '/d/a.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 3 , unreadableBytes: 0}));
     s().applyCaptureServiceEvent({ type: 'watch-dump-recorded', watchId: 'w1', path: '/d/a.core', jobId: 'dump-7' });
     s().applyCaptureServiceEvent(ev('w1', { event: 'exited', atMs: 31, pid: 11, name: 'Calamari', exitCode: 3, signal: null, lifetimeMs: 12 }));
     s().applyCaptureServiceEvent(ev('w1', { event: 'done', atMs: 40, reason: 'stopped', seenCount: 1, dumpCount: 1 }));

@@ -102,6 +102,18 @@ describe('dump jobs slice', () => {
     expect(s().dumpJobOrder).toEqual(['old1', 'old2', 'new']);
     expect(s().dumpJobs.new!.state).toBe('done');
   });
+
+  it("replaces its list with main's after a lost connection: states it missed, jobs removed meanwhile, groups", () => {
+    const store = createAppStore();
+    const s = () => store.getState();
+    s().mergeDumpJobList({ jobs: [job('a', { state: 'running' }), job('gone', { createdAtMs: 500 })], groups: [] });
+    const group: DumpGroupView = { id: 'g', rootPid: 1, rootStartTimeMs: 1, rootName: 'init', kind: 'mini', outDir: '/tmp/d', jobIds: ['b'] };
+    s().replaceDumpJobList({ jobs: [job('b', { groupId: 'g', createdAtMs: 3000 }), job('a', { state: 'done', result: RESULT, createdAtMs: 1000 })], groups: [group] });
+    expect(s().dumpJobOrder).toEqual(['a', 'b']);
+    expect(s().dumpJobs.a!.state).toBe('done');
+    expect(s().dumpJobs.gone).toBeUndefined();
+    expect(s().dumpGroups).toEqual({ g: group });
+  });
 });
 
 describe('actions slice', () => {

@@ -14,6 +14,8 @@ export interface DumpJobsSlice {
   applyDumpEvent(event: DumpEventPayload): void;
   /** The list main held when the window subscribed; jobs that events already brought are kept as they are. */
   mergeDumpJobList(list: DumpJobList): void;
+  /** Main's list as it is now, replacing ours: after a lost connection, whose events never arrived. */
+  replaceDumpJobList(list: DumpJobList): void;
 }
 
 type JobsState = Pick<DumpJobsSlice, 'dumpJobs' | 'dumpJobOrder' | 'dumpGroups'>;
@@ -50,6 +52,8 @@ export function reduceDumpEvent(state: JobsState, event: DumpEventPayload): Part
       return patchJob(state, event.jobId, { state: 'running', progress: event.progress });
     case 'job-done':
       return patchJob(state, event.jobId, { state: 'done', result: event.result, error: null, retryable: false });
+    case 'job-hashed':
+      return patchJob(state, event.jobId, { result: event.result });
     case 'job-failed':
       return patchJob(state, event.jobId, {
         state: event.error.code === 'cancelled' ? 'cancelled' : 'failed',
@@ -67,6 +71,14 @@ export const createDumpJobsSlice: StateCreator<DumpJobsSlice, [], [], DumpJobsSl
   dumpJobs: {},
   dumpJobOrder: [],
   dumpGroups: {},
+  replaceDumpJobList(list) {
+    const jobs = [...list.jobs].sort((a, b) => a.createdAtMs - b.createdAtMs);
+    set({
+      dumpJobs: Object.fromEntries(jobs.map((j) => [j.id, j])),
+      dumpJobOrder: jobs.map((j) => j.id),
+      dumpGroups: Object.fromEntries(list.groups.map((g) => [g.id, g])),
+    });
+  },
   applyDumpEvent: (event) => set(reduceDumpEvent(get(), event)),
   mergeDumpJobList(list) {
     const { dumpJobs, dumpJobOrder, dumpGroups } = get();

@@ -70,4 +70,30 @@ describe('processes slice', () => {
     expect(store.getState().seq).toBe(10);
     expect(store.getState().rowStatus.size).toBe(0);
   });
+
+  it('keeps an exited row for keepExitedMs of sample time, then removes it; a new row stays new for newHighlightMs', () => {
+    const store = createAppStore();
+    store.getState().setHighlightDurations({ keepExitedMs: 5000, newHighlightMs: 2000 });
+    store.getState().applySnapshot(testSnapshot(1, [testRow(1, 0, 'init'), testRow(2, 1, 'bash')]));
+    store.getState().applyDelta(delta(2, { timestampMs: 10_000, removed: ['2:1002'], added: [testRow(3, 1, 'sleep')] }));
+    const at = (seq: number, timestampMs: number) => {
+      store.getState().applyDelta(delta(seq, { timestampMs }));
+      return [store.getState().rowStatus.get('2:1002') ?? null, store.getState().rowStatus.get('3:1003') ?? null, store.getState().rows.has('2:1002')];
+    };
+    expect(at(3, 11_000)).toEqual(['exiting', 'new', true]);
+    expect(at(4, 12_000)).toEqual(['exiting', null, true]);
+    // A second report of the same exit does not restart its time.
+    store.getState().applyDelta(delta(5, { timestampMs: 14_000, removed: ['2:1002'] }));
+    expect(at(6, 14_999)).toEqual(['exiting', null, true]);
+    expect(at(7, 15_000)).toEqual([null, null, false]);
+    expect(store.getState().rowStatusSinceMs.size).toBe(0);
+  });
+
+  it('clamps the highlight durations to 0 through 60 s', () => {
+    const store = createAppStore();
+    store.getState().setHighlightDurations({ keepExitedMs: 1e9, newHighlightMs: -5 });
+    expect([store.getState().keepExitedMs, store.getState().newHighlightMs]).toEqual([60_000, 0]);
+    store.getState().setHighlightDurations({ keepExitedMs: Number.NaN });
+    expect(store.getState().keepExitedMs).toBe(60_000);
+  });
 });

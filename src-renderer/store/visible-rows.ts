@@ -62,19 +62,59 @@ export function isValueSort(column: ColumnId | null, valueFields: ReadonlySet<st
   return column !== null && valueFields.has(column);
 }
 
-/** `tree` may be passed in when the caller has one for these rows already (it is the costly part). */
-export function computeVisibleRows(rows: Iterable<ProcessRow>, view: ViewSettings, prebuilt?: ProcessTree): VisibleRow[] {
+/**
+ * Hands out the entries of the previous list again where nothing about a row's entry changed, so a row view's
+ * memo() sees the same object and skips rendering. The lists are walked in step: a row is looked for a few places
+ * ahead of where the last match was, which follows the rows that came and went since.
+ */
+function createEntryReuse(previous: readonly VisibleRow[] | undefined): (fresh: VisibleRow) => VisibleRow {
+  if (!previous || previous.length === 0) return (fresh) => fresh;
+  const LOOKAHEAD = 16;
+  let cursor = 0;
+  return (fresh) => {
+    const end = Math.min(previous.length, cursor + LOOKAHEAD);
+    for (let i = cursor; i < end; i++) {
+      const old = previous[i]!;
+      if (old.row !== fresh.row) continue;
+      cursor = i + 1;
+      return sameEntry(old, fresh) ? old : fresh;
+    }
+    return fresh;
+  };
+}
+
+function sameEntry(a: VisibleRow, b: VisibleRow): boolean {
+  if (a.depth !== b.depth || a.hasChildren !== b.hasChildren || a.expanded !== b.expanded || a.isLastChild !== b.isLastChild) return false;
+  if (a.lineContinues === b.lineContinues) return true;
+  if (a.lineContinues.length !== b.lineContinues.length) return false;
+  return a.lineContinues.every((v, i) => v === b.lineContinues[i]);
+}
+
+/**
+ * `tree` may be passed in when the caller has one for these rows already (it is the costly part); `previous`, the
+ * list this call replaces, lets unchanged rows keep their entry objects (see createEntryReuse).
+ */
+export function computeVisibleRows(
+  rows: Iterable<ProcessRow>,
+  view: ViewSettings,
+  prebuilt?: ProcessTree,
+  previous?: readonly VisibleRow[],
+): VisibleRow[] {
   const all = [...rows];
-  const compare = compareRows(view.sortColumn ?? (view.flatList ? 'pid' : null), view.sortDirection);
+  const sortColumn = view.sortColumn ?? (view.flatList ? 'pid' : null);
+  const compare = compareRows(sortColumn, view.sortDirection);
   const needle = view.filterText.trim().toLowerCase();
+  const reuse = createEntryReuse(previous);
 
   if (view.flatList) {
     const list = needle ? all.filter((r) => rowMatchesFilter(r, needle)) : all;
     list.sort(compare);
-    return list.map((row) => ({ row, depth: 0, hasChildren: false, expanded: false, lineContinues: [], isLastChild: false }));
+    return list.map((row) => reuse({ row, depth: 0, hasChildren: false, expanded: false, lineContinues: [], isLastChild: false }));
   }
 
   const tree = prebuilt ?? buildProcessTree(all);
+  // The unsorted tree's order is creation order, in which a live tree already keeps every list.
+  const presorted = sortColumn === null && tree.inCreationOrder === true;
   let keep: Set<ProcessKey> | null = null;
   if (needle) {
     keep = new Set();
@@ -96,13 +136,13 @@ export function computeVisibleRows(rows: Iterable<ProcessRow>, view: ViewSetting
   const out: VisibleRow[] = [];
   const isCollapsed = (key: ProcessKey) => view.collapsed.has(key);
   const walk = (siblings: ProcessRow[], depth: number, lines: boolean[]) => {
-    const sorted = siblings.length > 1 ? [...siblings].sort(compare) : siblings;
+    const sorted = siblings.length > 1 && !presorted ? [...siblings].sort(compare) : siblings;
     for (let i = 0; i < sorted.length; i++) {
       const row = sorted[i]!;
       const kids = visibleKids(row.key);
       const isLastChild = i === sorted.length - 1;
       const expanded = kids.length > 0 && !isCollapsed(row.key);
-      out.push({ row, depth, hasChildren: kids.length > 0, expanded, lineContinues: lines, isLastChild });
+      out.push(reuse({ row, depth, hasChildren: kids.length > 0, expanded, lineContinues: lines, isLastChild }));
       if (expanded) walk(kids, depth + 1, depth === 0 ? [] : [...lines, !isLastChild]);
     }
   };

@@ -31,4 +31,6 @@ export interface StartCaptureArgs extends ProcessTargetArgs {
   monitor?: CaptureMonitor | null;
   /** Start it in the elevated helper at once (pkexec / UAC), as when the user knows the rights are missing. */
   elevated?: boolean;
+  /** Linux only: fanotify exec mode's binaries (CaptureRule.execPaths); absent: ptrace follow-fork. */
+  execPaths?: string[];
 }

@@ -16,6 +16,10 @@ import type {
   StartDumpArgs,
 } from './dump-contract';
 import type { CaptureEventPayload, CaptureWatchView, StartCaptureArgs } from './capture-contract';
+import type { AnalysisView, AnalyzeFileArgs, SaveReportArgs } from './analysis-contract';
+import type { UploadPackageProgress, UploadPackageResult } from '../model/upload-package';
+import type { ViewSettingsRequestMap } from './view-settings-contract';
+import type { DetailRequestMap } from './detail-contract';
 
 export const IPC_PREFIX = 'procscope:';
 
@@ -35,6 +39,8 @@ export interface AppInfo {
   handleCount: 'cheap' | 'costly' | 'none';
   /** What this host can do, so the renderer hides what it cannot (the browser host has no native dialogs). */
   capabilities: HostCapabilities;
+  /** The user the host runs as (os.userInfo().username), for the "own processes" colour; null if unknown. */
+  currentUser?: string | null;
 }
 
 export interface HostCapabilities {
@@ -48,13 +54,33 @@ export interface HostCapabilities {
   showInFolder: boolean;
   /** Capture… / Capture Children… (procscope:start-capture) can run here. */
   capture: boolean;
+  /** Analyze Dump… shows a native open dialog (Electron); without it the user types the dump's path. */
+  openDumpDialog: boolean;
+  /** procscope:save-report shows a native save dialog (Electron); without it the renderer downloads the report. */
+  saveReportDialog: boolean;
+  /** procscope:open-properties-window opens a native window per process (Electron); without it the page opens a tab. */
+  propertiesWindow?: boolean;
 }
 
 /** Menu items that the renderer carries out (the Electron menu owns no view state). */
-export type MenuCommand = 'expand-all' | 'collapse-all' | 'toggle-flat-list' | 'focus-filter' | 'choose-columns';
+export type MenuCommand =
+  | 'expand-all'
+  | 'collapse-all'
+  | 'toggle-flat-list'
+  | 'focus-filter'
+  | 'choose-columns'
+  | 'analyze-dump'
+  /** Issue 14: the lower pane (Ctrl+L, Ctrl+D, Ctrl+H) and Find Handle or DLL (Ctrl+Shift+F). */
+  | 'toggle-lower-pane'
+  | 'lower-pane-dlls'
+  | 'lower-pane-handles'
+  | 'find-handle-or-dll'
+  /** Issue 14: Options → Colours… and Options → Keep Exited Processes… (one dialog, two sections). */
+  | 'options-colours'
+  | 'options-keep-exited';
 
 /** Request channel → argument object and result. One argument object per call, so it validates as one schema. */
-export interface RequestMap {
+export interface RequestMap extends ViewSettingsRequestMap, DetailRequestMap {
   /** Also starts the process stream for this sender: a snapshot first, then deltas on procscope:process-stream. */
   'procscope:subscribe-processes': { args: Record<string, never>; result: PollerState };
   'procscope:unsubscribe-processes': { args: Record<string, never>; result: null };
@@ -64,6 +90,8 @@ export interface RequestMap {
   /** 0 pauses; otherwise one of REFRESH_INTERVALS_MS. */
   'procscope:set-refresh-interval': { args: { intervalMs: number }; result: PollerState };
   'procscope:set-include-handle-count': { args: { include: boolean }; result: PollerState };
+  /** What the poll reads beyond the steady set, because a shown column, graph or colour needs it (issue 14). */
+  'procscope:set-poll-fields': { args: { io?: boolean; categories?: boolean }; result: null };
   'procscope:refresh-now': { args: Record<string, never>; result: null };
   'procscope:get-app-info': { args: Record<string, never>; result: AppInfo };
   /** Row actions, by identity: a pid that now belongs to another process is refused. */
@@ -98,6 +126,21 @@ export interface RequestMap {
   /** Takes an ended watch off the Capture panel (its dumps stay, as jobs and files); false if it still runs. */
   'procscope:dismiss-capture': { args: { watchId: string }; result: boolean };
   'procscope:list-captures': { args: Record<string, never>; result: CaptureWatchView[] };
+  /** Analyze (issue 13): the redacted report of a finished dump job's own file (the host resolves the path). */
+  'procscope:analyze-job': { args: { jobId: string }; result: AnalysisView };
+  /** Analyze Dump…: Electron's open dialog (no path) or a typed absolute path (browser host); null: cancelled. */
+  'procscope:analyze-file': { args: AnalyzeFileArgs; result: AnalysisView | null };
+  /** Electron only (capabilities.saveReportDialog): a save dialog, then the file; its path, or null when cancelled. */
+  'procscope:save-report': { args: SaveReportArgs; result: string | null };
+  /** The self-contained HTML page of a report the host holds (the browser host's Save as HTML downloads it). */
+  'procscope:render-report-html': { args: { reportId: string }; result: string };
+  /** Electron only (capabilities.propertiesWindow): opens that process's Properties window, or focuses it. */
+  'procscope:open-properties-window': { args: ProcessTargetArgs; result: null };
+  /** Prepare for upload (issue 15): <dump>.zst, its SHA-256 and <dump>.manifest.json beside a finished job's own
+   * file (the host resolves the path); resolves when written. Progress: upload-package-progress; cancel removes it. */
+  'procscope:prepare-upload-package': { args: { jobId: string }; result: UploadPackageResult };
+  'procscope:upload-package-progress': { args: { jobId: string }; result: UploadPackageProgress | null };
+  'procscope:cancel-upload-package': { args: { jobId: string }; result: boolean };
 }
 
 /** Push channel → payload, main → renderer. */
@@ -125,6 +168,7 @@ const REQUEST_CHANNEL_SET = {
   'procscope:get-poller-state': true,
   'procscope:set-refresh-interval': true,
   'procscope:set-include-handle-count': true,
+  'procscope:set-poll-fields': true,
   'procscope:refresh-now': true,
   'procscope:get-app-info': true,
   'procscope:kill-process': true,
@@ -147,6 +191,20 @@ const REQUEST_CHANNEL_SET = {
   'procscope:retry-capture-elevated': true,
   'procscope:dismiss-capture': true,
   'procscope:list-captures': true,
+  'procscope:analyze-job': true,
+  'procscope:analyze-file': true,
+  'procscope:save-report': true,
+  'procscope:render-report-html': true,
+  'procscope:open-properties-window': true,
+  'procscope:get-view-settings': true,
+  'procscope:set-view-settings': true,
+  'procscope:get-process-detail': true,
+  'procscope:get-thread-stack': true,
+  'procscope:thread-action': true,
+  'procscope:find-handle-or-dll': true,
+  'procscope:prepare-upload-package': true,
+  'procscope:upload-package-progress': true,
+  'procscope:cancel-upload-package': true,
 } as const satisfies Record<RequestChannel, true>;
 
 const PUSH_CHANNEL_SET = {

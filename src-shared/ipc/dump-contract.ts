@@ -31,6 +31,8 @@ export interface StartDumpArgs extends ProcessTargetArgs {
   outDir: string;
   /** The name as the list shows it, used in the file name. */
   name?: string;
+  /** The file name's time as the dialog showed it (yyyyMMdd_HHmmss), so the file is named as the person saw. */
+  stamp?: string;
 }
 
 export interface KillTreeResult {

@@ -5,7 +5,11 @@
  */
 import { z } from 'zod';
 import { REFRESH_INTERVALS_MS } from '../model/process';
+import { DUMP_STAMP_PATTERN } from '../model/dump';
+import { MAX_EXEC_PATHS } from '../model/capture';
 import type { RequestArgs, RequestChannel } from './contract';
+import { viewSettingsSchema } from './view-settings-schema';
+import { DETAIL_PARTS, type DetailPart } from '../model/process-detail';
 
 const noArgs = z.strictObject({});
 
@@ -22,9 +26,16 @@ const absoluteFolder = z
   .refine((v) => v.startsWith('/') || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith('\\\\'), {
     message: 'choose an absolute folder (starting with / or a drive letter)',
   });
-const startDump = z.strictObject({ pid, startTimeMs, kind, outDir: absoluteFolder, name: z.string().min(1).max(255).optional() });
+const startDump = z.strictObject({ pid, startTimeMs, kind, outDir: absoluteFolder, name: z.string().min(1).max(255).optional(), stamp: z.string().regex(DUMP_STAMP_PATTERN).optional(), snapshot: z.boolean().optional() });
 const jobId = z.strictObject({ jobId: z.string().min(1).max(64) });
 const watchId = z.strictObject({ watchId: z.string().min(1).max(64) });
+const reportId = z.string().min(1).max(64);
+/** The host checks it again for its own OS (absolute, no link, a regular file with ELF or MDMP magic). */
+const dumpPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((v) => !v.includes('\0'), { message: 'the path contains a NUL character' });
 /** The rule's shape; main's compileCaptureRule checks it again (the folder exists, the regex compiles). */
 const startCapture = z.strictObject({
   pid,
@@ -55,7 +66,32 @@ const startCapture = z.strictObject({
     .nullable()
     .optional(),
   elevated: z.boolean().optional(),
+  // fanotify exec mode's binaries (Linux): absolute paths; compileCaptureRule checks each one as a file, and the OS.
+  execPaths: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(4096)
+        .refine((v) => v.startsWith('/') && !v.includes('\0'), { message: 'each binary must be an absolute path' }),
+    )
+    .min(1)
+    .max(MAX_EXEC_PATHS)
+    .optional(),
 });
+
+/** Detail (issue 14): each part at most once; a thread id as the kernel / Windows hands them out. */
+const detailParts = z
+  .array(z.enum(DETAIL_PARTS as readonly DetailPart[] as [DetailPart, ...DetailPart[]]))
+  .min(1)
+  .max(DETAIL_PARTS.length)
+  .refine((p) => new Set(p).size === p.length, { message: 'each part at most once' });
+const tid = z.number().int().positive().max(0x7fffffff);
+const findQuery = z
+  .string()
+  .min(1)
+  .max(260)
+  .refine((v) => !v.includes('\0'), { message: 'the query contains a NUL character' });
 
 const refreshIntervalMs = z
   .number()
@@ -71,6 +107,7 @@ export const REQUEST_SCHEMAS: { [C in RequestChannel]: z.ZodType<RequestArgs<C>>
   'procscope:get-poller-state': noArgs,
   'procscope:set-refresh-interval': z.strictObject({ intervalMs: refreshIntervalMs }),
   'procscope:set-include-handle-count': z.strictObject({ include: z.boolean() }),
+  'procscope:set-poll-fields': z.strictObject({ io: z.boolean().optional(), categories: z.boolean().optional() }),
   'procscope:refresh-now': noArgs,
   'procscope:get-app-info': noArgs,
   'procscope:kill-process': target,
@@ -95,6 +132,20 @@ export const REQUEST_SCHEMAS: { [C in RequestChannel]: z.ZodType<RequestArgs<C>>
   'procscope:retry-capture-elevated': watchId,
   'procscope:dismiss-capture': watchId,
   'procscope:list-captures': noArgs,
+  'procscope:analyze-job': jobId,
+  'procscope:analyze-file': z.strictObject({ path: dumpPath.optional() }),
+  'procscope:save-report': z.strictObject({ reportId, format: z.enum(['html', 'json']) }),
+  'procscope:render-report-html': z.strictObject({ reportId }),
+  'procscope:open-properties-window': target,
+  'procscope:get-view-settings': noArgs,
+  'procscope:set-view-settings': z.strictObject({ settings: viewSettingsSchema }),
+  'procscope:get-process-detail': z.strictObject({ pid, startTimeMs, parts: detailParts }),
+  'procscope:get-thread-stack': z.strictObject({ pid, startTimeMs, tid }),
+  'procscope:thread-action': z.strictObject({ pid, startTimeMs, tid, action: z.enum(['kill', 'suspend', 'resume']) }),
+  'procscope:find-handle-or-dll': z.strictObject({ query: findQuery }),
+  'procscope:prepare-upload-package': jobId,
+  'procscope:upload-package-progress': jobId,
+  'procscope:cancel-upload-package': jobId,
 };
 
 /** One line naming the offending fields, for the typed 'invalid-argument' error. */

@@ -21,7 +21,7 @@ describe('applyCaptureEvent', () => {
     const v = fold(view(), [
       { event: 'armed', atMs: 10, pid: 10, mechanism: 'ptrace-follow-fork', limits: ['a limit'] },
       seen(11),
-      { event: 'dump', atMs: 30, pid: 11, name: 'c11', trigger: 'exit', path: '/d/c11.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 4 },
+      { event: 'dump', atMs: 30, pid: 11, name: 'c11', trigger: 'exit', path: '/d/c11.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 4 , unreadableBytes: 0},
       { event: 'exited', atMs: 31, pid: 11, name: 'c11', exitCode: 3, signal: null, lifetimeMs: 12 },
     ]);
     expect(v).toMatchObject({ state: 'armed', armedAtMs: 10, mechanism: 'ptrace-follow-fork', limits: ['a limit'], seenCount: 1, dumpCount: 1 });
@@ -37,7 +37,7 @@ describe('applyCaptureEvent', () => {
     const v = fold(armed, [held(11), held(12, 'start'), held(13), held(14), held(15)]);
     expect(heldOf(v)).toEqual([[11, 60_025, 'exit'], [12, 60_025, 'start'], [13, 60_025, 'exit'], [14, 60_025, 'exit'], [15, 60_025, 'exit']]);
     const after = fold(v, [
-      { event: 'dump', atMs: 30, pid: 11, name: 'c11', trigger: 'exit', path: '/d/c11.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 4 },
+      { event: 'dump', atMs: 30, pid: 11, name: 'c11', trigger: 'exit', path: '/d/c11.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 4 , unreadableBytes: 0},
       { event: 'error', atMs: 31, pid: 12, trigger: 'start', error: { code: 'cancelled', message: 'released undumped' } },
       { event: 'exited', atMs: 32, pid: 13, name: 'c13', exitCode: 0, signal: null, lifetimeMs: 12 },
       // An error for another pid, or for the whole watch, leaves 14 and 15 held.
@@ -82,7 +82,7 @@ describe('applyCaptureEvent', () => {
     const forked: CaptureEvent = { event: 'seen', atMs: 20, pid: 11, ppid: 10, name: 'Tentacle', cmdline: 'Tentacle', startTimeMs: 19 };
     const dumped = fold(view(), [
       forked,
-      { event: 'dump', atMs: 30, pid: 11, name: 'Calamari', trigger: 'start', path: '/d/a.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 4 },
+      { event: 'dump', atMs: 30, pid: 11, name: 'Calamari', trigger: 'start', path: '/d/a.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 4 , unreadableBytes: 0},
     ]);
     expect(dumped.processes[0]!.name).toBe('Calamari');
     const exited = fold(view(), [forked, { event: 'exited', atMs: 31, pid: 11, name: 'Calamari', exitCode: 1, signal: null, lifetimeMs: 12 }]);
@@ -106,7 +106,7 @@ describe('applyCaptureEvent', () => {
 
 describe('applyCaptureServiceEvent', () => {
   it('applies only its own watch’s events, and fills in the job id of the dump recorded at that path', () => {
-    let v = fold(view(), [{ event: 'dump', atMs: 30, pid: 11, name: 'c11', trigger: 'exit', path: '/d/a.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 4 }]);
+    let v = fold(view(), [{ event: 'dump', atMs: 30, pid: 11, name: 'c11', trigger: 'exit', path: '/d/a.core', fileBytes: 9, sha256: 'ab', targetPauseMs: 4 , unreadableBytes: 0}]);
     v = applyCaptureServiceEvent(v, { type: 'watch-event', watchId: 'other', event: seen(99) });
     v = applyCaptureServiceEvent(v, { type: 'watch-dump-recorded', watchId: 'w1', path: '/d/a.core', jobId: 'job-7' });
     v = applyCaptureServiceEvent(v, { type: 'watch-dump-recorded', watchId: 'w1', path: '/d/none.core', jobId: 'job-8' });

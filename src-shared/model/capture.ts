@@ -14,7 +14,7 @@ import type { DumpErrorInfo, DumpKind, DumpTarget } from './dump';
 export type CaptureTrigger = 'start' | 'exit' | 'crash' | 'cpu' | 'memory' | 'series';
 
 /**
- * The sampled triggers' settings (ProcDump for Linux's semantics, see capture/linux/monitor.ts): each watched process
+ * The sampled triggers' settings (ProcDump for Linux's semantics, see src-main/capture/monitor.ts): each watched process
  * is sampled once a second. `cpuPercent` is of one core (a busy thread is 100; the most is 100 × cores), over the last
  * second, and must hold for `seconds` consecutive samples; `memoryMb` is resident + swapped MB (Linux) or commit
  * (Windows), dumped on the first sample at or above it; with neither, a series: a dump at once, then every `seconds`.
@@ -34,7 +34,10 @@ export interface CaptureRule {
   scope: 'self' | 'descendants' | 'self-and-descendants';
   /** Only processes whose image name (Linux: comm after exec, or the exe's basename) matches this glob (* and ?). */
   nameGlob: string | null;
-  /** Only processes whose command line (arguments joined by spaces) matches this regular expression. */
+  /**
+   * Only processes whose command line (arguments joined by spaces; its first 16 KiB) matches this regular expression,
+   * which must be one V8 matches in linear time (no backreference or lookahead): the watcher runs it while it holds.
+   */
   cmdlineRegex: string | null;
   triggers: CaptureTrigger[];
   /** With the exit trigger: dump only when the exit code is not 0 or the process was killed by a signal. */
@@ -56,9 +59,18 @@ export interface CaptureRule {
   targetHeldAtLaunch?: boolean;
   /** Settings of the 'cpu', 'memory' and 'series' triggers; absent or null when the rule has none of them. */
   monitor?: CaptureMonitor | null;
+  /**
+   * Linux only, fanotify exec mode (CAPTURE.md §5), for watched processes that take many signals (JVM, Go, .NET) or
+   * already have a debugger: the watched process is not traced; a descendant is seized when it execs one of these
+   * binaries (absolute paths, at most 16, each a regular file, opened once when the watch arms), then watched as in
+   * ptrace mode. Scope 'descendants' only. Absent: ptrace follow-fork on the watched process.
+   */
+  execPaths?: string[];
 }
 
 export const DEFAULT_HOLD_TIMEOUT_MS = 60_000;
+/** At most this many binaries in a rule's execPaths (one fanotify inode mark each). */
+export const MAX_EXEC_PATHS = 16;
 
 /** What a watch reports, in order: `armed` once, then any number of the others, then `done` once. */
 export type CaptureEvent =
@@ -74,8 +86,14 @@ export type CaptureEvent =
   | { event: 'held'; atMs: number; pid: number; name: string; trigger: CaptureTrigger; deadlineMs: number }
   /** A watched process ended. `exitCode` null when a signal ended it. */
   | { event: 'exited'; atMs: number; pid: number; name: string; exitCode: number | null; signal: string | null; lifetimeMs: number }
-  /** A dump was written. */
-  | { event: 'dump'; atMs: number; pid: number; name: string; trigger: CaptureTrigger; path: string; fileBytes: number; sha256: string; targetPauseMs: number }
+  /**
+   * A dump was written. `unreadableBytes`: memory the writer could not read and left zeroed (Linux cores; minidumps
+   * do not say: dbghelp skips unreadable ranges silently, so 0).
+   */
+  | {
+      event: 'dump'; atMs: number; pid: number; name: string; trigger: CaptureTrigger; path: string; fileBytes: number; sha256: string;
+      targetPauseMs: number; unreadableBytes: number;
+    }
   /** Something failed for one process (the watch goes on) or for the whole watch (then `done` follows). */
   | { event: 'error'; atMs: number; pid: number | null; trigger: CaptureTrigger | null; error: DumpErrorInfo }
   /** The watch ended and released every process it held. */

@@ -9,7 +9,10 @@ import type { DumpErrorInfo, DumpKind, DumpProgress, DumpResult } from './dump';
 export type DumpJobId = string;
 export type DumpGroupId = string;
 
-/** queued → running → done | failed | cancelled; a failed job that is `retryable` may go back to queued, elevated. */
+/**
+ * queued → running → done | failed | cancelled; a failed job that is `retryable` may go back to queued, elevated.
+ * 'done' is "saved": the file is complete and the target runs; its hash may still be computing (result.hash).
+ */
 export type DumpJobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 
 export interface DumpJobRequest {
@@ -20,6 +23,10 @@ export interface DumpJobRequest {
   outDir: string;
   /** The process name as the list shows it, used in the file name; the writer reads it from the OS otherwise. */
   name?: string;
+  /** The file name's time as the dialog showed it (DumpRequest.stamp); the writer's clock otherwise. */
+  stamp?: string;
+  /** Linux: a snapshot dump (DumpRequest.snapshot). */
+  snapshot?: boolean;
 }
 
 export interface DumpJobInfo {
@@ -62,7 +69,10 @@ export type DumpEngineEvent =
   /** The job began running (first run, or again as administrator after retryElevated). */
   | { type: 'job-started'; job: DumpJobInfo }
   | { type: 'job-progress'; jobId: DumpJobId; progress: DumpProgress }
+  /** The file is complete and the target runs (the job is saved); result.hash is 'computing' until job-hashed. */
   | { type: 'job-done'; jobId: DumpJobId; result: DumpResult }
+  /** The hash of a saved job arrived, failed or was stopped (result.hash 'done', 'failed' or 'skipped'); the job stays saved. */
+  | { type: 'job-hashed'; jobId: DumpJobId; result: DumpResult }
   /** Also sent for cancellation (error.code 'cancelled', state 'cancelled'). */
   | { type: 'job-failed'; jobId: DumpJobId; error: DumpErrorInfo; retryable: boolean }
   /** deleteDump() or dismiss() took the job off the list. */

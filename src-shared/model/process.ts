@@ -51,6 +51,40 @@ export interface ProcessRow {
   is32Bit: boolean | null;
   description: string | null;
   companyName: string | null;
+  /**
+   * Cumulative I/O since the process started. Linux: /proc/PID/io rchar/wchar (every read()/write()-family byte,
+   * page cache or not, sockets and pipes included: what Process Explorer's I/O columns count on Windows, which
+   * read_bytes/write_bytes — block-device traffic only — would not) and syscr/syscw for the ops; only read while
+   * an I/O column is shown (SnapshotOptions.includeIo), and only for processes the reader may ptrace (others:
+   * null). Windows: SystemProcessInformation's Read/WriteTransferCount and Read/WriteOperationCount, always.
+   */
+  ioReadBytes: number | null;
+  ioWriteBytes: number | null;
+  ioReadOps: number | null;
+  ioWriteOps: number | null;
+  /** Over the last interval, computed by the poller from the cumulative counts (as cpuPercent). Null on the first sample. */
+  ioReadBytesPerSec: number | null;
+  ioWriteBytesPerSec: number | null;
+  /**
+   * Windows: the services (SCM short names) this process hosts, sorted; Linux: the systemd unit of its cgroup
+   * (system or user unit, e.g. 'nginx.service'), one element. Null when it hosts none / is in no unit (a scope or
+   * slice is not a service), or when unknown. Backends hand out the same array object while it does not change.
+   */
+  services: string[] | null;
+  // Category inputs (Options → Colours). Null where the backend cannot tell or has not looked (yet).
+  /** Hosts a service: services is non-empty. */
+  isService: boolean | null;
+  /** Runs the .NET runtime (Windows: clr.dll/coreclr.dll loaded; Linux: libcoreclr.so mapped). Read once per process. */
+  isDotNet: boolean | null;
+  /** Windows: in a job object (IsProcessInJob). Linux: null (no such notion). */
+  inJob: boolean | null;
+  /** Windows: a debug port is set; Linux: TracerPid ≠ 0 (gdb, strace: any ptrace tracer) or state 'traced'. */
+  beingDebugged: boolean | null;
+  /**
+   * Windows: every thread waits with reason Suspended; Linux: state 'stopped' (SIGSTOP, job control) — a process
+   * stopped by a tracer is 'traced' and counts as beingDebugged instead.
+   */
+  suspended: boolean | null;
 }
 
 /** Fields that may change between two samples of the same process. */
@@ -69,6 +103,24 @@ export interface SystemTotals {
   memoryTotalBytes: number | null;
   memoryAvailableBytes: number | null;
   processCount: number;
+  /*
+   * The fields below came with issue 14's system graphs; optional so that an older peer's totals (and test
+   * literals) still type. Absent or null = unknown.
+   */
+  /** Per logical CPU over the last interval, 100 % = that core busy. Linux /proc/stat cpuN; Windows SystemProcessorPerformanceInformation. */
+  perCpuPercent?: number[] | null;
+  /** Committed virtual memory and its limit. Linux: Committed_AS / CommitLimit; Windows: GetPerformanceInfo. */
+  commitBytes?: number | null;
+  commitLimitBytes?: number | null;
+  /** memoryTotalBytes − memoryAvailableBytes where both are known. */
+  memoryUsedBytes?: number | null;
+  /**
+   * System-wide I/O over the last interval. Linux: the physical disks' bytes from /proc/diskstats (disk traffic;
+   * page-cache hits are not counted); Windows: every process's transfer counts summed (file, device and network
+   * I/O, as Process Explorer's I/O graph). A backend with neither: the sum of the rows' rates, while read.
+   */
+  ioReadBytesPerSec?: number | null;
+  ioWriteBytesPerSec?: number | null;
 }
 
 export interface ProcessSnapshot {
@@ -139,5 +191,17 @@ export function emptyProcessRow(pid: number, ppid: number, name: string, startTi
     is32Bit: null,
     description: null,
     companyName: null,
+    ioReadBytes: null,
+    ioWriteBytes: null,
+    ioReadOps: null,
+    ioWriteOps: null,
+    ioReadBytesPerSec: null,
+    ioWriteBytesPerSec: null,
+    services: null,
+    isService: null,
+    isDotNet: null,
+    inJob: null,
+    beingDebugged: null,
+    suspended: null,
   };
 }

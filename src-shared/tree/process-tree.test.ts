@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { emptyProcessRow } from '../model/process';
 import { buildProcessTree, collectSubtree, flattenTree } from './process-tree';
 
@@ -36,5 +37,28 @@ describe('buildProcessTree', () => {
     const collapsed = flattenTree(tree, byPid, (k) => k === rows[3 - 1]!.key);
     expect(collapsed.map((e) => e.row.pid)).toEqual([1, 20, 30]);
     expect(collapsed.find((e) => e.row.pid === 20)!.hasChildren).toBe(true);
+  });
+});
+
+describe('buildProcessTree over random forests (property)', () => {
+  it('reaches every row exactly once from the roots, with or without equal start times (the cycle check is skipped only without them)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ ppid: fc.integer({ min: 0, max: 40 }), start: fc.integer({ min: 0, max: 6 }) }), { minLength: 1, maxLength: 40 }),
+        (specs) => {
+          const rows = specs.map((s, i) => row(i + 1, s.ppid, s.start));
+          const tree = buildProcessTree(rows);
+          const seen: string[] = [];
+          for (const r of tree.roots) seen.push(...collectSubtree(tree, r).map((x) => x.key));
+          expect(seen.sort()).toEqual(rows.map((r) => r.key).sort());
+          for (const r of rows) {
+            const p = tree.parentOf.get(r.key);
+            if (p === undefined) expect(tree.roots).toContain(r);
+            else expect(tree.children.get(p)).toContain(r);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -12,6 +12,8 @@ export interface ProcessTree<R extends ProcessRow = ProcessRow> {
   children: Map<ProcessKey, R[]>;
   /** Parent key of each row that has a (valid) parent. */
   parentOf: Map<ProcessKey, ProcessKey>;
+  /** Set when `roots` and every `children` list are in creation order (start time, then pid): live-process-tree.ts. */
+  inCreationOrder?: boolean;
 }
 
 export function buildProcessTree<R extends ProcessRow>(rows: readonly R[]): ProcessTree<R> {
@@ -20,12 +22,16 @@ export function buildProcessTree<R extends ProcessRow>(rows: readonly R[]): Proc
   const roots: R[] = [];
   const children = new Map<ProcessKey, R[]>();
   const parentOf = new Map<ProcessKey, ProcessKey>();
+  // Each link goes to a parent that started no later, so every link of a cycle joins equal start times: without
+  // such a link there is no cycle and the reachability walk below (~1.5 ms of a 5,000-row rebuild) can be skipped.
+  let equalStartLink = false;
   for (const row of rows) {
     const parent = row.ppid !== row.pid ? byPid.get(row.ppid) : undefined;
     // A child cannot be older than its parent, so only a strictly later parent start means a recycled pid
     // (equal start times are common with coarse clocks).
     if (parent && parent.startTimeMs <= row.startTimeMs && parent !== row) {
       parentOf.set(row.key, parent.key);
+      if (parent.startTimeMs === row.startTimeMs) equalStartLink = true;
       const list = children.get(parent.key);
       if (list) list.push(row);
       else children.set(parent.key, [row]);
@@ -34,7 +40,7 @@ export function buildProcessTree<R extends ProcessRow>(rows: readonly R[]): Proc
     }
   }
   // Equal start times could still close a cycle (a ↔ b); break any by promoting its members to roots.
-  breakCycles(rows, roots, children, parentOf);
+  if (equalStartLink) breakCycles(rows, roots, children, parentOf);
   return { roots, children, parentOf };
 }
 

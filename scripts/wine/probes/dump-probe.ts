@@ -19,6 +19,9 @@ const CHILD_NODE_FLAGS = (process.env.PROCSCOPE_CHILD_FLAGS ?? '--max-semi-space
   .split(' ')
   .filter(Boolean);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const probeStarted = Date.now();
+/** Each step on stderr, so a run the judge has to kill on its timeout says where it stood. */
+const phase = (name: string): void => void process.stderr.write(`[${((Date.now() - probeStarted) / 1000).toFixed(1)} s] ${name}\n`);
 
 function errorCode(err: unknown): string {
   return err instanceof DumpError ? err.code : `unexpected: ${err instanceof Error ? err.message : String(err)}`;
@@ -61,6 +64,7 @@ async function main(): Promise<void> {
   };
   for (let i = 0; i < 200 && beat() < 2; i++) await sleep(100);
 
+  phase('child heartbeat seen');
   const backend = createWin32Backend();
   const pid = child.pid!;
   const startTimeMs = backend.readStartTimeMs(pid)!;
@@ -70,6 +74,7 @@ async function main(): Promise<void> {
   const base: DumpRequest = { pid, startTimeMs, kind: 'full', outDir };
 
   for (const kind of ['full', 'mini'] as const) {
+    phase(`${kind} dump`);
     let progressEvents = 0;
     let lastBytes = 0;
     let estimate: number | null = null;
@@ -87,6 +92,7 @@ async function main(): Promise<void> {
     }
   }
 
+  phase('refusals');
   const refusals: Record<string, string> = {};
   const refuse = async (name: string, req: DumpRequest): Promise<void> => {
     try {
@@ -106,6 +112,7 @@ async function main(): Promise<void> {
   report.refusals = refusals;
 
   // Suspend stops the heartbeat; resume restarts it.
+  phase('suspend / resume');
   const target = { pid, startTimeMs };
   await backend.suspend(target);
   await sleep(300);
@@ -124,9 +131,11 @@ async function main(): Promise<void> {
   report.suspend = { whileSuspended: [s0, s1], afterResume: r1, wrongIdentity };
 
   // The runas elevator: an exit code comes back, and an elevated helper writes a dump.
+  phase('runas elevator');
   const elevator = createRunasElevator();
   const exitCode = await elevator.run(process.execPath, ['-e', 'process.exit(7)']);
   const resultFile = join(outDir, 'helper-result.json');
+  phase('runas helper dump');
   const helperExit = await elevator.run(process.execPath, [process.argv[1]!, 'helper-dump', String(pid), String(startTimeMs), outDir, resultFile]);
   report.runas = {
     exitCode,
@@ -134,8 +143,11 @@ async function main(): Promise<void> {
     helper: existsSync(resultFile) ? JSON.parse(readFileSync(resultFile, 'utf8')) : null,
   };
 
-  // Cancel: abort 300 ms in. Wine never calls the Cancel callback, so dbghelp runs on in the background; killing
-  // the target next makes it fail, and the partial file must be gone once that background call returns.
+  // Cancel: abort 300 ms in. Wine never calls the Cancel callback, so dbghelp runs on in the background, and the
+  // partial file must be gone once that background call returns. The target is left running until then: Wine's
+  // MiniDumpWriteDump can wait forever on a target terminated under it (1 run in 8 here: the call never returned,
+  // so the file stayed and node.exe could not exit) — a Wine artefact, since Windows stops at the Cancel callback.
+  phase('cancel');
   const before = new Set(readdirSync(outDir));
   const controller = new AbortController();
   const cancelStarted = Date.now();
@@ -147,19 +159,25 @@ async function main(): Promise<void> {
     cancelCode = errorCode(err);
   }
   const cancelMs = Date.now() - cancelStarted;
-  await backend.terminate(target);
-  const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+  phase('wait for the cancelled file to go');
   let leftovers: string[] = [];
-  for (let i = 0; i < 600; i++) {
+  for (let i = 0; i < 900; i++) {
     leftovers = readdirSync(outDir).filter((f) => !before.has(f) && f.endsWith('.dmp'));
     if (leftovers.length === 0) break;
     await sleep(200);
   }
+  phase('terminate');
+  await backend.terminate(target);
+  const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
   report.cancel = { code: cancelCode, ms: cancelMs, leftovers };
   report.kill = { exited: killed, rowAfter: (await backend.takeSnapshot({ includeHandleCount: false })).rows.some((r) => r.pid === pid) };
 
+  phase('done');
   backend.dispose();
   process.stdout.write(JSON.stringify(report));
+  // A dbghelp call still running on koffi's thread would keep node.exe alive; the report says what it needs
+  // (a cancelled file still there is a failure of its own), so the probe does not wait for it.
+  process.exit(0);
 }
 
 main().catch((err: unknown) => {

@@ -3,22 +3,48 @@
  * bit flips, truncation, splices, and aimed edits of stream counts, directory entries, RVAs and sizes: out of
  * bounds, huge, pointing back into the header or at themselves). Each file must open or be refused with the
  * reader's own MinidumpFormatError — never another error, never a hang — in under a second, including reads of
- * the memory it claims to hold. The seed is printed; PROCSCOPE_FUZZ_SEED varies it.
+ * the memory it claims to hold, and through the analysis adapter: module images from dump memory (one seed
+ * holds a PE image with .pdata, exports and a thread parked in it), the .pdata unwinder and the stack scan. The seed
+ * is printed; PROCSCOPE_FUZZ_SEED varies it.
  */
-import { closeSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fuzzParameters, fuzzSeed } from '../../__fixtures__/fuzz-seed';
-import { buildSyntheticMinidump, type SyntheticMinidump } from './__fixtures__/synthetic-minidump';
+import { applyByteMutation, byteMutations, runMutationFuzz, type ByteMutation } from '../__fixtures__/mutation-fuzz';
+import { buildSyntheticPe, unwindInfo } from '../pe/__fixtures__/synthetic-pe';
+import { buildSyntheticMinidump, IMAGE_BASE, type SyntheticMinidump } from './__fixtures__/synthetic-minidump';
+import { openMinidumpAnalysisInput } from './minidump-analysis-input';
 import { MinidumpFormatError, openMinidump, type Minidump } from './minidump-reader';
 
 const SEED = fuzzSeed();
 const FILES = 10_000;
 const LIMIT_MS = 1_000;
 
+/** A PE image at the first module's base (main → worker → leaf, as in the stack walker's test) and thread 0 in it. */
+function parkedInImage(): SyntheticMinidump {
+  const code = Buffer.alloc(0x400, 0x90);
+  code[0x50 - 5] = 0xe8;
+  code[0x240 - 5] = 0xe8;
+  const image = buildSyntheticPe({
+    functions: [
+      { begin: 0x1000, end: 0x1100, unwind: unwindInfo({ prolog: 5, codes: [[5, 2, 3], [1, 0, 3]] }) },
+      { begin: 0x1200, end: 0x1280, unwind: unwindInfo({ prolog: 4, codes: [[4, 2, 4]] }) },
+      { begin: 0x1280, end: 0x12c0, unwind: unwindInfo({ prolog: 0, codes: [], chained: [0x1200, 0x1280, 0x3008] }) },
+    ],
+    code: [{ rva: 0x1000, bytes: code }],
+    exports: [{ name: 'main', rva: 0x1000 }, { name: 'Forwarded', forwarder: 'NTDLL.RtlX' }],
+  });
+  const stack = Buffer.alloc(0x100);
+  stack.writeBigUInt64LE(IMAGE_BASE + 0x1240n, 0);
+  stack.writeBigUInt64LE(IMAGE_BASE + 0x1050n, 8 + 0x28);
+  return buildSyntheticMinidump({ image, thread0: { registers: { rip: IMAGE_BASE + 0x1300n, rsp: 0x30000n }, stack }, memoryPages: 1, memory64Pages: 1 });
+}
+
 const SEEDS: SyntheticMinidump[] = [
+  parkedInImage(),
   buildSyntheticMinidump(),
   buildSyntheticMinidump({ threadCount: 1, moduleNames: [], memoryPages: 0, memory64Pages: 1 }),
   buildSyntheticMinidump({ threadCount: 12, moduleNames: Array.from({ length: 40 }, (_, i) => `/usr/lib/lib${i}.so`), memoryPages: 4, memory64Pages: 0 }),
@@ -28,29 +54,23 @@ const SEEDS: SyntheticMinidump[] = [
 const dir = mkdtempSync(join(tmpdir(), 'procscope-mdmp-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Where = 'streamCount' | 'directoryRva' | 'threadCount' | 'moduleCount' | 'memoryCount' | 'moduleNameRva' | 'memorySize' | 'memoryRva' | 'entryType' | 'entrySize' | 'entryRva';
+type Where = 'streamCount' | 'directoryRva' | 'threadCount' | 'moduleCount' | 'memoryCount' | 'moduleNameRva' | 'memorySize' | 'memoryRva' | 'entryType' | 'entrySize' | 'entryRva' | 'sideCount';
 type Where64 = 'memory64Count' | 'memory64BaseRva' | 'memory64Size' | 'memory64Start';
 /** A value chosen relative to the file: its size, one past it, the field's own offset (a loop), the header... */
 type ValueKind = 'zero' | 'one' | 'max' | 'maxMinus1' | 'signBit' | 'size' | 'sizePlus1' | 'sizeMinus1' | 'self' | 'header' | 'directory' | 'plausibleCount' | 'overCount' | 'random';
 
 type Mutation =
-  | { k: 'byte'; at: number; value: number }
-  | { k: 'bit'; at: number; bit: number }
-  | { k: 'truncate'; at: number }
-  | { k: 'splice'; at: number; remove: number; insert: Uint8Array }
+  | ByteMutation
   | { k: 'u32'; where: Where; index: number; value: ValueKind; random: number }
   | { k: 'u64'; where: Where64; index: number; value: ValueKind | 'huge'; random: bigint }
   | { k: 'duplicateEntry'; from: number; to: number };
 
 const valueKind = fc.constantFrom<ValueKind>('zero', 'one', 'max', 'maxMinus1', 'signBit', 'size', 'sizePlus1', 'sizeMinus1', 'self', 'header', 'directory', 'plausibleCount', 'overCount', 'random');
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ k: fc.constant('byte' as const), at: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ k: fc.constant('bit' as const), at: fc.nat(), bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ k: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ k: fc.constant('splice' as const), at: fc.nat(), remove: fc.integer({ min: 0, max: 64 }), insert: fc.uint8Array({ maxLength: 64 }) }),
+  ...byteMutations,
   fc.record({
     k: fc.constant('u32' as const),
-    where: fc.constantFrom<Where>('streamCount', 'directoryRva', 'threadCount', 'moduleCount', 'memoryCount', 'moduleNameRva', 'memorySize', 'memoryRva', 'entryType', 'entrySize', 'entryRva'),
+    where: fc.constantFrom<Where>('streamCount', 'directoryRva', 'threadCount', 'moduleCount', 'memoryCount', 'moduleNameRva', 'memorySize', 'memoryRva', 'entryType', 'entrySize', 'entryRva', 'sideCount'),
     index: fc.nat(),
     value: valueKind,
     random: fc.nat(),
@@ -83,20 +103,6 @@ function mutate(seed: SyntheticMinidump, mutations: readonly Mutation[]): Buffer
   for (const m of mutations) {
     const size = b.length;
     switch (m.k) {
-      case 'byte':
-        if (size) b[m.at % size] = m.value;
-        break;
-      case 'bit':
-        if (size) b[m.at % size]! ^= 1 << m.bit;
-        break;
-      case 'truncate':
-        b = b.subarray(0, m.at % (size + 1));
-        break;
-      case 'splice': {
-        const at = m.at % (size + 1);
-        b = Buffer.concat([b.subarray(0, at), Buffer.from(m.insert), b.subarray(Math.min(size, at + m.remove))]);
-        break;
-      }
       case 'u32': {
         const entry = L.directoryOffset + (m.index % L.streamCount) * 12;
         const pick = (list: number[]): number => (list.length ? list[m.index % list.length]! : -1);
@@ -112,6 +118,7 @@ function mutate(seed: SyntheticMinidump, mutations: readonly Mutation[]): Buffer
           entryType: entry,
           entrySize: entry + 4,
           entryRva: entry + 8,
+          sideCount: pick(L.sideCountOffsets),
         };
         const offset = at[m.where];
         // 'self' for an RVA field: point it at its own bytes (or the word before them), the nearest thing to a loop.
@@ -133,56 +140,54 @@ function mutate(seed: SyntheticMinidump, mutations: readonly Mutation[]): Buffer
         if (Math.max(from, to) + 12 <= b.length) b.copy(b, to, from, from + 12);
         break;
       }
+      default:
+        b = applyByteMutation(b, m);
     }
   }
   return b;
 }
 
 /** Uses what a report would: every list, and reads at the edges of the ranges it claims. */
-async function exercise(md: Minidump): Promise<void> {
+async function exercise(md: Minidump, file: string): Promise<void> {
   for (const m of md.modules) if (!m.path.endsWith(m.name)) throw new Error(`module name '${m.name}' is not the end of its path`);
   for (const range of md.memory.slice(0, 16)) {
     await md.readMemory(range.start, Math.min(range.dataBytes, 64));
     if (range.dataBytes > 0) await md.readMemory(range.start + BigInt(range.dataBytes - 1), 1);
     await md.readMemory(range.start + BigInt(range.dataBytes), 1);
   }
+  // The whole analysis: module images from the dump's memory, .pdata unwinding, exports, scanning.
+  const input = await openMinidumpAnalysisInput(file, { localFiles: false });
+  try {
+    for (const t of input.threads) {
+      if (t.frames.length > 1024) throw new Error(`thread ${t.tid}: ${t.frames.length} frames`);
+      for (const f of t.frames) if (typeof f.pc !== 'bigint' || !['context', 'cfi', 'scan'].includes(f.trust)) throw new Error(`bad frame ${String(f.pc)} ${f.trust}`);
+    }
+  } finally {
+    await input.close();
+  }
 }
 
 describe(`fuzz: the MDMP reader (seed ${SEED})`, () => {
   it(`opens or refuses ${FILES} mutated files with MinidumpFormatError only, each under ${LIMIT_MS} ms`, async () => {
-    const file = join(dir, 'mutated.dmp');
-    // One descriptor rewritten in place: opening and closing the file 10,000 times cost as much as parsing it.
-    const fd = openSync(file, 'w');
-    let files = 0;
-    let parsed = 0;
-    let refused = 0;
-    let maxMs = 0;
-    await fc.assert(
-      fc.asyncProperty(fc.nat({ max: SEEDS.length - 1 }), fc.array(mutation, { minLength: 1, maxLength: 4 }), async (seedIndex, mutations) => {
-        const bytes = mutate(SEEDS[seedIndex]!, mutations);
-        ftruncateSync(fd, 0);
-        writeSync(fd, bytes, 0, bytes.length, 0);
-        files++;
-        const started = performance.now();
+    const { files, parsed, refused, maxMs } = await runMutationFuzz({
+      file: join(dir, 'mutated.dmp'),
+      seeds: SEEDS,
+      mutation,
+      mutate,
+      refusal: MinidumpFormatError,
+      seed: SEED,
+      offset: 1,
+      files: FILES,
+      limitMs: LIMIT_MS,
+      open: async (file) => {
+        const md = await openMinidump(file);
         try {
-          const md = await openMinidump(file);
-          try {
-            await exercise(md);
-          } finally {
-            await md.close();
-          }
-          parsed++;
-        } catch (err) {
-          if (!(err instanceof MinidumpFormatError)) throw new Error(`the reader crashed instead of refusing: ${err instanceof Error ? err.stack : String(err)}`, { cause: err });
-          if (!err.message.trim()) throw new Error('a refusal without a sentence', { cause: err });
-          refused++;
+          await exercise(md, file);
+        } finally {
+          await md.close();
         }
-        const ms = performance.now() - started;
-        maxMs = Math.max(maxMs, ms);
-        if (ms > LIMIT_MS) throw new Error(`one file took ${ms.toFixed(0)} ms`);
-      }),
-      fuzzParameters(SEED, 1, FILES),
-    ).finally(() => closeSync(fd));
+      },
+    });
     console.log(`fuzz mdmp: ${files} files, max ${maxMs.toFixed(1)} ms, 0 crashes (${parsed} opened, ${refused} refused), seed ${SEED}`);
     expect(files).toBe(FILES);
     // Both outcomes must be common, or the mutations are too weak (all open) or too blunt (all refused at the header).
@@ -231,6 +236,13 @@ describe(`fuzz: the MDMP reader (seed ${SEED})`, () => {
       } finally {
         await md.close();
       }
+    }
+    // The first seed's thread 0 unwinds through the in-dump image, so the mutations reach the .pdata unwinder.
+    const input = await openMinidumpAnalysisInput(join(dir, 'seed-0.dmp'), { localFiles: false });
+    try {
+      expect(input.threads[0]!.frames.map((f) => [f.trust, f.function])).toEqual([['context', null], ['cfi', '<fn_1200>'], ['cfi', 'main']]);
+    } finally {
+      await input.close();
     }
   });
 });

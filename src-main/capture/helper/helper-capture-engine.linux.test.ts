@@ -3,13 +3,11 @@
 // whose children exit at once, and every event crosses the channel. Also: stop() and a cut channel release a held
 // child, the helper's own refusals reach start(), and a rogue on the channel cannot stop or feed the watch.
 import { spawn, spawnSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chownSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { dirname } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import type { CaptureEvent, CaptureRule } from '../../../src-shared/model/capture';
-import { bundleFixture, REPO_NODE_MODULES } from '../../dump/helper/__fixtures__/bundle-fixture';
 import { createDirectElevator } from '../../dump/helper/direct-elevator';
 import type { Elevator } from '../../dump/helper/elevator';
 import { openHelperChannel, type ProvenHelperMessage } from '../../dump/helper/helper-channel';
@@ -17,43 +15,19 @@ import { helperWatchJobToArgs } from '../../dump/helper/helper-watch-args';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
 import { testCaptureRule } from '../__fixtures__/capture-rule-fixture';
 import { corePid } from '../__fixtures__/core-pid';
-import type { CaptureWatch } from '../capture-engine';
-import { compileCaptureParentSync, startCaptureParent, type RunningParent } from '../linux/__fixtures__/capture-parent';
+import type { RunningParent } from '../linux/__fixtures__/capture-parent';
+import { until, useHelperWatchHarness } from './__fixtures__/helper-watch-harness';
 import { createHelperCaptureEngine } from './helper-capture-engine';
 
 const NOBODY = 65534;
-const env = { ...process.env, NODE_PATH: REPO_NODE_MODULES };
-let fixture: { dir: string; exe: string };
-let entry: string;
-const dirs: string[] = [];
-const parents: RunningParent[] = [];
-const watches: CaptureWatch[] = [];
-
-beforeAll(async () => {
-  fixture = compileCaptureParentSync();
-  entry = await bundleFixture(join(import.meta.dirname, '__fixtures__/helper-watch-entry.ts'));
-});
-afterAll(() => {
-  rmSync(fixture.dir, { recursive: true, force: true });
-  rmSync(dirname(entry), { recursive: true, force: true });
-});
-afterEach(async () => {
-  for (const w of watches.splice(0)) await w.stop();
-  for (const p of parents.splice(0)) p.kill();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const h = useHelperWatchHarness();
+const { env, watches } = h;
 
 function newOutDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'procscope-helper-watch-'));
-  dirs.push(dir);
-  return dir;
+  return h.newDir('procscope-helper-watch-');
 }
 
-async function parent(args: string[]): Promise<RunningParent> {
-  const p = await startCaptureParent(fixture.exe, args);
-  parents.push(p);
-  return p;
-}
+const parent = (args: string[]): Promise<RunningParent> => h.parent(args);
 
 function ruleFor(pid: number, over: Partial<CaptureRule> = {}): CaptureRule {
   return testCaptureRule({ pid, startTimeMs: readProcessStartTimeMs(pid)! }, newOutDir(), { holdTimeoutMs: 30_000, timeoutMs: 50_000, ...over });
@@ -64,19 +38,12 @@ function helperEngine(mode: 'real' | 'stuck', uid: number | null = process.getui
   const stderr: string[] = [];
   const direct = createDirectElevator({ env, onStderr: (t) => stderr.push(t) });
   const elevator: Elevator = { kind: 'direct', run: (exe, args) => (onRun?.(args), direct.run(exe, args)) };
-  const engine = createHelperCaptureEngine({ elevator, command: { executable: process.execPath, args: [entry, mode] }, uid, env });
+  const engine = createHelperCaptureEngine({ elevator, command: { executable: process.execPath, args: [h.entry, mode] }, uid, env });
   return { engine, stderr };
 }
 
 const of = <K extends CaptureEvent['event']>(events: CaptureEvent[], kind: K) => events.filter((e): e is Extract<CaptureEvent, { event: K }> => e.event === kind);
 
-async function until(what: string, test: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!test()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const tracerOf = (pid: number): number => Number(/^TracerPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? -1);
 
@@ -85,7 +52,7 @@ describe('capture watch in the helper process (Linux)', () => {
     const p = await parent(['forks', '30']);
     const events: CaptureEvent[] = [];
     const rule = ruleFor(p.pid);
-    const watch = await createHelperCaptureEngine({ elevator: createDirectElevator({ env }), command: { executable: process.execPath, args: [entry, 'real'] }, uid: 0, env })
+    const watch = await createHelperCaptureEngine({ elevator: createDirectElevator({ env }), command: { executable: process.execPath, args: [h.entry, 'real'] }, uid: 0, env })
       .start(rule, (e) => events.push(e));
     watches.push(watch);
     expect(events).toMatchObject([{ event: 'armed', pid: p.pid, mechanism: expect.stringMatching(/ptrace/) }]);
@@ -106,7 +73,7 @@ describe('capture watch in the helper process (Linux)', () => {
     }
     expect(readdirSync(rule.outDir).length).toBe(30);
     const sample = [dumps[0]!, dumps[29]!];
-    const args = ['-batch', '-nx', fixture.exe, ...sample.flatMap((d) => ['-ex', `core-file ${d.path}`, '-ex', 'info inferiors'])];
+    const args = ['-batch', '-nx', h.exe, ...sample.flatMap((d) => ['-ex', `core-file ${d.path}`, '-ex', 'info inferiors'])];
     const gdb = spawnSync('gdb', args, { encoding: 'utf8', timeout: 60_000 });
     expect([...gdb.stdout.matchAll(/^\*\s+1\s+process (\d+)/gm)].map((m) => Number(m[1]))).toEqual(sample.map((d) => d.pid));
   });
@@ -168,7 +135,7 @@ describe('capture watch in the helper process (Linux)', () => {
     let closed = false;
     try {
       const args = helperWatchJobToArgs({ rule: ruleFor(p.pid), uid: 0, channel: channel.address, secret: channel.secret });
-      const helper = spawn(process.execPath, [entry, 'stuck', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const helper = spawn(process.execPath, [h.entry, 'stuck', ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       helper.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
       const helperExit = new Promise<number | null>((resolve) => helper.on('close', (code) => resolve(code)));

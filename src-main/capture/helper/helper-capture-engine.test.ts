@@ -117,7 +117,7 @@ describe('helper capture engine (app side) against a misbehaving helper', () => 
 
   it('ends an armed watch with error + done(error) when the helper reports a dump outside the folder, arms twice, or holds beyond its rule', async () => {
     for (const [forged, why] of [
-      [{ event: 'dump', atMs: 3, pid: 5, name: 'c', trigger: 'exit', path: '/etc/shadow', fileBytes: 1, sha256: 'a'.repeat(64), targetPauseMs: 1 }, /outside the watch's folder/],
+      [{ event: 'dump', atMs: 3, pid: 5, name: 'c', trigger: 'exit', path: '/etc/shadow', fileBytes: 1, sha256: 'a'.repeat(64), targetPauseMs: 1, unreadableBytes: 0 }, /outside the watch's folder/],
       [armed, /armed its watch twice/],
       // The rule asks for exit dumps with a 60 s deadline: a start hold, or one held for an hour, is not what it allowed.
       [{ event: 'held', atMs: 3, pid: 5, name: 'c', trigger: 'start', deadlineMs: 60_003 }, /held process 5 for a start dump its rule does not ask for/],

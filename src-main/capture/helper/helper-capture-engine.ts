@@ -139,6 +139,8 @@ async function startHelperWatch(options: HelperCaptureEngineOptions, rule: Captu
     error: (m) => (state === 'arming' ? refuse(m.error) : endHere('error', m.error)),
     progress: () => broke("sent a dump's progress during a watch"),
     result: () => broke("sent a dump's result during a watch"),
+    saved: () => broke("sent a dump's result during a watch"),
+    persist: () => broke('sent a persistent-capture report during a watch'),
   };
   const noDone = (): void => {
     const how = exitCode === null ? 'closed its channel' : `stopped (exit code ${exitCode})`;

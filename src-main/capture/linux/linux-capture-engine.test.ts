@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureEvent, CaptureRule } from '../../../src-shared/model/capture';
-import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import { bootTimeMsSync, readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
 import { testCaptureRule } from '../__fixtures__/capture-rule-fixture';
 import { corePid } from '../__fixtures__/core-pid';
 import type { CaptureWatch } from '../capture-engine';
@@ -89,6 +89,22 @@ describe('Linux capture engine', () => {
     expect(readdirSync(outDir).length).toBe(200);
     const sample = dumps.filter((_, i) => i % 10 === 0);
     expect(gdbPids(fixture.exe, sample.map((d) => d.path))).toEqual(sample.map((d) => d.pid));
+  });
+
+  it("forked children are seen with their parent's name and command line, their ppid and their own start time (read after their birth stop)", async () => {
+    const { parent, events } = await watchParent(['forks', '20'], { triggers: ['crash'], scope: 'self-and-descendants' });
+    const seen = of(events, 'seen');
+    const target = seen.find((e) => e.pid === parent.pid)!;
+    const children = seen.filter((e) => e.pid !== parent.pid);
+    expect(children.length).toBe(20);
+    const bootMs = bootTimeMsSync();
+    for (const e of children) {
+      expect([e.ppid, e.name, e.cmdline]).toEqual([parent.pid, target.name, target.cmdline]);
+      // /proc's start time: on the clock-tick grid since boot, not after the event was written, not before the parent.
+      expect((e.startTimeMs - bootMs) % 10).toBe(0);
+      expect(e.startTimeMs).toBeGreaterThanOrEqual(target.startTimeMs);
+      expect(e.startTimeMs).toBeLessThanOrEqual(e.atMs);
+    }
   });
 
   it('a child dying of SIGSEGV: crash dump whose faulting frame gdb names, and the child still dies of signal 11', async () => {

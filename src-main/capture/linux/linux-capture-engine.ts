@@ -4,12 +4,16 @@
  * whole process stopped while the core writer reads it in place, then it runs on (a crash signal is re-injected).
  * Runs on the JS thread of the process that calls start() — which must be its own process (CLI, helper, a test's
  * child), never Electron main or the browser host — driving its poll loop from timer turns so timers still run.
+ * On a main thread the loop is woken by SIGCHLD, which the kernel sends the tracer at every ptrace-stop and tracee
+ * exit (a listener only: nothing is reaped, libuv's handler goes on waiting for its own children by pid); the timer
+ * then only backs it up. Elsewhere (a Worker gets no signal events) it polls: at once while busy, else every 2 ms.
  * Every path ends in detaching every tracee; nothing is killed, and tracer death leaves the tree running.
  */
 import { constants } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import { captureFileNameHint, type CaptureDoneReason, type CaptureEvent, type CaptureRule, type CaptureTrigger } from '../../../src-shared/model/capture';
 import type { DumpRequest, DumpResult } from '../../../src-shared/model/dump';
-import { DumpError, type DumpWriteOptions, type LinuxOpenedFolder } from '../../dump/dump-writer';
+import { DumpError, requireSha256, type DumpWriteOptions, type LinuxOpenedFolder } from '../../dump/dump-writer';
 import { EPERM, ESRCH, PTRACE_EVENT_CLONE, PTRACE_EVENT_EXEC, PTRACE_EVENT_EXIT } from '../../dump/linux/ffi/libc-ptrace';
 import { writeHeldLinuxCore } from '../../dump/linux/linux-core-writer';
 import { closeOpenedFolderSync, openFolderByWalkSync } from '../../dump/linux/opened-folder';
@@ -18,7 +22,9 @@ import { checkIdentitySync, checkNotTracedSync, permissionError } from '../../du
 import type { CaptureEngine, CaptureWatch } from '../capture-engine';
 import { compileCaptureRule, ruleMatches, type CompiledRule } from '../capture-rule';
 import { monitorDumped, monitorFinished, monitorSample, newMonitorState, type MonitorState } from '../monitor';
-import { descendantsOfSync, readProcInfoSync, readUsageSync, type ProcInfo } from './process-info';
+import { FanotifyExecListener, WATCHDOG_STALE_MS } from './fanotify-exec';
+import { descendantsOfSync, readPpidSync, readProcInfoIfLiveSync, readProcInfoSync, readStatInfoSync, readUsageSync, type ProcInfo } from './process-info';
+import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
 import { PtraceTracer, readTgidSync, type TraceStop } from './ptrace-tracer';
 
 /** Writes the core of a process the tracer holds; a test seam replaces it (say, with one that never finishes). */
@@ -42,14 +48,41 @@ export const LINUX_CAPTURE_LIMITS = [
   'A leader thread that ends with pthread_exit while other threads run on is reported as the process exiting.',
 ];
 
+export const FANOTIFY_CAPTURE_MECHANISM =
+  'fanotify exec permission on named binaries (FAN_OPEN_EXEC_PERM inode marks): a descendant exec-ing one is seized before it runs (PTRACE_SEIZE); the watched process is not traced';
+export function fanotifyCaptureLimits(paths: readonly string[]): string[] {
+  return [
+    `Only execs of the named binaries are seen (${paths.join(', ')}), then their own descendants; a child of the watched process that execs another binary is not seen.`,
+    'A script run by an interpreter is not an exec of the script: name the interpreter (or the launcher binary).',
+    'A fork that does not exec is not seen, nor a process that was already running when the watch armed.',
+    `Execs of a named binary wait for the watch's answer (well under 1 ms); one left unanswered ${WATCHDOG_STALE_MS} ms while the watch is busy is let run unwatched, and reported.`,
+    "A held process's parent waits in waitpid until the hold ends (each hold has a deadline).",
+  ];
+}
+/** How often fanotify mode checks that the watched process (not traced, so no exit report) is still there. */
+const TARGET_CHECK_MS = 50;
+/** How many parents up /proc the descendant check walks before it answers no. */
+const MAX_ANCESTRY = 256;
+
 // asm-generic/signal.h: the signals that end a process with a core (the crash trigger).
 const CRASH_SIGNALS = new Set([4, 6, 7, 8, 11, 31]); // SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGSYS
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 const BUSY_POLL_MS = 5;
 const IDLE_POLL_MS = 2;
+/** A pass waits on every known tid, not only those the probe names, at least this often (a safety net). */
+const FULL_PASS_MS = 100;
+/** Stops one tick handles before it lets the event loop turn (then it goes on at the next turn). */
+const MAX_STOPS_PER_TICK = 64;
+/** Whether watches started from now on are woken by SIGCHLD (a main thread only); tests turn it off for the poll loop. */
+export const linuxCaptureWakeUps = { onSigchld: isMainThread };
 
-interface Proc extends ProcInfo {
+interface Proc extends Omit<ProcInfo, 'startTimeMs'> {
   pid: number;
+  /**
+   * Null until something needs it (its 'seen' event, a dump): a child born under the watch reads its start time
+   * after it has been resumed, or at a later stop, never at its birth stop.
+   */
+  startTimeMs: number | null;
   isTarget: boolean;
   seen: boolean;
   exited: boolean;
@@ -60,6 +93,13 @@ interface Proc extends ProcInfo {
   /** The sampled triggers' state (rule.monitor set), and the trigger whose interrupt-stop we are waiting for. */
   monitor?: MonitorState;
   sampledPending?: SampledTrigger | null;
+  /** fanotify mode: seized inside its execve of a named binary; not matched until its exec event. */
+  awaitingExec?: boolean;
+  /**
+   * It exec'd and was resumed at once; its new name and command line are read after the poll (settleExec), or at
+   * its next stop if that comes first — never while it waits at the exec stop.
+   */
+  execPending?: boolean;
 }
 
 type SampledTrigger = Extract<CaptureTrigger, 'cpu' | 'memory' | 'series'>;
@@ -111,8 +151,10 @@ function startLinuxWatch(
       throw new DumpError('bad-request', `Process ${rule.target.pid} is Procscope's own process, which cannot trace itself. Watch another process.`);
     }
     checkIdentitySync(rule.target.pid, rule.target.startTimeMs);
-    checkNotTracedSync(rule.target.pid);
-    if (readProcInfoSync(rule.target.pid).ppid === process.pid) {
+    // fanotify mode never traces the target: another debugger on it, or it being our child, changes nothing.
+    const execMode = rule.execPaths !== undefined;
+    if (!execMode) checkNotTracedSync(rule.target.pid);
+    if (!execMode && readProcInfoSync(rule.target.pid).ppid === process.pid) {
       // libuv's SIGCHLD handler calls waitpid on its own children, which returns their ptrace-stops too: it would
       // take the target's stops (and report it exited while it is held). ptrace(2), "waitpid ... tracer".
       throw new DumpError(
@@ -139,15 +181,37 @@ class LinuxWatch implements CaptureWatch {
   private resolveFinished!: (reason: CaptureDoneReason) => void;
   private readonly tracer = new PtraceTracer();
   private readonly procs = new Map<number, Proc>();
+  /** A new child's tid → the watched process that forked it, from the fork event until the child's birth stop. */
+  private readonly forkedBy = new Map<number, number>();
   private readonly queue: Hold[] = [];
   private current: Promise<void> | null = null;
   private currentHold: Hold | null = null;
   private finishing = false;
   private ending: CaptureDoneReason | null = null;
   private pollTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  /** The pending tick runs at the next turn (setImmediate), not on the idle timer. */
+  private pollSoon = false;
+  private readonly wakeOnSigchld = linuxCaptureWakeUps.onSigchld;
+  private listening = false;
+  private readonly onSigchld = (): void => this.tickNow();
+  /** The last tick's polls were cut short by MAX_PASSES_PER_TICK: more stops may be waiting. */
+  private pollBacklog = false;
+  private lastFullPassMs = 0;
   private watchTimer: NodeJS.Timeout | null = null;
   private monitorTimer: NodeJS.Timeout | null = null;
+  /** fanotify exec mode (rule.execPaths): the listener, and the timer that notices the untraced target's end. */
+  private execs: FanotifyExecListener | null = null;
+  private targetTimer: NodeJS.Timeout | null = null;
   private lastEventMs = 0;
+  /** While the tracer's stops are read, events wait here and go out after the poll, so no tracee waits on a write. */
+  private inPoll = false;
+  private readonly pendingEvents: CaptureEvent[] = [];
+  /** Processes that exec'd in this poll and whose /proc fields are read once it is done. */
+  private readonly execReads: Proc[] = [];
+  private readonly onStop = (s: TraceStop): boolean => {
+    this.handleStop(s);
+    return !this.finishing;
+  };
   private seenCount = 0;
   private dumpCount = 0;
   private readonly rule: CaptureRule;
@@ -164,6 +228,15 @@ class LinuxWatch implements CaptureWatch {
   }
 
   private emit(event: CaptureEvent): void {
+    if (this.inPoll) {
+      this.pendingEvents.push(event);
+      return;
+    }
+    this.flushEvents();
+    this.deliver(event);
+  }
+
+  private deliver(event: CaptureEvent): void {
     try {
       this.onEvent(event);
     } catch {
@@ -171,7 +244,13 @@ class LinuxWatch implements CaptureWatch {
     }
   }
 
+  private flushEvents(): void {
+    // Each one is taken off before it goes out: a listener may cause another emit (which then flushes the rest first).
+    for (let e = this.pendingEvents.shift(); e; e = this.pendingEvents.shift()) this.deliver(e);
+  }
+
   arm(): CaptureWatch {
+    if (this.rule.execPaths) return this.armExecMode(this.rule.execPaths);
     const target = this.rule.target.pid;
     const refused: { pid: number; error: DumpError }[] = [];
     try {
@@ -214,6 +293,67 @@ class LinuxWatch implements CaptureWatch {
     return this.finish('stopped').then(() => undefined);
   }
 
+  /**
+   * fanotify exec mode: mark the binaries, leave the target untraced, and notice its end by its start time. From the
+   * armed event on, a descendant that execs a named binary waits in execve until drainExecs has seized it.
+   */
+  private armExecMode(paths: string[]): CaptureWatch {
+    const target = this.rule.target.pid;
+    this.execs = FanotifyExecListener.openSync(paths);
+    this.addProc(target, true, true);
+    this.emit({ event: 'armed', atMs: Date.now(), pid: target, mechanism: FANOTIFY_CAPTURE_MECHANISM, limits: fanotifyCaptureLimits(paths) });
+    this.targetTimer = setInterval(() => {
+      const p = this.procs.get(target);
+      if (p && readProcessStartTimeMs(target) !== this.rule.target.startTimeMs) this.markExited(p, null);
+    }, TARGET_CHECK_MS);
+    if (this.rule.timeoutMs !== null) this.watchTimer = setTimeout(() => void this.finish('timeout'), this.rule.timeoutMs);
+    if (this.rule.monitor) this.monitorTimer = setInterval(() => this.sampleAll(), MONITOR_INTERVAL_MS);
+    this.schedule(true);
+    return this;
+  }
+
+  /**
+   * Answer every exec waiting on the named binaries: a descendant of the target not yet traced is seized first (all
+   * its threads, the five options), so its exec stops at PTRACE_EVENT_EXEC before its first instruction; anything
+   * else — another process, one we trace already, a seize refused — is allowed at once. Always FAN_ALLOW.
+   */
+  private drainExecs(): void {
+    const execs = this.execs;
+    if (!execs) return;
+    for (const ev of execs.readSync()) {
+      try {
+        if (!this.finishing && !this.tracer.tracees.has(ev.pid) && this.isDescendant(ev.pid)) {
+          try {
+            this.tracer.seizeProcessSync(ev.pid);
+            // Its lifetime counts from its exec (fork to exec is short): /proc's start time is off by up to a second.
+            this.addProc(ev.pid, false, false).awaitingExec = true;
+          } catch (err) {
+            const e = seizeError(err, ev.pid);
+            this.emit({ event: 'error', atMs: Date.now(), pid: ev.pid, trigger: null, error: { code: e.code, message: e.message } });
+          }
+        }
+      } finally {
+        execs.allowSync(ev);
+      }
+    }
+    const unwatched = execs.takeWatchdogAllowed();
+    if (unwatched > 0) {
+      const message = `${unwatched} exec${unwatched === 1 ? '' : 's'} of the named binaries ran on unwatched: the watch was busy for more than ${WATCHDOG_STALE_MS} ms, and an exec is never kept waiting longer.`;
+      this.emit({ event: 'error', atMs: Date.now(), pid: null, trigger: null, error: { code: 'cancelled', message } });
+    }
+  }
+
+  /** Is `pid` below the target? Walks ppid through /proc (the exec'ing process waits in execve meanwhile). */
+  private isDescendant(pid: number): boolean {
+    const target = this.rule.target.pid;
+    let p = pid;
+    for (let i = 0; i < MAX_ANCESTRY && p > 1; i++) {
+      p = readPpidSync(p);
+      if (p === target) return this.procs.has(target);
+    }
+    return false;
+  }
+
   /** `existing`: it ran before the watch, so its lifetime so far comes from its start time. */
   private addProc(pid: number, isTarget: boolean, existing: boolean): Proc {
     const info = readProcInfoSync(pid);
@@ -230,7 +370,48 @@ class LinuxWatch implements CaptureWatch {
     return proc;
   }
 
+  /** A child seen at its birth stop: its parent's copy until it execs; nothing is read from /proc. */
+  private addChild(pid: number, parent: Proc): Proc {
+    const proc: Proc = {
+      pid,
+      name: parent.name,
+      exeName: parent.exeName,
+      cmdline: parent.cmdline,
+      ppid: parent.pid,
+      startTimeMs: null,
+      isTarget: false,
+      seen: false,
+      exited: false,
+      firstSeenPerfMs: performance.now(),
+      priorLifetimeMs: 0,
+    };
+    this.procs.set(pid, proc);
+    return proc;
+  }
+
+  /** Its new name, exe and command line after an exec (its start time stays); if it has gone, what is known stands. */
+  private updateAfterExec(p: Proc): void {
+    const info = readProcInfoIfLiveSync(p.pid);
+    if (!info) return;
+    p.name = info.name;
+    p.exeName = info.exeName;
+    p.cmdline = info.cmdline;
+    p.ppid = info.ppid;
+    p.startTimeMs ??= info.startTimeMs;
+  }
+
+  /** Its start time, read once when first needed (with its parent, which the same read gives). */
+  private startOf(p: Proc): number {
+    if (p.startTimeMs === null) {
+      const stat = readStatInfoSync(p.pid);
+      if (stat) p.ppid = stat.ppid;
+      p.startTimeMs = stat?.startTimeMs ?? Date.now();
+    }
+    return p.startTimeMs;
+  }
+
   private matches(p: Proc): boolean {
+    if (p.awaitingExec) return false;
     return ruleMatches(this.compiled, p.isTarget, [p.name, p.exeName].filter(Boolean), p.cmdline);
   }
 
@@ -240,7 +421,8 @@ class LinuxWatch implements CaptureWatch {
     if (match && !p.seen) {
       p.seen = true;
       this.seenCount++;
-      this.emit({ event: 'seen', atMs: Date.now(), pid: p.pid, ppid: p.ppid, name: p.name, cmdline: p.cmdline, startTimeMs: p.startTimeMs });
+      const startTimeMs = this.startOf(p);
+      this.emit({ event: 'seen', atMs: Date.now(), pid: p.pid, ppid: p.ppid, name: p.name, cmdline: p.cmdline, startTimeMs });
     }
     return match;
   }
@@ -286,17 +468,45 @@ class LinuxWatch implements CaptureWatch {
 
   private schedule(busy: boolean): void {
     if (this.finishing) return;
+    if (this.wakeOnSigchld && !this.listening) {
+      // Before the first tick: a stop from before the listener is still waiting, and that tick's poll finds it.
+      this.listening = true;
+      process.on('SIGCHLD', this.onSigchld);
+    }
+    if (this.pollTimer) {
+      clearTimeout(this.pollTimer as NodeJS.Timeout);
+      clearImmediate(this.pollTimer as NodeJS.Immediate);
+    }
+    this.pollSoon = busy;
     this.pollTimer = busy ? setImmediate(() => this.tick()) : setTimeout(() => this.tick(), IDLE_POLL_MS);
+  }
+
+  /** Tick at the next turn: a SIGCHLD came, or a release handed back stops that no signal will announce again. */
+  private wake(): void {
+    if (!this.finishing && !this.pollSoon) this.schedule(true);
+  }
+
+  /**
+   * SIGCHLD: a stop is waiting, so poll in this turn (the listener runs from the event loop, never inside a tick)
+   * rather than one turn later: the tracee is stopped until then. The pending tick, if any, is replaced.
+   */
+  private tickNow(): void {
+    if (this.finishing) return;
+    if (this.pollTimer) {
+      clearTimeout(this.pollTimer as NodeJS.Timeout);
+      clearImmediate(this.pollTimer as NodeJS.Immediate);
+    }
+    this.tick();
   }
 
   private tick(): void {
     this.pollTimer = null;
+    this.pollSoon = false;
     if (this.finishing) return;
     let count: number;
     try {
-      const stops = this.tracer.pollSync();
-      count = stops.length;
-      for (const s of stops) if (!this.finishing) this.handleStop(s);
+      this.drainExecs();
+      count = this.pollTracer();
     } catch (err) {
       this.emit({ event: 'error', atMs: Date.now(), pid: null, trigger: null, error: { code: 'io-error', message: `The watch failed: ${(err as Error).message}.` } });
       void this.finish('error');
@@ -304,7 +514,40 @@ class LinuxWatch implements CaptureWatch {
     }
     const now = performance.now();
     if (count > 0) this.lastEventMs = now;
-    this.schedule(now - this.lastEventMs < BUSY_POLL_MS);
+    // Woken by SIGCHLD, the next stop wakes the next tick: no busy polling after an event.
+    this.schedule(this.wakeOnSigchld ? this.pollBacklog : now - this.lastEventMs < BUSY_POLL_MS);
+  }
+
+  /**
+   * Read and handle the tracer's stops; returns how many. Woken by SIGCHLD, poll until a poll finds nothing: one
+   * signal can stand for several stops (a parent's fork event and its child's birth stop, say), and a child adopted
+   * from an event in this poll is only waited on by the next one.
+   */
+  private pollTracer(): number {
+    const now = performance.now();
+    const full = now - this.lastFullPassMs >= FULL_PASS_MS;
+    if (full) this.lastFullPassMs = now;
+    this.pollBacklog = false;
+    this.inPoll = true;
+    try {
+      // Each stop is handled as it is read: its tracee is resumed before the next stop is even read.
+      const count = this.tracer.pollSync(this.onStop, full, MAX_STOPS_PER_TICK);
+      this.pollBacklog = this.wakeOnSigchld && count >= MAX_STOPS_PER_TICK;
+      // Then what can wait until no tracee is stopped for us: /proc reads after execs, and the events' writes.
+      for (let p = this.execReads.shift(); p; p = this.execReads.shift()) this.settleExec(p);
+      return count;
+    } finally {
+      this.inPoll = false;
+      this.flushEvents();
+    }
+  }
+
+  /** Read what an exec changed (name, exe, command line) and match it again; once per exec. */
+  private settleExec(p: Proc): void {
+    if (!p.execPending) return;
+    p.execPending = false;
+    this.updateAfterExec(p);
+    this.evaluate(p);
   }
 
   private canDump(): boolean {
@@ -319,8 +562,11 @@ class LinuxWatch implements CaptureWatch {
     const t = this.tracer.tracees.get(s.tid);
     const tgid = t?.tgid ?? s.tid;
     const proc = this.procs.get(tgid);
+    // Any later stop of a process that exec'd decides on its new name: read it now, while it is stopped.
+    if (proc?.execPending && !(s.kind === 'event' && s.event === PTRACE_EVENT_EXEC)) this.settleExec(proc);
     switch (s.kind) {
       case 'ended':
+        this.forkedBy.delete(s.tid);
         if (proc && s.tid === proc.pid) this.markExited(proc, s.exitCode !== null ? s.exitCode << 8 : null, s.signal);
         return;
       case 'group-stop':
@@ -332,8 +578,18 @@ class LinuxWatch implements CaptureWatch {
       case 'trap':
         if (!s.birth && proc?.sampledPending && s.tid === proc.pid) return this.holdSampled(proc, s);
         if (s.birth && s.tid === tgid && !proc) {
+          const parentPid = this.forkedBy.get(s.tid);
+          this.forkedBy.delete(s.tid);
           if (this.rule.scope === 'self') {
             this.tracer.detachSync(s.tid); // the target's children are not watched
+            return;
+          }
+          const parent = parentPid !== undefined ? this.procs.get(parentPid) : undefined;
+          if (parent) {
+            // It has run nothing yet: it is its parent's copy (same name, exe and command line), so nothing is read
+            // while it is stopped. Resumed first; its start time (and exact ppid) is read if its 'seen' needs them.
+            this.tracer.resumeSync(s);
+            this.evaluate(this.addChild(s.tid, parent));
             return;
           }
           this.evaluate(this.addProc(s.tid, false, false));
@@ -352,9 +608,22 @@ class LinuxWatch implements CaptureWatch {
   private handleEvent(s: Extract<TraceStop, { kind: 'event' }>, tgid: number, proc: Proc | undefined): void {
     if (s.event === PTRACE_EVENT_EXEC) {
       if (proc) {
-        Object.assign(proc, readProcInfoSync(proc.pid), { startTimeMs: proc.startTimeMs });
-        this.evaluate(proc);
-        if (this.wants(proc, 'start')) return this.hold(proc, s, 'start', 0, false, null);
+        proc.awaitingExec = false;
+        proc.execPending = false;
+        if (this.rule.triggers.includes('start') && this.ending === null && this.canDump()) {
+          // The start trigger may hold it here, before its first instruction: its new name and command line decide.
+          this.updateAfterExec(proc);
+          this.evaluate(proc);
+          if (this.wants(proc, 'start')) return this.hold(proc, s, 'start', 0, false, null);
+          return this.tracer.resumeSync(s);
+        }
+        // Nothing is decided at exec: it goes on first, and its new name and command line are read once this poll
+        // has resumed every stopped tracee (or at its next stop, if that comes first: at its exit it is still
+        // there unless killed; then what is known stands).
+        this.tracer.resumeSync(s);
+        proc.execPending = true;
+        this.execReads.push(proc);
+        return;
       }
       return this.tracer.resumeSync(s);
     }
@@ -371,6 +640,7 @@ class LinuxWatch implements CaptureWatch {
     const child = s.message;
     const childTgid = s.event === PTRACE_EVENT_CLONE ? (readTgidSync(child) ?? child) : child;
     this.tracer.adopt(child, childTgid === tgid ? tgid : child);
+    if (childTgid !== tgid && proc) this.forkedBy.set(child, tgid);
     this.tracer.resumeSync(s);
   }
 
@@ -448,7 +718,7 @@ class LinuxWatch implements CaptureWatch {
       }),
       pauseStartMs: h.pauseStartMs,
     };
-    const request: DumpRequest = { pid: h.proc.pid, startTimeMs: h.proc.startTimeMs, kind: this.rule.kind, outDir: this.rule.outDir };
+    const request: DumpRequest = { pid: h.proc.pid, startTimeMs: this.startOf(h.proc), kind: this.rule.kind, outDir: this.rule.outDir };
     let written = false;
     try {
       const r = await this.writeCore(request, held, {
@@ -459,7 +729,8 @@ class LinuxWatch implements CaptureWatch {
       this.dumpCount++;
       written = true;
       const e = { event: 'dump' as const, atMs: Date.now(), pid: h.proc.pid, name: h.proc.name, trigger: h.trigger };
-      this.emit({ ...e, path: r.path, fileBytes: r.fileBytes, sha256: r.sha256, targetPauseMs: Math.round((performance.now() - h.pauseStartMs) * 10) / 10 });
+      const targetPauseMs = Math.round((performance.now() - h.pauseStartMs) * 10) / 10;
+      this.emit({ ...e, path: r.path, fileBytes: r.fileBytes, sha256: requireSha256(r), targetPauseMs, unreadableBytes: r.unreadableBytes });
     } catch (err) {
       if (h.expired) this.holdError(h, this.deadlineError(h));
       else if (!this.finishing) this.holdError(h, err instanceof DumpError ? err : new DumpError('io-error', `The dump failed: ${(err as Error).message}.`));
@@ -474,6 +745,7 @@ class LinuxWatch implements CaptureWatch {
   private release(h: Hold): void {
     if (h.timer) clearTimeout(h.timer);
     this.tracer.unholdSync(h.proc.pid, h.stop.tid);
+    this.wake(); // the stops its other threads were in come back from the tracer's replay, with no SIGCHLD
     if (h.detachAfter) {
       this.tracer.detachSync(h.stop.tid);
       this.markExited(h.proc, h.exitStatus);
@@ -497,10 +769,14 @@ class LinuxWatch implements CaptureWatch {
 
   private async finishNow(reason: CaptureDoneReason): Promise<CaptureDoneReason> {
     this.finishing = true;
+    // First of all, no exec waits on us any more: closing the group allows every pending one.
+    if (this.targetTimer) clearInterval(this.targetTimer);
+    if (this.execs) await this.execs.close().catch(() => undefined);
     if (this.pollTimer) {
       clearTimeout(this.pollTimer as NodeJS.Timeout);
       clearImmediate(this.pollTimer as NodeJS.Immediate);
     }
+    if (this.listening) process.removeListener('SIGCHLD', this.onSigchld);
     if (this.watchTimer) clearTimeout(this.watchTimer);
     if (this.monitorTimer) clearInterval(this.monitorTimer);
     const pending = [...this.queue, ...(this.currentHold ? [this.currentHold] : [])];

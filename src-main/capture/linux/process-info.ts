@@ -2,10 +2,10 @@
  * What the Linux capture engine reads about a traced process from /proc (proc(5): comm, exe, cmdline, stat) and how
  * it finds a process's existing descendants. Reads only; a process that vanished reads as empty fields or null.
  */
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseProcStat, type ProcStat } from '../../platform/linux/proc-stat';
-import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import { startTicksToEpochMs } from '../../platform/linux/proc-start-time';
 
 export interface ProcInfo {
   name: string;
@@ -33,20 +33,82 @@ function readStat(pid: number | string): ProcStat | null {
   }
 }
 
-export function readProcInfoSync(pid: number): ProcInfo {
-  let exeName: string;
+/**
+ * One small /proc file into a reused buffer: open, read until EOF, close (readFileSync adds an fstat and a copy).
+ * The tracer reads these while a tracee may be stopped, so the fewer syscalls the better. Null when unreadable.
+ */
+let fileBuf = Buffer.alloc(4096);
+function readProcFileSync(path: string): number | null {
+  let fd: number;
   try {
-    exeName = basename(readlinkSync(`/proc/${pid}/exe`)).replace(/ \(deleted\)$/, '');
+    fd = openSync(path, 'r');
   } catch {
-    exeName = '';
+    return null;
   }
-  return {
-    name: readText(`/proc/${pid}/comm`).trim() || exeName || `pid ${pid}`,
-    exeName,
-    cmdline: readText(`/proc/${pid}/cmdline`).replace(/\0+$/, '').split('\0').join(' '),
-    ppid: readStat(pid)?.ppid ?? 0,
-    startTimeMs: readProcessStartTimeMs(pid) ?? Date.now(),
-  };
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === fileBuf.length) fileBuf = Buffer.concat([fileBuf, Buffer.alloc(fileBuf.length)]);
+      const n = readSync(fd, fileBuf, length, fileBuf.length - length, null);
+      if (n <= 0) return length;
+      length += n;
+    }
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What one read of /proc/PID/stat tells: comm (as /proc/PID/comm reads it, latin1), ppid and start time. */
+export interface ProcStatInfo {
+  comm: string;
+  ppid: number;
+  startTimeMs: number;
+}
+
+export function readStatInfoSync(pid: number): ProcStatInfo | null {
+  const length = readProcFileSync(`/proc/${pid}/stat`);
+  if (length === null) return null;
+  const stat = parseProcStat(fileBuf, length);
+  if (!stat) return null;
+  const open = fileBuf.indexOf(0x28); // comm sits between the first '(' and the last ')', unescaped
+  const close = fileBuf.lastIndexOf(0x29, length - 1);
+  return { comm: fileBuf.toString('latin1', open + 1, close).trim(), ppid: stat.ppid, startTimeMs: startTicksToEpochMs(stat.startTicks) };
+}
+
+function readExeNameSync(pid: number): string {
+  try {
+    return basename(readlinkSync(`/proc/${pid}/exe`)).replace(/ \(deleted\)$/, '');
+  } catch {
+    return '';
+  }
+}
+
+function readCmdlineSync(pid: number): string {
+  const length = readProcFileSync(`/proc/${pid}/cmdline`);
+  return length === null ? '' : fileBuf.toString('latin1', 0, length).replace(/\0+$/, '').split('\0').join(' ');
+}
+
+/**
+ * Name, exe, command line, parent and start time of a process: one read each of stat (comm, ppid, start time),
+ * the exe link and cmdline. Null when the process has gone (its stat is unreadable).
+ */
+export function readProcInfoIfLiveSync(pid: number): ProcInfo | null {
+  const stat = readStatInfoSync(pid);
+  if (!stat) return null;
+  const exeName = readExeNameSync(pid);
+  return { name: stat.comm || exeName || `pid ${pid}`, exeName, cmdline: readCmdlineSync(pid), ppid: stat.ppid, startTimeMs: stat.startTimeMs };
+}
+
+/** As readProcInfoIfLiveSync; a process that has gone reads as empty fields, ppid 0 and start time now. */
+export function readProcInfoSync(pid: number): ProcInfo {
+  return readProcInfoIfLiveSync(pid) ?? { name: `pid ${pid}`, exeName: '', cmdline: '', ppid: 0, startTimeMs: Date.now() };
+}
+
+/** A process's parent from /proc/PID/stat alone; 0 when it has gone. */
+export function readPpidSync(pid: number): number {
+  return readStat(pid)?.ppid ?? 0;
 }
 
 /** Every live process's parent, from one pass over /proc. */

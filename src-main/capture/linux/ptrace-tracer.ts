@@ -4,6 +4,15 @@
  * thread that seized (ptrace is thread-affine): synchronous koffi only, never `.async`. It waits on each known tid
  * rather than on -1, so it never reaps a child of this process that is not a tracee (libuv's, a test's); every new
  * tracee's tid is learnt from its parent's FORK/VFORK/CLONE event before it can report anything. Never EXITKILL.
+ * A poll takes ptrace-stops with one waitid(P_ALL, WSTOPPED|WNOHANG) each — no WEXITED, so it can never reap
+ * anything; its siginfo says who (si_pid), that it is a ptrace-stop (CLD_TRAPPED) and the stop (si_status =
+ * event << 8 | signal) — and hands each one to the caller at once, so a tracee is resumed before the next stop is
+ * even read. A stop report of a child of this process that is not a tracee (CLD_STOPPED: a SIGSTOPped child) is
+ * taken and ignored; nothing in this process waits for stops (libuv waits without WUNTRACED). A ptrace-stop of a
+ * tid not known yet (a new child whose parent's FORK/VFORK/CLONE event is not read yet) is kept until that event
+ * adopts it. Exits are found by a probe that reaps and consumes nothing — waitid(P_ALL, WEXITED|WNOHANG|WNOWAIT) —
+ * and then waited on by tid only; when the probe names a pid that is not a tracee (a child of this process that
+ * libuv has not reaped yet), it falls back to waiting on every known tid once, and never spins on the stranger.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import {
@@ -22,10 +31,17 @@ import {
   PTRACE_O_TRACEFORK,
   PTRACE_O_TRACEVFORK,
   PTRACE_SEIZE,
+  P_ALL,
+  SIGINFO_BYTES,
+  SIGINFO_PID_OFFSET,
   WALL,
+  WEXITED,
   WNOHANG,
+  WNOWAIT,
+  WSTOPPED,
   bufferAddress,
   ptraceSync,
+  waitidSync,
   waitpidSync,
 } from '../../dump/linux/ffi/libc-ptrace';
 import { AttachError } from '../../dump/linux/ptrace-threads';
@@ -65,6 +81,39 @@ export interface Tracee {
 
 const status = new Int32Array(1);
 const eventMessage = Buffer.alloc(8);
+const probeInfo = Buffer.alloc(SIGINFO_BYTES);
+const EXIT_PROBE_OPTIONS = WALL | WEXITED | WNOHANG | WNOWAIT;
+/** Takes (consumes) one stop report; without WEXITED it cannot reap, and ptrace-stops are all reported (wait(2)). */
+const STOP_OPTIONS = WALL | WSTOPPED | WNOHANG;
+// siginfo_t of a SIGCHLD report (asm-generic/siginfo.h, x86-64): si_code at 8, si_pid at 16, si_status at 24.
+const SIGINFO_CODE_OFFSET = 8;
+const SIGINFO_STATUS_OFFSET = 24;
+/** siginfo si_code of a SIGCHLD report (asm-generic/siginfo.h): a ptrace-stop of one of our tracees. */
+const CLD_TRAPPED = 4;
+/** An early stop (its parent's event unread) is adopted on its own after this long: the event may never come. */
+const EARLY_ADOPT_MS = 50;
+
+/** Clear the siginfo fields a WNOHANG waitid leaves alone when nothing is waiting (waitid(2): zero si_pid). */
+function clearProbe(): void {
+  probeInfo.fill(0, 0, SIGINFO_STATUS_OFFSET + 4);
+}
+
+/** The pid of some child or tracee of this process that has exited, 0 for none, -1 when waitid fails (ECHILD). */
+function probeExitSync(): number {
+  clearProbe();
+  const r = waitidSync(P_ALL, 0, probeInfo, EXIT_PROBE_OPTIONS);
+  return r.value === -1 ? -1 : probeInfo.readInt32LE(SIGINFO_PID_OFFSET);
+}
+
+/** Take one stop report: its pid (0: none waiting, -1: ECHILD); si_code and si_status stay in probeInfo. */
+function takeStopSync(): number {
+  clearProbe();
+  const r = waitidSync(P_ALL, 0, probeInfo, STOP_OPTIONS);
+  return r.value === -1 ? -1 : probeInfo.readInt32LE(SIGINFO_PID_OFFSET);
+}
+
+/** What the poll does with each stop it reads; false stops the poll (the watch is ending). */
+export type StopHandler = (stop: TraceStop) => boolean;
 
 function listTidsSync(pid: number): number[] {
   try {
@@ -121,23 +170,123 @@ export class PtraceTracer {
     return Number(eventMessage.readBigUInt64LE(0));
   }
 
-  /** Non-blocking: one report per tracee at most, replayed ones first. Tracees that ended are forgotten. */
-  pollSync(): TraceStop[] {
-    const out = this.replay.filter((s) => !this.held.has(this.tracees.get(s.tid)?.tgid ?? -1));
-    this.replay = this.replay.filter((s) => !out.includes(s));
-    for (const t of [...this.tracees.values()]) {
-      const stop = this.waitOneSync(t, WNOHANG);
-      if (!stop) continue;
-      const hold = this.held.get(t.tgid);
-      if (hold) {
-        // Its process is held: a thread that reports now (killed meanwhile, say) is dealt with after the release.
-        if (stop.kind !== 'ended') hold.set(t.tid, stop);
-        else this.replay.push(stop);
+  /**
+   * Non-blocking: read every stop waiting and hand each to `handle` as it is read (replayed ones first), so each
+   * tracee is resumed before the next stop is read; tracees adopted by `handle` are taken in the same poll. Tracees
+   * that ended are forgotten. `full` also waits on every known tid (the caller's occasional safety pass). At most
+   * `limit` stops are handled; returns how many were (when that is `limit`, more may be waiting).
+   */
+  pollSync(handle: StopHandler, full = false, limit = 64): number {
+    let count = 0;
+    const deliver = (s: TraceStop): boolean => {
+      count++;
+      return handle(s);
+    };
+    /** Hands out a list; when the caller says stop, what is left goes back to the replay (nothing is lost). */
+    const deliverAll = (list: TraceStop[]): boolean => {
+      for (let i = 0; i < list.length; i++) {
+        if (!deliver(list[i]!)) {
+          this.replay.push(...list.slice(i + 1));
+          return false;
+        }
+      }
+      return true;
+    };
+    if (this.replay.length > 0) {
+      const out = this.replay.filter((s) => !this.held.has(this.tracees.get(s.tid)?.tgid ?? -1));
+      this.replay = this.replay.filter((s) => !out.includes(s));
+      if (!deliverAll(out)) return count;
+    }
+    if (full) {
+      this.adoptStaleEarly();
+      const out: TraceStop[] = [];
+      this.pollEverySync(out);
+      if (!deliverAll(out)) return count;
+    }
+    // Bounded however the reports come: each turn delivers a stop or takes one that no later turn sees again.
+    for (let turns = 0; count < limit && turns < 4 * limit; turns++) {
+      const ready = this.ready.shift();
+      if (ready) {
+        if (!this.deliverOrHold(ready, deliver)) return count;
         continue;
       }
-      out.push(stop);
+      const pid = takeStopSync();
+      if (pid > 0) {
+        if (probeInfo.readInt32LE(SIGINFO_CODE_OFFSET) !== CLD_TRAPPED) continue; // a stopped child that is not ours to trace
+        const st = probeInfo.readInt32LE(SIGINFO_STATUS_OFFSET);
+        const t = this.tracees.get(pid);
+        if (!t) {
+          this.early.set(pid, { status: st, atMs: performance.now() });
+          continue;
+        }
+        if (!this.deliverOrHold(this.decodeTrapped(t, st), deliver)) return count;
+        continue;
+      }
+      // No stop waiting: an exit, then? (This probe names ptrace-stops too: one that came meanwhile is taken above.)
+      const exited = probeExitSync();
+      if (exited <= 0) return count;
+      if (probeInfo.readInt32LE(SIGINFO_CODE_OFFSET) === CLD_TRAPPED) continue;
+      const t = this.tracees.get(exited);
+      if (t) {
+        const s = this.waitOneSync(t, WNOHANG);
+        if (s && !this.deliverOrHold(s, deliver)) return count;
+        if (s) continue;
+      }
+      // A child of this process that libuv has not reaped yet: wait on every known tid once instead, and stop here.
+      const out: TraceStop[] = [];
+      this.pollEverySync(out);
+      deliverAll(out);
+      return count;
     }
-    return out;
+    return count;
+  }
+
+  /** Ptrace-stops read before their tracee was known (its parent's event unread), by tid. */
+  private readonly early = new Map<number, { status: number; atMs: number }>();
+  /** Early stops of tracees adopted since, handled next in this poll. */
+  private readonly ready: TraceStop[] = [];
+
+  /** A stop goes to the caller, or to its process's hold while it is held. */
+  private deliverOrHold(stop: TraceStop, deliver: (s: TraceStop) => boolean): boolean {
+    const t = this.tracees.get(stop.tid);
+    const hold = t ? this.held.get(t.tgid) : undefined;
+    if (hold) {
+      if (stop.kind !== 'ended') hold.set(stop.tid, stop);
+      else this.replay.push(stop);
+      return true;
+    }
+    return deliver(stop);
+  }
+
+  /**
+   * An early stop whose parent's event never came (the parent was killed in between, say): adopt the tid with its
+   * /proc tgid, so its stop is handled (a birth with no known parent) instead of leaving it stopped.
+   */
+  private adoptStaleEarly(): void {
+    const now = performance.now();
+    for (const [tid, e] of this.early) {
+      if (now - e.atMs < EARLY_ADOPT_MS) continue;
+      this.adopt(tid, readTgidSync(tid) ?? tid);
+    }
+  }
+
+  private pollEverySync(out: TraceStop[]): void {
+    for (const t of [...this.tracees.values()]) this.takeSync(t, out);
+  }
+
+  /** Wait on one tracee (WNOHANG); its report goes to `out`, or to its process's hold. False when it had none. */
+  private takeSync(t: Tracee, out: TraceStop[]): boolean {
+    const stop = this.waitOneSync(t, WNOHANG);
+    if (!stop) return false;
+    const hold = this.held.get(t.tgid);
+    if (hold) {
+      // Its process is held: a thread that reports now (killed meanwhile, say) is dealt with after the release.
+      if (stop.kind !== 'ended') hold.set(t.tid, stop);
+      else this.replay.push(stop);
+      return true;
+    }
+    out.push(stop);
+    return true;
   }
 
   private waitOneSync(t: Tracee, flags: number): TraceStop | null {
@@ -160,8 +309,14 @@ export class PtraceTracer {
       const sig = s & 0x7f;
       return sig === 0 ? { kind: 'ended', tid, exitCode: (s >> 8) & 0xff, signal: null } : { kind: 'ended', tid, exitCode: null, signal: sig };
     }
-    const sig = (s >> 8) & 0xff;
-    const event = s >>> 16;
+    return this.decodeTrapped(t, s >>> 8);
+  }
+
+  /** A ptrace-stop from its stop code: waitid's si_status, waitpid's status >> 8 (event << 8 | signal). */
+  private decodeTrapped(t: Tracee, code: number): TraceStop {
+    const tid = t.tid;
+    const sig = code & 0xff;
+    const event = (code >>> 8) & 0xff;
     const birth = !t.born;
     t.born = true;
     if (event === PTRACE_EVENT_STOP) {
@@ -177,7 +332,15 @@ export class PtraceTracer {
 
   /** A tracee learnt from an event's message (new child or thread); it reports its birth stop next. */
   adopt(tid: number, tgid: number): void {
-    if (!this.tracees.has(tid)) this.tracees.set(tid, { tid, tgid, born: false });
+    if (this.tracees.has(tid)) return;
+    const t: Tracee = { tid, tgid, born: false };
+    this.tracees.set(tid, t);
+    const early = this.early.get(tid);
+    if (early) {
+      // Its birth stop was read before this event: it is handled next in this poll (or the next one).
+      this.early.delete(tid);
+      this.ready.push(this.decodeTrapped(t, early.status));
+    }
   }
 
   /** Resume from any stop; a group-stop is resumed with LISTEN so it stays a group-stop. ESRCH = gone, ignored. */
@@ -248,7 +411,9 @@ export class PtraceTracer {
    * the deadline is detached blindly (ESRCH then: it has gone or is already free).
    */
   detachAllSync(timeoutMs = 2000): void {
-    const pending = [...this.replay];
+    // New tracees whose birth stop was read before their parent's event: adopted now, so they are detached too.
+    for (const tid of [...this.early.keys()]) this.adopt(tid, readTgidSync(tid) ?? tid);
+    const pending = [...this.replay, ...this.ready.splice(0)];
     this.replay = [];
     for (const hold of this.held.values()) pending.push(...hold.values());
     this.held.clear();

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CaptureRule } from '../../../src-shared/model/capture';
 import { testCaptureRule } from '../__fixtures__/capture-rule-fixture';
-import { globToRegExp, ruleMatches, type CompiledRule } from '../capture-rule';
+import { compileLinearRegex, compileNameGlob, type TextMatcher } from '../capture-pattern';
+import { ruleMatches, type CompiledRule } from '../capture-rule';
 import { descendantPids, inScope, triggerFor, windowsImageNames } from './capture-match';
 
 const rule = (over: Partial<CaptureRule> = {}): CaptureRule =>
@@ -11,7 +12,7 @@ const rule = (over: Partial<CaptureRule> = {}): CaptureRule =>
 
 describe('Windows image names against the rule (capture-rule.ts matches them as on Linux)', () => {
   const compiled = (nameGlob: string | null, cmdlineRegex: string | null = null): CompiledRule => ({
-    rule: rule({ nameGlob, cmdlineRegex }), name: nameGlob === null ? null : globToRegExp(nameGlob), cmdline: cmdlineRegex === null ? null : new RegExp(cmdlineRegex),
+    rule: rule({ nameGlob, cmdlineRegex }), name: nameGlob === null ? null : compileNameGlob(nameGlob), cmdline: cmdlineRegex === null ? null : (compileLinearRegex(cmdlineRegex) as TextMatcher),
   });
   const matches = (c: CompiledRule, name: string, cmdline = ''): boolean => ruleMatches(c, false, windowsImageNames(name), cmdline);
   it('answers to the glob with and without .exe, case-insensitively', () => {

@@ -2,7 +2,8 @@
  * The Windows capture engine (issue 12): a job object with a completion port on the watched process sees every
  * later descendant, and our own debug object holds each one from birth (CAPTURE.md §2, §3, §7). start() checks the
  * rule and the target's identity, lists the existing descendants, starts the capture worker (the one thread that
- * owns the port and the debug object) and resolves once it is armed; Win32CaptureSession does the rest. Runs in
+ * owns the port and the debug object) and resolves once it is armed; Win32CaptureSession does the rest, and
+ * Win32CaptureMonitor samples for the CPU, memory and series triggers when the rule has them. Runs in
  * the main process, the CLI or the elevated helper; never kills a watched process.
  */
 import { createRequire } from 'node:module';
@@ -20,6 +21,7 @@ import { compileCaptureRule } from '../capture-rule';
 import { descendantPids, inScope } from './capture-match';
 import { CAPTURE_WORKER_SOURCE } from './capture-worker-source';
 import { encodeBreakawayLimit } from './debug-event';
+import { Win32CaptureMonitor, type UsageReader } from './win32-capture-monitor';
 import { Win32CaptureSession, type WorkerMessage } from './win32-capture-session';
 import { isMemoryReadable, readExitCode, readHeldProcessFacts, readStartTimeMs } from './win32-process-facts';
 
@@ -35,6 +37,9 @@ export interface Win32CaptureOptions {
    * found by the once-a-second BasicProcessIdList comparison alone. Never set in production.
    */
   dropNewProcessMessagesForTest?: boolean;
+  /** The sampled triggers' reader of every process's CPU time and commit (default: one SystemProcessInformation snapshot). */
+  readUsage?: UsageReader;
+  monitorIntervalMs?: number;
   /** Sees every worker message before the session does (tests count late finds and attach tries with it). */
   onWorkerMessage?: (message: WorkerMessage) => void;
 }
@@ -65,13 +70,6 @@ export function createWin32CaptureEngine(options: Win32CaptureOptions = {}): Cap
   return {
     async start(rule: CaptureRule, onEvent: (event: CaptureEvent) => void): Promise<CaptureWatch> {
       const compiled = compileCaptureRule(rule);
-      // Only the Linux engine samples (capture/monitor.ts): a Windows watch on a sampled trigger would never fire.
-      if (rule.monitor) {
-        throw new DumpError(
-          'unsupported',
-          'The CPU, memory and series triggers (ProcDump -c, -m, -n/-s) are not supported yet on Windows: the capture engine there does not sample processes. Use them on Linux, or dump with procscope dump.',
-        );
-      }
       if (!privilegeTried) {
         privilegeTried = true;
         enableDebugPrivilege(currentProcess());
@@ -99,7 +97,13 @@ export function createWin32CaptureEngine(options: Win32CaptureOptions = {}): Cap
         },
         transferList: [channel.port2],
       });
-      const session = new Win32CaptureSession(compiled, onEvent, {
+      let monitor: Win32CaptureMonitor | null = null;
+      // A process seen as matching is sampled at once (after the session has handled its event): a series' first dump.
+      const emit = (e: CaptureEvent): void => {
+        onEvent(e);
+        if (e.event === 'seen' && monitor) setImmediate(() => monitor?.sampleNew(e.pid));
+      };
+      const session = new Win32CaptureSession(compiled, emit, {
         writer: options.writer ?? createWin32MinidumpWriter(),
         readFacts: readHeldProcessFacts,
         isMemoryReadable,
@@ -138,7 +142,11 @@ export function createWin32CaptureEngine(options: Win32CaptureOptions = {}): Cap
         throw err;
       }
       if (rule.timeoutMs !== null) timeout = setTimeout(() => void session.finish('timeout'), rule.timeoutMs);
+      // The sampled triggers (ProcDump -c, -m, -n/-s): once a second, from now until the watch ends.
+      monitor = rule.monitor ? new Win32CaptureMonitor(rule.monitor, session, options.readUsage) : null;
+      monitor?.start(options.monitorIntervalMs);
       void session.finished.then(() => {
+        monitor?.stop();
         if (timeout) clearTimeout(timeout);
         channel.port1.close();
       });

@@ -6,7 +6,7 @@ import type { CaptureEvent, CaptureRule } from '../../../src-shared/model/captur
 import type { DumpRequest, DumpResult } from '../../../src-shared/model/dump';
 import { DumpError, type DumpWriteOptions, type DumpWriter } from '../../dump/dump-writer';
 import { testCaptureRule } from '../__fixtures__/capture-rule-fixture';
-import { globToRegExp } from '../capture-rule';
+import { compileNameGlob } from '../capture-pattern';
 import { DBG_CONTINUE, DBG_EXCEPTION_NOT_HANDLED, DEBUG_EVENT_BYTES, DebugEventCode } from './debug-event';
 import { MEMORY_GONE_AT_EXIT, Win32CaptureSession, type WorkerCommand } from './win32-capture-session';
 
@@ -49,7 +49,7 @@ function harness(r: CaptureRule, opts: { memoryReadable?: boolean; loaderListed?
       return { path: `C:\\dumps\\${options?.nameHint}_${request.pid}.dmp`, fileBytes: 4096, sha256: 'ab'.repeat(32) } as DumpResult;
     },
   };
-  const compiled = { rule: r, name: r.nameGlob === null ? null : globToRegExp(r.nameGlob), cmdline: r.cmdlineRegex === null ? null : new RegExp(r.cmdlineRegex) };
+  const compiled = { rule: r, name: r.nameGlob === null ? null : compileNameGlob(r.nameGlob), cmdline: r.cmdlineRegex === null ? null : new RegExp(r.cmdlineRegex) };
   const session: Win32CaptureSession = new Win32CaptureSession(compiled, (e) => events.push(e), {
     writer,
     readFacts: (pid) => ({
@@ -231,7 +231,11 @@ describe('Win32CaptureSession', () => {
   });
 
   it('on stop continues a pending event and detaches before the worker is told to stop; done comes last', async () => {
-    const slow: DumpWriter = { format: 'minidump', write: () => new Promise(() => undefined) };
+    // A dump that would never end by itself; it honours its abort signal, as every DumpWriter must.
+    const slow: DumpWriter = {
+      format: 'minidump',
+      write: (_r, o) => new Promise((_res, rej) => o?.signal?.addEventListener('abort', () => rej(new DumpError('cancelled', 'The dump was cancelled.')))),
+    };
     const h = harness(rule({ triggers: ['start'] }), { writer: slow });
     h.session.handle({ t: 'new', pid: 700, atBirth: true, late: false, attached: true, error: null });
     h.session.handle(create(700));
@@ -242,6 +246,9 @@ describe('Win32CaptureSession', () => {
     expect(i).toBeGreaterThanOrEqual(0);
     expect(h.commands.findIndex((c) => c.c === 'stop')).toBeGreaterThan(i);
     expect(h.events.at(-1)).toMatchObject({ event: 'done', reason: 'stopped' });
+    // The dump the stop cancelled is not reported as an error (done says the watch stopped), nor after done.
+    await h.settle();
+    expect(h.events.map((e) => e.event)).toEqual(['seen', 'held', 'done']);
   });
 
   it('ends with target-exited when the watched process leaves the job, and reports a child it could not hold', async () => {

@@ -9,11 +9,12 @@
 import type { CaptureDoneReason, CaptureEvent, CaptureRule, CaptureTrigger } from '../../../src-shared/model/capture';
 import { captureFileNameHint } from '../../../src-shared/model/capture';
 import type { DumpErrorInfo } from '../../../src-shared/model/dump';
-import { DumpError, type DumpWriter } from '../../dump/dump-writer';
+import { DumpError, requireSha256, type DumpWriter } from '../../dump/dump-writer';
 import { ruleMatches, type CompiledRule } from '../capture-rule';
 import { inScope, triggerFor, windowsImageNames } from './capture-match';
 import { DBG_CONTINUE, decodeDebugEvent, EXCEPTION_BREAKPOINT, exceptionContinueStatus, isCrash, STATUS_WX86_BREAKPOINT } from './debug-event';
 import type { HeldProcessFacts } from './win32-process-facts';
+import type { SampledHost, SampledTrigger } from './win32-capture-monitor';
 
 /** What the worker posts (capture-worker-source.ts). */
 export type WorkerMessage =
@@ -64,7 +65,7 @@ const TARGET_EXIT_GRACE_MS = 2000;
 
 export const MEMORY_GONE_AT_EXIT = "the process's memory was already gone at exit";
 
-export class Win32CaptureSession {
+export class Win32CaptureSession implements SampledHost {
   readonly #rule: CaptureRule;
   readonly #emit: (e: CaptureEvent) => void;
   readonly #deps: SessionDeps;
@@ -73,6 +74,8 @@ export class Win32CaptureSession {
   /** Debug events waiting for our answer, by pid: continued on finish if a dump still holds them. */
   readonly #pending = new Map<number, { tid: number; status: number }>();
   #dumpQueue: Promise<void> = Promise.resolve();
+  /** The dumps being written: a stop cancels them, so nothing is reported after done. */
+  readonly #writing = new Set<AbortController>();
   #seenCount = 0;
   #dumpCount = 0;
   #finishing: Promise<void> | null = null;
@@ -270,32 +273,74 @@ export class Win32CaptureSession {
     });
   }
 
-  async #dumpOne(p: Tracked, trigger: CaptureTrigger, heldAt: number, exception: HeldException | undefined): Promise<void> {
+  /** Writes one dump; true when it was written. */
+  async #dumpOne(p: Tracked, trigger: CaptureTrigger, heldAt: number, exception: HeldException | undefined): Promise<boolean> {
     const left = this.#rule.holdTimeoutMs - (this.#deps.now() - heldAt);
     if (this.#finishing || left <= 0 || this.#budgetLeft() <= 0) {
       if (left <= 0) this.#error(p.pid, trigger, { code: 'cancelled', message: `Process ${p.pid} (${p.name}) reached its hold deadline before its ${trigger} dump could start; it was released undumped.` });
-      return;
+      return false;
     }
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), left);
+    this.#writing.add(abort);
     try {
       const r = await this.#deps.writer.write(
         { pid: p.pid, startTimeMs: p.startTimeMs ?? 0, kind: this.#rule.kind, outDir: this.#rule.outDir },
-        { signal: abort.signal, nameHint: captureFileNameHint(p.name.replace(/\.exe$/i, ''), trigger), ...(exception ? { exception } : {}) },
+        // No analysis pack: it reads module files after the dump, which would hold the target longer (as on Linux).
+        { signal: abort.signal, nameHint: captureFileNameHint(p.name.replace(/\.exe$/i, ''), trigger), analysisPack: false, ...(exception ? { exception } : {}) },
       );
       this.#dumpCount++;
       this.#emit({
         event: 'dump', atMs: this.#deps.now(), pid: p.pid, name: p.name, trigger, path: r.path, fileBytes: r.fileBytes,
-        sha256: r.sha256, targetPauseMs: this.#deps.now() - heldAt,
+        sha256: requireSha256(r), targetPauseMs: this.#deps.now() - heldAt, unreadableBytes: r.unreadableBytes,
       });
+      return true;
     } catch (err) {
+      // Cancelled by a stop: the watch is ending, and says so with done.
+      if (this.#finishing && abort.signal.aborted) return false;
       const info: DumpErrorInfo = err instanceof DumpError
         ? { code: err.code, message: abort.signal.aborted ? `Process ${p.pid} (${p.name}) reached its hold deadline during its ${trigger} dump and was released; the partial file is removed.` : err.message }
         : { code: 'io-error', message: `The ${trigger} dump of process ${p.pid} failed: ${(err as Error).message}` };
       this.#error(p.pid, trigger, info);
+      return false;
     } finally {
       clearTimeout(timer);
+      this.#writing.delete(abort);
     }
+  }
+
+  /** The processes the sampled triggers sample: matched by the rule, in scope (so attached), and still running. */
+  sampleTargets(): { pid: number; startTimeMs: number | null }[] {
+    const out: { pid: number; startTimeMs: number | null }[] = [];
+    for (const p of this.#procs.values()) {
+      if (p.matched !== true || p.exited) continue;
+      out.push({ pid: p.pid, startTimeMs: p.startTimeMs ?? (p.pid === this.#rule.target.pid ? this.#rule.target.startTimeMs : null) });
+    }
+    return out;
+  }
+
+  /** Whether a sampled dump may be asked for now: not ending, and the watch's dump limit not reached. */
+  canDumpSampled(): boolean {
+    return this.#finishing === null && !this.#targetExited && this.#budgetLeft() > 0;
+  }
+
+  /**
+   * A sampled trigger fired: dump the process as it runs (no debug event holds it; MiniDumpWriteDump suspends its
+   * threads for the write, or dumps a PSS clone). Queued behind any dump that holds a process, one at a time. A debug
+   * event it raises meanwhile is handled as ever: the worker continues the ones that are not ours at once, and ours
+   * wait their turn in the queue, frozen by the kernel, which the write does not need to run. Resolves true when written.
+   */
+  dumpRunning(pid: number, trigger: SampledTrigger): Promise<boolean> {
+    const p = this.#procs.get(pid);
+    if (!p || p.matched !== true || p.exited || !this.canDumpSampled()) return Promise.resolve(false);
+    const run = this.#dumpQueue.then(async () => {
+      // It may have exited while an earlier dump was written.
+      const written = p.exited ? false : await this.#dumpOne(p, trigger, this.#deps.now(), undefined);
+      if (this.#budgetLeft() <= 0) void this.finish('max-dumps');
+      return written;
+    });
+    this.#dumpQueue = run.then(() => undefined, () => undefined);
+    return run;
   }
 
   #budgetLeft(): number {
@@ -350,7 +395,10 @@ export class Win32CaptureSession {
       if (this.#exitGrace) clearTimeout(this.#exitGrace);
       for (const [pid, w] of [...this.#pending]) this.#continue(pid, w.tid, w.status, { thenDetach: true });
       this.#deps.send({ c: 'stop' });
+      // A dump still being written is cancelled (its partial file removed); done comes after its end.
+      for (const abort of this.#writing) abort.abort();
       await this.#stopped;
+      await this.#dumpQueue.catch(() => undefined);
       this.#emit({ event: 'done', atMs: this.#deps.now(), reason, seenCount: this.#seenCount, dumpCount: this.#dumpCount });
       this.#resolveFinished(reason);
     })();

@@ -18,14 +18,27 @@ const NOBODY_UID = 65534;
 
 describe('procscope dump arguments', () => {
   it('parses pid, kind, folder and --json', () => {
-    expect(parseDumpArgs(['42'], '/home/x')).toEqual({ pid: 42, kind: 'full', outDir: '/home/x', json: false });
+    expect(parseDumpArgs(['42'], '/home/x')).toEqual({ pid: 42, kind: 'full', outDir: '/home/x', json: false, pack: true, hash: true, snapshot: false, compress: false });
     expect(parseDumpArgs(['--mini', '42', '--out', 'dumps', '--json'], '/home/x')).toEqual({
       pid: 42,
       kind: 'mini',
       outDir: '/home/x/dumps',
       json: true,
+      pack: true,
+      hash: true,
+      snapshot: false,
+      compress: false,
     });
+    expect(parseDumpArgs(['7', '--no-pack'], '/').pack).toBe(false);
+    expect(parseDumpArgs(['7', '--compress'], '/').compress).toBe(true);
+    expect(parseDumpArgs(['7', '--no-hash'], '/').hash).toBe(false);
     expect(parseDumpArgs(['--out=/tmp', '7', '--full'], '/').outDir).toBe('/tmp');
+  });
+
+  it('parses --snapshot and ProcDump\'s -r', () => {
+    expect(parseDumpArgs(['7'], '/').snapshot).toBe(false);
+    expect(parseDumpArgs(['7', '--snapshot'], '/').snapshot).toBe(true);
+    expect(parseDumpArgs(['-r', '7'], '/').snapshot).toBe(true);
   });
 
   it.each([
@@ -87,12 +100,52 @@ describe('procscope dump as a process', () => {
       expect(r.status).toBe(0);
       const j = JSON.parse(r.stdout) as Record<string, unknown>;
       expect(Object.keys(j).sort()).toEqual(
-        ['bytesOnDisk', 'durationMs', 'fileBytes', 'kind', 'path', 'pid', 'sha256', 'targetPauseMs', 'unreadableBytes'].sort(),
+        [
+          'analysisPackPath', 'analysisPackMs', 'bytesOnDisk', 'durationMs', 'fileBytes', 'fileCompleteMs', 'hashDoneMs', 'kind', 'mode',
+          'path', 'pauseMs', 'pid', 'sha256', 'targetPauseMs', 'unreadableBytes',
+        ].sort(),
       );
-      expect(readdirSync(dir)).toEqual([(j.path as string).slice(dir.length + 1)]);
+      // Issue 15's figures: the pause and mode under their new names, the file complete before the hash was done.
+      expect(j.pauseMs).toBe(j.targetPauseMs);
+      expect(j.mode).toBe('live');
+      expect(j.fileCompleteMs as number).toBeGreaterThan(0);
+      expect(j.hashDoneMs as number).toBeGreaterThanOrEqual(j.fileCompleteMs as number);
+      // The analysis pack sits beside the core, named after it.
+      expect(j.analysisPackPath).toBe(`${j.path as string}.pack`);
+      expect(readdirSync(dir).sort()).toEqual([(j.path as string).slice(dir.length + 1), `${(j.path as string).slice(dir.length + 1)}.pack`].sort());
       expect(j.sha256).toBe(createHash('sha256').update(readFileSync(j.path as string)).digest('hex'));
       expect(j.kind).toBe('mini');
       expect(j.targetPauseMs as number).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints the path at once and the SHA-256 line after it; --no-hash prints none and gives JSON sha256 null', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'procscope-cli-order-'));
+    try {
+      // One pipe for both streams, so the order the lines were written in is the order read.
+      const r = spawnSync('sh', ['-c', '"$0" "$@" 2>&1', process.execPath, cliPath, 'dump', String(target.pid), '--mini', '--out', dir], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, NODE_PATH: REPO_NODE_MODULES },
+      });
+      expect(r.status).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      const pathAt = lines.findIndex((l) => l.startsWith(`${dir}/dump-target_${target.pid}_`));
+      const hashAt = lines.findIndex((l) => /^SHA-256: [0-9a-f]{64}$/.test(l));
+      expect(pathAt).toBe(0);
+      expect(hashAt).toBeGreaterThan(pathAt);
+      expect(lines[hashAt]).toBe(`SHA-256: ${createHash('sha256').update(readFileSync(lines[pathAt]!)).digest('hex')}`);
+
+      const noHash = runCli([String(target.pid), '--mini', '--out', dir, '--no-hash', '--no-pack', '--json']);
+      expect(noHash.status).toBe(0);
+      const j = JSON.parse(noHash.stdout) as Record<string, unknown>;
+      expect(j).toMatchObject({ sha256: null, hashDoneMs: null, analysisPackPath: null, mode: 'live' });
+      expect(j.fileCompleteMs as number).toBeGreaterThan(0);
+      const plain = runCli([String(target.pid), '--mini', '--out', dir, '--no-hash']);
+      expect(plain.status).toBe(0);
+      expect(plain.stderr).not.toMatch(/SHA-256/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

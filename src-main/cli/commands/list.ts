@@ -1,38 +1,43 @@
 /*
  * `procscope list [--json] [--tree]`: one look at the process table, for people (a table, optionally indented as
- * Process Explorer's tree) and scripts (JSON rows). Runs under plain Node in the CLI process. CPU % needs two
- * samples, so it samples twice, half a second apart, through the same poller the app uses: a CPU column that is
- * always blank would be the one column people look for first.
+ * Process Explorer's tree) and scripts (JSON rows). Runs under plain Node in the CLI process. One read of the process
+ * table by default, with CPU % as each process's average over its lifetime (CPU time / time since it started), which
+ * is what ps's %CPU is — scaled as in the app, 100 % = every core busy; --sample takes two reads 0.5 s apart through
+ * the same poller the app uses and gives the CPU % of that half second (twice the cost of the table read, and the
+ * half second). A CPU column that is always blank would be the one column people look for first.
  */
 import { parseArgs } from 'node:util';
 import type { ProcessRow, ProcessSnapshot } from '../../../src-shared/model/process';
 import { buildProcessTree, flattenTree } from '../../../src-shared/tree/process-tree';
 import { createPlatformBackend } from '../../platform/select-backend';
+import { cpuPercentOf } from '../../poller/cpu-usage';
 import { createPoller } from '../../poller/poller';
 import { CliUsageError, type CliCommand, type CliIo } from '../cli-command';
 
-const USAGE = `Usage: procscope list [--json] [--tree]
+const USAGE = `Usage: procscope list [--json] [--tree] [--sample]
 
-Prints every process once (two samples 0.5 s apart, for CPU %).
-  --json   the rows as a JSON array (with --tree: in tree order, each with a "depth")
-  --tree   children indented under their parents, as in Process Explorer`;
+Prints every process once. CPU % is each process's average since it started (as ps's %CPU), of all cores.
+  --json     the rows as a JSON array (with --tree: in tree order, each with a "depth")
+  --tree     children indented under their parents, as in Process Explorer
+  --sample   CPU % over a 0.5 s sample instead (two reads of the process table)`;
 
 export const CPU_SAMPLE_GAP_MS = 500;
 
 export interface ListOptions {
   json: boolean;
   tree: boolean;
+  sample: boolean;
 }
 
 export function parseListArgs(args: string[]): ListOptions {
   try {
     const { values } = parseArgs({
       args,
-      options: { json: { type: 'boolean' }, tree: { type: 'boolean' } },
+      options: { json: { type: 'boolean' }, tree: { type: 'boolean' }, sample: { type: 'boolean' } },
       strict: true,
       allowPositionals: false,
     });
-    return { json: values.json ?? false, tree: values.tree ?? false };
+    return { json: values.json ?? false, tree: values.tree ?? false, sample: values.sample ?? false };
   } catch (err) {
     // node:util's messages name the offending option ("Unknown option '--x'"); keep them, drop the hint about '--'.
     const message = err instanceof Error ? err.message.split('. To specify')[0]! : String(err);
@@ -97,16 +102,47 @@ export function orderRows(snapshot: ProcessSnapshot, tree: boolean): { row: Proc
   return flattenTree(buildProcessTree(snapshot.rows), byPid).map(({ row, depth }) => ({ row, depth }));
 }
 
-async function sampleTwice(): Promise<ProcessSnapshot> {
+/**
+ * Each row's CPU % as its lifetime average (ps's %CPU, scaled to all cores as the app's column is). nowMs must be on
+ * the clock the rows' start times are on: on Linux those are btime (whole seconds) + start ticks, so up to a second
+ * early, which would make a young process's average far too low; see linuxNowMs.
+ */
+export function withLifetimeCpu(snapshot: ProcessSnapshot, nowMs = snapshot.timestampMs): ProcessSnapshot {
+  const cores = snapshot.system.cpuCount;
+  return {
+    ...snapshot,
+    rows: snapshot.rows.map((row) => ({
+      ...row,
+      cpuPercent: cpuPercentOf(0, row.cpuTimeMs, nowMs - row.startTimeMs, cores),
+    })),
+  };
+}
+
+/** Now on the Linux rows' clock: the same btime plus the time since boot (/proc/uptime, 10 ms), as ps computes it. */
+async function linuxNowMs(): Promise<number | undefined> {
+  try {
+    const { bootTimeMsSync } = await import('../../platform/linux/proc-start-time');
+    const { readFileSync } = await import('node:fs');
+    const uptimeSeconds = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
+    return Number.isFinite(uptimeSeconds) ? bootTimeMsSync() + uptimeSeconds * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function takeSnapshot(sample: boolean): Promise<ProcessSnapshot> {
   const backend = await createPlatformBackend();
   const poller = createPoller(backend, { intervalMs: 0 });
   try {
     await poller.refreshNow();
-    await new Promise((resolve) => setTimeout(resolve, CPU_SAMPLE_GAP_MS));
-    await poller.refreshNow();
+    if (sample) {
+      await new Promise((resolve) => setTimeout(resolve, CPU_SAMPLE_GAP_MS));
+      await poller.refreshNow();
+    }
     const snapshot = poller.getSnapshot();
     if (!snapshot) throw new Error('no snapshot was taken');
-    return snapshot;
+    if (sample) return snapshot;
+    return withLifetimeCpu(snapshot, process.platform === 'linux' ? await linuxNowMs() : undefined);
   } finally {
     poller.dispose();
     backend.dispose();
@@ -115,7 +151,7 @@ async function sampleTwice(): Promise<ProcessSnapshot> {
 
 export async function runList(args: string[], io: CliIo, widthColumns?: number): Promise<number> {
   const options = parseListArgs(args);
-  const snapshot = await sampleTwice();
+  const snapshot = await takeSnapshot(options.sample);
   const entries = orderRows(snapshot, options.tree);
   if (options.json) {
     const rows = options.tree ? entries.map(({ row, depth }) => ({ ...row, depth })) : entries.map((e) => e.row);

@@ -15,6 +15,7 @@ import type { DumpEventPayload } from '../../../src-shared/ipc/dump-contract';
 import { compileCaptureParentSync, startCaptureParent, type RunningParent } from '../../capture/linux/__fixtures__/capture-parent';
 import { bundleFixture, REPO_NODE_MODULES } from '../../dump/helper/__fixtures__/bundle-fixture';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import { until as pollUntil } from '../../capture/helper/__fixtures__/helper-watch-harness';
 
 let fixture: { dir: string; exe: string };
 let cli: string;
@@ -47,13 +48,7 @@ afterEach(async () => {
 
 const tracerOf = (pid: number): number => Number(/^TracerPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? -1);
 
-async function until(what: string, test: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const t0 = Date.now();
-  while (!test()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (what: string, test: () => boolean, timeoutMs = 20_000): Promise<void> => pollUntil(what, test, timeoutMs, 10);
 
 /** Starts `node cli.js serve` and a WebSocket client on the URL it printed. */
 async function startServe() {

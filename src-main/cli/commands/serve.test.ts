@@ -6,6 +6,9 @@ describe('procscope serve arguments', () => {
   it('defaults to any free port and 1 s, and reads --port, --interval and --fake', () => {
     expect(parseServeArgs([])).toEqual({ port: 0, intervalMs: 1000, fakeProcessCount: null });
     expect(parseServeArgs(['--port', '8080', '--interval=500', '--fake', '5000'])).toEqual({ port: 8080, intervalMs: 500, fakeProcessCount: 5000 });
+    expect(parseServeArgs(['--fake', '5000', '--fake-churn', '2']).fakeChurnPercent).toBe(2);
+    expect(() => parseServeArgs(['--fake-churn', '2'])).toThrow('--fake-churn needs --fake N.');
+    expect(() => parseServeArgs(['--fake', '10', '--fake-churn', '51'])).toThrow('--fake-churn must be between 0 and 50.');
   });
 
   it.each([

@@ -5,8 +5,9 @@
  */
 import { join } from 'node:path';
 import { CliUsageError, type CliCommand } from '../cli-command';
+import { createWorkerAnalysisRunner } from '../../host/analysis-runner';
 import { createAppServices } from '../../host/app-services';
-import { createServeCaptureEngines, createServeDumpEngineFactory } from '../../host/web/web-dump-config';
+import { createServeCaptureEngines, createServeDumpEngineFactory, serveConfigDir } from '../../host/web/web-dump-config';
 import { startWebHost } from '../../host/web/web-host';
 import { createFakeBackend } from '../../platform/fake/fake-backend';
 import { createPlatformBackend } from '../../platform/select-backend';
@@ -14,12 +15,13 @@ import { createPoller } from '../../poller/poller';
 import { REFRESH_INTERVALS_MS } from '../../../src-shared/model/process';
 import packageJson from '../../../package.json';
 
-const USAGE = `Usage: procscope serve [--port N] [--interval MS] [--fake N]
+const USAGE = `Usage: procscope serve [--port N] [--interval MS] [--fake N [--fake-churn PCT]]
 
 Serves the Procscope window to a browser on 127.0.0.1 only and prints a URL with a one-time token.
   --port N       TCP port, 0 = any free port (default 0)
   --interval MS  refresh interval: ${REFRESH_INTERVALS_MS.join(', ')} (default 1000)
   --fake N       show a scripted fake machine with N processes instead of this one (demos, benchmarks)
+  --fake-churn PCT  with --fake: PCT % of its processes exit and as many start at each refresh (0-50)
 Over SSH: ssh -L 8080:127.0.0.1:PORT host, then open the printed URL with port 8080.
 Environment: PROCSCOPE_CONFIG_DIR  folder for the dump settings (default ~/.config/procscope)
              PROCSCOPE_TEST_ELEVATOR=direct  tests only: "Retry as administrator" runs without a prompt`;
@@ -28,6 +30,8 @@ export interface ServeOptions {
   port: number;
   intervalMs: number;
   fakeProcessCount: number | null;
+  /** --fake-churn: share of the fake processes replaced per refresh, in percent (absent: none). */
+  fakeChurnPercent?: number;
 }
 
 function integerArg(flag: string, value: string | undefined, min: number, max: number): number {
@@ -50,7 +54,11 @@ export function parseServeArgs(args: string[]): ServeOptions {
         throw new CliUsageError(`--interval must be one of ${REFRESH_INTERVALS_MS.join(', ')}.`);
       }
     } else if (name === '--fake') options.fakeProcessCount = integerArg('--fake', value(), 1, 100_000);
+    else if (name === '--fake-churn') options.fakeChurnPercent = integerArg('--fake-churn', value(), 0, 50);
     else throw new CliUsageError(`unknown option '${flag}'.`);
+  }
+  if (options.fakeChurnPercent !== undefined && options.fakeProcessCount === null) {
+    throw new CliUsageError('--fake-churn needs --fake N.');
   }
   return options;
 }
@@ -64,13 +72,22 @@ export const serveCommand: CliCommand = {
     const backend =
       options.fakeProcessCount === null
         ? await createPlatformBackend()
-        : createFakeBackend({ processCount: options.fakeProcessCount, changingFraction: 0.02 });
+        : createFakeBackend({
+            processCount: options.fakeProcessCount,
+            changingFraction: 0.02,
+            // Churn (bench:ui): as many start as exit, so the machine keeps its size.
+            spawnPerSample: Math.round((options.fakeProcessCount * (options.fakeChurnPercent ?? 0)) / 100),
+            exitPerSample: Math.round((options.fakeProcessCount * (options.fakeChurnPercent ?? 0)) / 100),
+          });
     const poller = createPoller(backend, { intervalMs: options.intervalMs });
     const services = createAppServices({
       backend,
       poller,
       version: packageJson.version,
       initialIntervalMs: options.intervalMs,
+      // The fake machine (demos, bench:ui) keeps its view in memory: it must not change the real one.
+      viewSettingsDir: options.fakeProcessCount === null ? serveConfigDir(process.env) : undefined,
+      analysisRunner: createWorkerAnalysisRunner(join(__dirname, 'analysis-worker.js')),
       // The fake machine's pids are not real processes, so it writes no dumps and runs no capture watches.
       ...(options.fakeProcessCount === null
         ? {

@@ -144,7 +144,9 @@ describe('procscope watch arguments', () => {
     [['1', '--cpu', '0'], /--cpu takes a CPU percentage of one core \(100 per busy core\): a whole number from 1 to /],
     [['1', '-c', '100001'], /-c takes a CPU percentage/],
     [['1', '-m', '0'], /-m takes a size in MB/],
-    [['1', '-t', '--children', '--cmdline', '('], /--cmdline '\(' is not a valid regular expression/],
+    [['1', '-t', '--children', '--cmdline', '('], /--cmdline '\(' is not a regular expression \(/],
+    // Run by the tracer while it may hold processes: nothing that needs backtracking (capture-pattern.ts).
+    [['1', '-t', '--children', '--cmdline', '(a)\\1'], /--cmdline '\(a\)\\1' cannot be matched in linear time/],
     [['1', '-t', '--children', '--cmdline', 'a\0b'], /--cmdline cannot contain a NUL/],
     [['1', '-t', '--children', '--name', 'x'.repeat(256)], /--name is longer than 255 characters/],
     [['1', '-t', '--children', '--cmdline', 'x'.repeat(1001)], /--cmdline is longer than 1000 characters/],

@@ -6,8 +6,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
-import { DEFAULT_HOLD_TIMEOUT_MS, type CaptureMonitor, type CaptureRule, type CaptureTrigger } from '../../../src-shared/model/capture';
+import { DEFAULT_HOLD_TIMEOUT_MS, MAX_EXEC_PATHS, type CaptureMonitor, type CaptureRule, type CaptureTrigger } from '../../../src-shared/model/capture';
 import type { DumpKind } from '../../../src-shared/model/dump';
+import { compileLinearRegex } from '../../capture/capture-pattern';
 import { CliUsageError } from '../cli-command';
 
 /** Where the watched process comes from: a pid, the first process whose name matches (ProcDump -w), or a launch. */
@@ -64,8 +65,9 @@ const VALUE_OPTIONS: Readonly<Record<string, { key: ValueKey; what: string }>> =
   '--timeout': { key: 'timeout', what: 'a number of seconds' },
   '--wait': { key: 'wait', what: 'a process name (a glob)' },
   '-w': { key: 'wait', what: 'a process name (a glob)' },
+  '--exec': { key: 'exec', what: 'the absolute path of a binary' },
 };
-type ValueKey = 'name' | 'cmdline' | 'on' | 'cpu' | 'memory' | 'count' | 'seconds' | 'out' | 'holdTimeout' | 'timeout' | 'wait';
+type ValueKey = 'name' | 'cmdline' | 'on' | 'cpu' | 'memory' | 'count' | 'seconds' | 'out' | 'holdTimeout' | 'timeout' | 'wait' | 'exec';
 
 const FLAG_OPTIONS = new Set(['--children', '--exit-code-nonzero', '--full', '-ma', '--mini', '-mm', '--json', '-t', '-e', '--launch', '-x']);
 
@@ -105,8 +107,10 @@ function parsePid(token: string): number {
  * optional `--` first) or after `-x DIR` is the command to launch, so the watch's own options come before it.
  */
 export function parseWatchArgs(args: readonly string[], cwd: string, cores: number = availableParallelism()): WatchArgs {
-  const values: Partial<Record<Exclude<ValueKey, 'on'>, { option: string; value: string }>> = {};
+  const values: Partial<Record<Exclude<ValueKey, 'on' | 'exec'>, { option: string; value: string }>> = {};
   const triggers: CaptureTrigger[] = [];
+  // --exec may be given several times: fanotify exec mode's binaries (Linux).
+  const execPaths: string[] = [];
   let children = false;
   let exitNonZeroOnly = false;
   let kind: { option: string; kind: DumpKind } | null = null;
@@ -134,6 +138,14 @@ export function parseWatchArgs(args: readonly string[], cwd: string, cores: numb
           if (!TRIGGERS.includes(t)) throw new CliUsageError(`--on takes start, exit or crash (got '${part.slice(0, 40)}').`);
           if (!triggers.includes(t)) triggers.push(t);
         }
+        continue;
+      }
+      if (valued.key === 'exec') {
+        const path = checkText('--exec', value, valued.what, 4096);
+        if (!isAbsolute(path)) throw new CliUsageError(`--exec needs the absolute path of a binary (got '${path.slice(0, 40)}'): the watch may mark it from another process and folder.`);
+        if (execPaths.includes(path)) throw new CliUsageError(`--exec names ${path.slice(0, 80)} twice.`);
+        execPaths.push(path);
+        if (execPaths.length > MAX_EXEC_PATHS) throw new CliUsageError(`--exec is given more than ${MAX_EXEC_PATHS} times.`);
         continue;
       }
       const earlier = values[valued.key];
@@ -204,14 +216,17 @@ export function parseWatchArgs(args: readonly string[], cwd: string, cores: numb
   const name = values.name ? checkText('--name', values.name.value, 'an image-name glob', WATCH_LIMITS.nameLength) : null;
   const cmdline = values.cmdline ? checkText('--cmdline', values.cmdline.value, 'a regular expression') : null;
   if (cmdline !== null) {
-    try {
-      new RegExp(cmdline);
-    } catch (err) {
-      throw new CliUsageError(`--cmdline '${cmdline.slice(0, 40)}' is not a valid regular expression (${(err as Error).message}).`);
-    }
+    const compiled = compileLinearRegex(cmdline);
+    if (typeof compiled === 'string') throw new CliUsageError(`--cmdline '${cmdline.slice(0, 40)}' ${compiled}.`);
   }
   if ((name !== null || cmdline !== null) && !children) {
     throw new CliUsageError(`${name !== null ? '--name' : '--cmdline'} chooses among the watched process's descendants: add --children.`);
+  }
+  if (execPaths.length > 0 && !children) {
+    throw new CliUsageError('--exec holds the descendants that exec the named binaries, never the watched process itself: add --children.');
+  }
+  if (execPaths.length > 0 && launch) {
+    throw new CliUsageError('--exec watches the children of a process that is already running: start the program, then watch its pid (or --wait NAME) with --children --exec.');
   }
   if (exitNonZeroOnly && !triggers.includes('exit')) {
     throw new CliUsageError('--exit-code-nonzero filters exit dumps: add --on exit (or -t).');
@@ -275,6 +290,7 @@ export function parseWatchArgs(args: readonly string[], cwd: string, cores: numb
       maxDumps: series ? series.count : threshold && onlySampled ? (count ?? 1) : count,
       timeoutMs,
       ...(monitor ? { monitor } : {}),
+      ...(execPaths.length > 0 ? { execPaths } : {}),
     },
     json,
     cpuPercent,

@@ -11,6 +11,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename } from 'node:path';
 import { DumpError } from '../../dump/dump-writer';
+import { compileNameGlob } from '../../capture/capture-pattern';
 import type { ProcessBackend } from '../../platform/backend';
 
 /** The backend snapshot's interval (Windows and others): a full snapshot costs milliseconds per pass. */
@@ -62,12 +63,6 @@ export function backendLister(backend: ProcessBackend): WaitLister {
   return async () => (await backend.takeSnapshot({ includeHandleCount: false })).rows.map((r) => ({ pid: r.pid, name: r.name, exePath: r.exePath, startTimeMs: r.startTimeMs }));
 }
 
-/** `*` any run, `?` one character, anchored, case-insensitive: the same reading as the rule's --name. */
-export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, 'is');
-}
-
 export interface WaitedProcess {
   pid: number;
   startTimeMs: number;
@@ -92,7 +87,8 @@ export async function waitForProcess(
   glob: string,
   options: WaitOptions,
 ): Promise<WaitedProcess | null> {
-  const pattern = globToRegExp(glob);
+  // The rule's own glob (capture-pattern.ts): the same reading as --name, linear whatever the glob.
+  const pattern = compileNameGlob(glob);
   // Linux's comm is cut at 15 characters and Windows names carry .exe: a name, its .exe-less form or the
   // executable's file name may match.
   const matches = (name: string, exePath: string | null): boolean =>

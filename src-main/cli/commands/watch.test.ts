@@ -144,7 +144,7 @@ const CHILD_EVENTS: FakeCaptureScript['events'] = [
   { event: 'exited', pid: 4250, name: 'Calamari', exitCode: 3, signal: null, lifetimeMs: 12 },
   {
     event: 'dump', pid: 4250, name: 'Calamari', trigger: 'exit', path: '/srv/dumps/Calamari-at-exit_4250_20261201_101010_mini.core',
-    fileBytes: 12_897_484, sha256: 'ab'.repeat(32), targetPauseMs: 40,
+    fileBytes: 12_897_484, sha256: 'ab'.repeat(32), targetPauseMs: 40, unreadableBytes: 0,
   },
   { event: 'error', pid: 4251, trigger: 'exit', error: { code: 'process-gone', message: 'It was gone.' } },
 ];
@@ -283,19 +283,19 @@ describe('procscope watch', () => {
   });
 
   it.each([
-    [['4242', '--cpu', '90'], /^procscope watch: --cpu \(-c\) is not supported yet on Windows: only the Linux capture engine samples CPU/],
-    [['4242', '-m', '800', '-n', '2'], /^procscope watch: --memory \(-m\) is not supported yet on Windows/],
-    [['4242', '-n', '3', '-s', '5'], /^procscope watch: a series \(-n \/ -s without --on\) is not supported yet on Windows/],
-  ])('refuses the sampled trigger %j on Windows by name with exit 2, nothing started', async (args, message) => {
-    const { run } = setUp({}, undefined, null, 'win32');
+    [['4242', '--cpu', '90'], /^procscope watch: --cpu \(-c\) is not supported on darwin: only the Linux and Windows capture engines sample CPU/],
+    [['4242', '-m', '800', '-n', '2'], /^procscope watch: --memory \(-m\) is not supported on darwin/],
+    [['4242', '-n', '3', '-s', '5'], /^procscope watch: a series \(-n \/ -s without --on\) is not supported on darwin/],
+  ])('refuses the sampled trigger %j where no engine samples (darwin) by name with exit 2, nothing started', async (args, message) => {
+    const { run } = setUp({}, undefined, null, 'darwin');
     const r = await run(args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.engineCreated).toBe(false);
   });
 
-  it('on Linux --cpu / -m / a series reach the engine as sampled triggers with their monitor settings', async () => {
-    const { run, engine } = setUp({ endReason: 'max-dumps' });
+  it.each(['linux', 'win32'] as const)('on %s --cpu / -m / a series reach the engine as sampled triggers with their monitor settings', async (platform) => {
+    const { run, engine } = setUp({ endReason: 'max-dumps' }, undefined, null, platform);
     expect((await run(['4242', '-c', '50', '-s', '2', '--json'])).code).toBe(0);
     expect(engine.rules[0]).toMatchObject({ scope: 'self', triggers: ['cpu'], maxDumps: 1, monitor: { cpuPercent: 50, memoryMb: null, seconds: 2, count: 1 } });
     expect((await run(['4242', '-n', '3', '-s', '1', '--json'])).code).toBe(0);

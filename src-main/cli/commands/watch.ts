@@ -43,6 +43,8 @@ const USAGE = [
   '  --children          watch every later descendant (children, grandchildren…) instead of the process itself',
   '  --name GLOB         only descendants whose image name matches (* and ?, any case), e.g. \'Calamari*\'',
   '  --cmdline REGEX     only descendants whose command line matches this JavaScript regular expression',
+  '  --exec PATH         Linux, root: do not trace the watched process (for JVM, Go, .NET parents that take many',
+  '                      signals); hold each descendant when it execs this binary (fanotify; repeat, up to 16)',
   '  --on TRIGGER        start (after exec), exit, crash; repeat or comma-separate for several',
   '  -t                  = --on exit (ProcDump: dump when the process terminates)',
   '  -e                  = --on crash (fatal signal on Linux; second-chance and fatal first-chance exceptions on Windows)',
@@ -54,12 +56,10 @@ const USAGE = [
   '  --timeout S         end the watch after S seconds',
   '  -n N                end the watch after N dumps (with --cpu / --memory: N dumps of each process, default 1)',
   '  --cpu PCT, -c PCT   dump when the process uses >= PCT % of one core (100 per busy core) for -s seconds in a row',
-  '  --memory MB, -m MB  dump when its resident + swapped memory reaches MB',
+  '  --memory MB, -m MB  dump when its memory reaches MB (Linux: resident + swapped; Windows: commit charge)',
   '  -s S                seconds a --cpu threshold must hold, and the pause after each dump (default 10, as ProcDump)',
   '                      -n N -s S without --on, --cpu or --memory: a series of N dumps S seconds apart (hang)',
   '  --json              one JSON object per line: armed, then seen / exited / dump / error, then done',
-  '',
-  'Linux only so far: --cpu, --memory and a series are refused on Windows, each with a sentence.',
   '',
   'Exit codes: 0 the watch ended (also after Ctrl+C), 1 the watch failed, 2 bad usage (nothing was started).',
   'Ctrl+C, SIGTERM or SIGHUP stops the watch and releases every held process; a second Ctrl+C leaves at once.',
@@ -100,11 +100,14 @@ function platformName(platform: NodeJS.Platform): string {
 /** What no engine does yet, refused by name: a watch that silently ignored --cpu would never fire. */
 function unsupportedReason(args: WatchArgs, platform: NodeJS.Platform, launch: Launcher | null): string | null {
   const on = platformName(platform);
-  // The sampled triggers run in the Linux engine only (capture/monitor.ts); elsewhere they would never fire.
-  if (platform !== 'linux') {
-    if (args.cpuPercent !== null) return `--cpu (-c) is not supported yet on ${on}: only the Linux capture engine samples CPU for a trigger.`;
-    if (args.memoryMb !== null) return `--memory (-m) is not supported yet on ${on}: only the Linux capture engine samples memory for a trigger.`;
-    if (args.series) return `a series (-n / -s without --on) is not supported yet on ${on}; for a hang, run \`procscope dump <pid>\` a few times.`;
+  // The sampled triggers run in the Linux and Windows engines (capture/monitor.ts); elsewhere they would never fire.
+  if (platform !== 'linux' && platform !== 'win32') {
+    if (args.cpuPercent !== null) return `--cpu (-c) is not supported on ${on}: only the Linux and Windows capture engines sample CPU for a trigger.`;
+    if (args.memoryMb !== null) return `--memory (-m) is not supported on ${on}: only the Linux and Windows capture engines sample memory for a trigger.`;
+    if (args.series) return `a series (-n / -s without --on) is not supported on ${on}; for a hang, run \`procscope dump <pid>\` a few times.`;
+  }
+  if (args.rule.execPaths && platform !== 'linux') {
+    return `--exec (fanotify exec mode) is Linux only: on ${on} the watch already sees every descendant without debugging the watched process; drop --exec.`;
   }
   if (args.source.kind === 'launch' && !launch) {
     return (

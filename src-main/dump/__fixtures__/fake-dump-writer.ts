@@ -6,10 +6,10 @@
  * outside tests.
  */
 import { createHash } from 'node:crypto';
-import { writeSync } from 'node:fs';
+import { readSync, writeFileSync, writeSync } from 'node:fs';
 import { dumpFileName, type DumpRequest, type DumpResult } from '../../../src-shared/model/dump';
-import { DumpError, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
-import { createCoreFileSync } from '../linux/core-file';
+import { DumpError, HASH_CANCELLED_MESSAGE, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
+import { createCoreFileSync, type CoreFile } from '../linux/core-file';
 
 export interface FakeTarget {
   name?: string;
@@ -20,6 +20,16 @@ export interface FakeTarget {
   failWith?: DumpError;
   /** Thrown after this many chunks (the partial file must disappear). */
   failAfterChunks?: { chunks: number; error: DumpError };
+  /** Also writes `<dump>.pack` beside the dump and reports it (as the Linux core writer's analysis pack). */
+  pack?: boolean;
+  /** Reports this analysisPackPath without writing anything there (a result that names a file it did not write). */
+  claimPackPath?: string;
+  /**
+   * Answers in two steps as the real writers do (issue 15): onFileComplete once the file is complete, then the hash,
+   * read back from the same descriptor after `delayMs` (an abort meanwhile stops the hash, keeping the file), or
+   * failing with `failWith`.
+   */
+  hashAfter?: { delayMs: number; failWith?: Error };
 }
 
 export function createFakeDumpWriter(script: (request: DumpRequest) => FakeTarget = () => ({})): DumpWriter & { calls: DumpRequest[] } {
@@ -33,7 +43,7 @@ export function createFakeDumpWriter(script: (request: DumpRequest) => FakeTarge
       if (t.failWith) throw t.failWith;
       const started = Date.now();
       if (options.folder && options.folder.platform !== 'linux') throw new DumpError('unsupported', 'The fake writer opens Linux folders only.');
-      const at = new Date();
+      const at = request.stamp ?? new Date();
       const name = options.nameHint ?? t.name ?? 'fake';
       const file = createCoreFileSync(request.outDir, (attempt) => dumpFileName(name, request.pid, request.kind, 'core', at, attempt), options.folder);
       const path = file.path;
@@ -56,7 +66,11 @@ export function createFakeDumpWriter(script: (request: DumpRequest) => FakeTarge
           // Yield between chunks as an asynchronous write would, so cancels and other jobs get their turn.
           await new Promise((r) => (t.chunkDelayMs ? setTimeout(r, t.chunkDelayMs) : setImmediate(r)));
         }
+        if (t.pack) writeFileSync(`${path}.pack`, 'pack', { flag: 'wx', mode: 0o600 });
+        const packPath = t.pack ? `${path}.pack` : t.claimPackPath;
+        if (t.hashAfter) return await twoStep(t.hashAfter, { path, request, file, written, started, packPath, options });
         return {
+          ...(packPath !== undefined ? { analysisPackPath: packPath } : {}),
           path,
           kind: request.kind,
           pid: request.pid,
@@ -75,4 +89,33 @@ export function createFakeDumpWriter(script: (request: DumpRequest) => FakeTarge
       }
     },
   };
+}
+
+async function twoStep(
+  after: NonNullable<FakeTarget['hashAfter']>,
+  o: { path: string; request: DumpRequest; file: CoreFile; written: number; started: number; packPath: string | undefined; options: DumpWriteOptions },
+): Promise<DumpResult> {
+  const { request, file, written, options } = o;
+  const saved: DumpResult = {
+    path: o.path, kind: request.kind, pid: request.pid, bytesOnDisk: file.completeSync(written), fileBytes: written, sha256: null,
+    hash: options.hash === false ? 'skipped' : 'computing', fileCompleteMs: Date.now() - o.started, durationMs: Date.now() - o.started,
+    targetPauseMs: 0, unreadableBytes: 0, method: 'live', format: 'elf-core',
+  };
+  options.onFileComplete?.({ ...saved });
+  let hashed: Partial<DumpResult> = {};
+  if (options.hash !== false) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, after.delayMs);
+      options.signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+    if (options.signal?.aborted) hashed = { hash: 'failed', hashError: { code: 'cancelled', message: HASH_CANCELLED_MESSAGE } };
+    else if (after.failWith) hashed = { hash: 'failed', hashError: { code: 'io-error', message: after.failWith.message } };
+    else {
+      const back = Buffer.alloc(written);
+      readSync(file.fd, back, 0, written, 0); // the same descriptor, never the path
+      hashed = { sha256: createHash('sha256').update(back).digest('hex'), hash: 'done' };
+    }
+  }
+  file.finishSync(written);
+  return { ...saved, ...hashed, durationMs: Date.now() - o.started, ...(o.packPath !== undefined ? { analysisPackPath: o.packPath } : {}) };
 }

@@ -38,6 +38,21 @@ describe('helper arguments', () => {
     expect(errorOf(withArg('--channel', 'tcp://evil:80'))).toBe('--channel must be the absolute path of a Procscope helper socket.');
     expect(errorOf(withArg('--secret', 'F'.repeat(64)))).toBe('--secret must be 64 lowercase hex digits.');
     expect(errorOf(withArg('--name', ''))).toBe('--name must be 1 to 255 characters.');
+    // The stamp becomes part of the file name: anything but yyyyMMdd_HHmmss (a path, a dot, a separator) is refused.
+    const stamped = helperJobToArgs({ ...job, stamp: '20260102_030405' });
+    expect(parseHelperArgs(stamped, 'linux')).toEqual({ ok: true, job: { ...job, stamp: '20260102_030405' } });
+    const stampedWith = (value: string) => stamped.map((a) => (a.startsWith('--stamp=') ? `--stamp=${value}` : a));
+    for (const bad of ['../../etc/cron.d/x', '20260102_030405/../x', '20260102_03040', '2026-01-02 03:04', '20260102_030405x', ' 20260102_030405', '']) {
+      expect(errorOf(stampedWith(bad))).toBe('--stamp must be yyyyMMdd_HHmmss.');
+    }
+    // Snapshot mode passes through as exactly --snapshot=1; nothing else is taken for it.
+    const snap = helperJobToArgs({ ...job, snapshot: true });
+    expect(snap).toContain('--snapshot=1');
+    expect(parseHelperArgs(snap, 'linux')).toEqual({ ok: true, job: { ...job, snapshot: true } });
+    for (const bad of ['0', 'true', '', '1 ']) {
+      expect(errorOf(snap.map((a) => (a === '--snapshot=1' ? `--snapshot=${bad}` : a)))).toBe('--snapshot must be 1.');
+    }
+    expect(errorOf([...snap, '--snapshot=1'])).toBe('--snapshot is given twice.');
     expect(errorOf(['--pid=1', '--pid=2'])).toBe('--pid is given twice.');
     expect(errorOf([...args, '--exec=/bin/sh'])).toBe("Unknown argument '--exec'.");
     expect(errorOf([...args.slice(1), '--pid'])).toBe('--pid needs a value, as --pid=VALUE.');

@@ -8,7 +8,7 @@
  */
 import { isAbsolute as isAbsolutePosix } from 'node:path/posix';
 import { isAbsolute as isAbsoluteWin32 } from 'node:path/win32';
-import type { DumpKind } from '../../../src-shared/model/dump';
+import { DUMP_STAMP_PATTERN, type DumpKind } from '../../../src-shared/model/dump';
 
 export interface HelperJob {
   pid: number;
@@ -20,6 +20,10 @@ export interface HelperJob {
   uid: number | null;
   /** Process name for the file name, as the app showed it. */
   nameHint: string | null;
+  /** The file name's time as the app's dialog showed it (yyyyMMdd_HHmmss, digits only); the helper's clock without. */
+  stamp?: string;
+  /** Linux: a snapshot dump (DumpRequest.snapshot); `--snapshot=1`, absent = live. */
+  snapshot?: boolean;
   /** Socket path (Linux) or pipe name (Windows) of the app's channel. */
   channel: string;
   secret: string;
@@ -30,22 +34,26 @@ export type ParsedHelperArgs =
   | { ok: true; job: HelperJob }
   | { ok: false; error: string; replyTo: { channel: string; secret: string } | null };
 
-const FLAGS = ['--pid', '--start-time-ms', '--kind', '--out-dir', '--uid', '--name', '--channel', '--secret'] as const;
+const FLAGS = ['--pid', '--start-time-ms', '--kind', '--out-dir', '--uid', '--name', '--stamp', '--snapshot', '--channel', '--secret'] as const;
 /** A watch job's own flags (helper-watch-args.ts), one per CaptureRule field the dump flags do not carry. */
 export const WATCH_FLAGS = [
   '--scope', '--name-glob', '--cmdline-regex', '--triggers', '--exit-nonzero-only', '--hold-timeout-ms', '--max-dumps', '--timeout-ms',
-  '--monitor',
+  '--monitor', '--exec-paths',
 ] as const;
+/** A persist job's own flags (helper-persist-args.ts); it also takes --triggers, --kind and --out-dir. */
+export const PERSIST_FLAGS = ['--action', '--image'] as const;
 /** `--job=watch` makes the helper serve one capture watch; absent (or `--job=dump`) it does one dump, as before. */
-const ALL_FLAGS = [...FLAGS, ...WATCH_FLAGS, '--job'] as const;
+const ALL_FLAGS = [...FLAGS, ...WATCH_FLAGS, ...PERSIST_FLAGS, '--job'] as const;
 export type HelperFlag = (typeof ALL_FLAGS)[number];
 type Flag = HelperFlag;
-const OPTIONAL: readonly Flag[] = ['--name', '--uid'];
+const OPTIONAL: readonly Flag[] = ['--name', '--stamp', '--uid', '--snapshot'];
 
 export function helperJobToArgs(job: HelperJob): string[] {
   const args = [`--pid=${job.pid}`, `--start-time-ms=${job.startTimeMs}`, `--kind=${job.kind}`, `--out-dir=${job.outDir}`];
   if (job.uid !== null) args.push(`--uid=${job.uid}`);
   if (job.nameHint !== null) args.push(`--name=${job.nameHint}`);
+  if (job.stamp !== undefined) args.push(`--stamp=${job.stamp}`);
+  if (job.snapshot === true) args.push('--snapshot=1');
   args.push(`--channel=${job.channel}`, `--secret=${job.secret}`);
   return args;
 }
@@ -130,6 +138,8 @@ function parseJob(args: readonly string[], platform: NodeJS.Platform): HelperJob
   if (jobKind !== 'dump') return `--job must be 'dump' or 'watch', not '${jobKind.slice(0, 20)}'.`;
   const watchFlag = WATCH_FLAGS.find((flag) => values.has(flag));
   if (watchFlag) return `${watchFlag} belongs to a watch job (--job=watch), not to a dump.`;
+  const persistFlag = PERSIST_FLAGS.find((flag) => values.has(flag));
+  if (persistFlag) return `${persistFlag} belongs to a persist job (--job=persist), not to a dump.`;
   for (const flag of FLAGS) {
     if (!values.has(flag) && !OPTIONAL.includes(flag)) return `${flag} is missing.`;
   }
@@ -155,10 +165,15 @@ function parseJob(args: readonly string[], platform: NodeJS.Platform): HelperJob
   if (nameHint !== null && (nameHint.length === 0 || nameHint.length > 255)) {
     return '--name must be 1 to 255 characters.';
   }
+  // Only digits and one underscore: it becomes part of a file name, so nothing in it may name a path.
+  const stamp = values.get('--stamp');
+  if (stamp !== undefined && !DUMP_STAMP_PATTERN.test(stamp)) return '--stamp must be yyyyMMdd_HHmmss.';
+  const snapshot = values.get('--snapshot');
+  if (snapshot !== undefined && snapshot !== '1') return '--snapshot must be 1.';
   const channel = values.get('--channel')!;
   const channelError = checkChannel(channel, platform);
   if (channelError) return channelError;
   const secret = values.get('--secret')!;
   if (!/^[0-9a-f]{64}$/.test(secret)) return '--secret must be 64 lowercase hex digits.';
-  return { pid, startTimeMs, kind, outDir, uid, nameHint, channel, secret };
+  return { pid, startTimeMs, kind, outDir, uid, nameHint, ...(stamp !== undefined ? { stamp } : {}), ...(snapshot === '1' ? { snapshot: true } : {}), channel, secret };
 }

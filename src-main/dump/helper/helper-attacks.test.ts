@@ -3,7 +3,7 @@
 // as `nobody` (setpriv) at the exact moment that matters — during the write, right after the folder walk, or before
 // it — through a writer wrapper, so each race is deterministic. Every attack must end with root's files untouched.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -172,13 +172,31 @@ describe('the root helper, attacked by its requester', () => {
     const o = await runHelperAsRoot(writerAttackingBeforeCreate(() => asNobody(`cd '${home}'; mv dumps dumps-real; ln -s '${rootOnly}' dumps`)));
     expectRootFilesUntouched();
     expect(o.exitCode).toBe(0);
-    const landed = readdirSync(join(home, 'dumps-real'));
-    expect(landed).toHaveLength(1);
+    const landed = readdirSync(join(home, 'dumps-real')).sort();
+    expect(landed).toHaveLength(2);
     expect(landed[0]).toMatch(/^sleeper_\d+_\d{8}_\d{6}_mini\.core$/);
+    expect(landed[1]).toBe(`${landed[0]}.pack`); // the analysis pack, created through the same descriptor
     const st = statSync(join(home, 'dumps-real', landed[0]!));
     expect(st.uid).toBe(NOBODY);
     expect(st.mode & 0o777).toBe(0o600);
     expect(st.size).toBe(o.result!.fileBytes);
+    const pack = statSync(join(home, 'dumps-real', landed[1]!));
+    expect([pack.uid, pack.mode & 0o777]).toEqual([NOBODY, 0o600]);
+  });
+
+  it('(e) a link planted at the analysis pack\'s name during the write: not followed, root\'s file untouched, no pack', async () => {
+    const o = await runHelperAsRoot(
+      writerAttackingDuringWrite(() => {
+        const [name] = readdirSync(outDir);
+        asNobody(`cd '${outDir}'; ln -s '${canary}' '${name}.pack'`);
+      }),
+    );
+    expectRootFilesUntouched();
+    expect(o.exitCode).toBe(0);
+    expect(o.result!.analysisPackPath).toBeUndefined();
+    const name = o.result!.path.slice(outDir.length + 1);
+    expect(lstatSync(join(outDir, `${name}.pack`)).isSymbolicLink()).toBe(true);
+    expect(readdirSync(outDir).sort()).toEqual([name, `${name}.pack`]);
   });
 
   it('(b) the folder swapped for a symlink before the walk: refused, nothing written', async () => {

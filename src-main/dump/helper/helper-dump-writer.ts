@@ -13,6 +13,7 @@ import { helperJobToArgs } from './helper-args';
 import { helperLaunchSwitches } from './helper-argv';
 import { openHelperChannel, type ProvenHelperMessage } from './helper-channel';
 import { dispatch, HELPER_PROTOCOL_VERSION, type Handlers } from './helper-protocol';
+import { settleOnce } from './settle-once';
 
 /** The executable and the leading arguments that make it the helper; the job's arguments follow them. */
 export interface HelperCommand {
@@ -69,28 +70,34 @@ export function createHelperDumpWriter(options: HelperDumpWriterOptions): DumpWr
 async function runElevated(options: HelperDumpWriterOptions, request: DumpRequest, writeOptions: DumpWriteOptions): Promise<DumpResult> {
   const { signal, onProgress } = writeOptions;
   if (signal?.aborted) throw new DumpError('cancelled', 'The dump was cancelled before the helper started.');
-  let settle!: { resolve: (r: DumpResult) => void; reject: (e: DumpError) => void };
-  const outcome = new Promise<DumpResult>((resolve, reject) => (settle = { resolve, reject }));
-  let settled = false;
+  const outcome = settleOnce<DumpResult, DumpError>();
+  const { resolve, reject } = outcome;
   let channelClosed = false;
-  const resolve = (r: DumpResult): void => {
-    if (settled) return;
-    settled = true;
-    settle.resolve(r);
-  };
-  const reject = (e: DumpError): void => {
-    if (settled) return;
-    settled = true;
-    settle.reject(e);
-  };
   let onChannelClosed: () => void = () => {};
 
+  // The helper answers `saved` (file complete, target running), then `result` (the same file with its hash). Both
+  // must be of the dump we asked for, and the hash of the very file that was saved: anything else is refused.
+  let saved: DumpResult | null = null;
+  const refuse = (what: string): void =>
+    reject(new DumpError('bad-request', `The helper sent ${what}, so its answer was refused. Check the folder and try again.`));
   const handlers: Handlers<ProvenHelperMessage> = {
     progress: (m) => onProgress?.(m.progress),
-    result: (m) => resolve(m.result),
+    saved: (m) => {
+      if (outcome.settled) return;
+      if (saved) return refuse('a second saved dump during one job');
+      if (!ofRequest(m.result, request)) return refuse(`a saved dump of another process or kind (pid ${m.result.pid}, ${m.result.kind})`);
+      saved = m.result;
+      writeOptions.onFileComplete?.({ ...m.result });
+    },
+    result: (m) => {
+      if (!ofRequest(m.result, request)) return refuse(`a result for another process or kind (pid ${m.result.pid}, ${m.result.kind})`);
+      if (saved && !sameFile(saved, m.result)) return refuse(`a hash for ${m.result.path}, not for the dump it saved (${saved.path})`);
+      resolve(m.result);
+    },
     error: (m) => reject(new DumpError(m.error.code, m.error.message)),
     // A dump job's helper never watches: a capture event here is a helper that is not doing the job it was given.
     capture: () => reject(new DumpError('bad-request', 'The helper sent a capture event during a dump job, so the dump was refused. Try again.')),
+    persist: () => reject(new DumpError('bad-request', 'The helper sent a persistent-capture report during a dump job, so the dump was refused. Try again.')),
   };
   const channel = await openHelperChannel(
     {
@@ -123,6 +130,8 @@ async function runElevated(options: HelperDumpWriterOptions, request: DumpReques
         outDir: request.outDir,
         uid: options.uid,
         nameHint: writeOptions.nameHint ?? null,
+        ...(request.stamp !== undefined ? { stamp: request.stamp } : {}),
+        ...(request.snapshot === true ? { snapshot: true } : {}),
         channel: channel.address,
         secret: channel.secret,
       }),
@@ -131,7 +140,7 @@ async function runElevated(options: HelperDumpWriterOptions, request: DumpReques
       (exitCode) => {
         const afterExit = (): void =>
           reject(new DumpError('io-error', `The helper stopped (exit code ${exitCode}) without reporting a result. Try again; if it fails again, dump from a terminal with \`procscope dump\` as root.`));
-        if (settled) return;
+        if (outcome.settled) return;
         if (channelClosed) return afterExit();
         onChannelClosed = afterExit;
         setTimeout(afterExit, EXIT_GRACE_MS);
@@ -141,9 +150,25 @@ async function runElevated(options: HelperDumpWriterOptions, request: DumpReques
         reject(new DumpError(info.code, info.message));
       },
     );
-    return await outcome;
+    return await outcome.promise;
   } finally {
     signal?.removeEventListener('abort', onAbort);
     await channel.close();
   }
+}
+
+function ofRequest(result: DumpResult, request: DumpRequest): boolean {
+  return result.pid === request.pid && result.kind === request.kind;
+}
+
+/** The final result names the file `saved` named, as it was then. */
+function sameFile(saved: DumpResult, result: DumpResult): boolean {
+  return (
+    saved.path === result.path &&
+    saved.fileBytes === result.fileBytes &&
+    saved.format === result.format &&
+    saved.method === result.method &&
+    saved.targetPauseMs === result.targetPauseMs &&
+    saved.fileCompleteMs === result.fileCompleteMs
+  );
 }

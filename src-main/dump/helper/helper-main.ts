@@ -2,7 +2,8 @@
  * The elevated dump helper's life, in its own process (`procscope helper …`, started by an Elevator): read the
  * one job from the command line, connect back to the app's channel and prove the secret, re-validate the job,
  * write the dump with the same DumpWriter the app uses, stream progress and the result, and exit. A watch job
- * (`--job=watch`) is validated the same way and then served by helper-watch-job.ts for the helper's lifetime. It
+ * (`--job=watch`) is validated the same way and then served by helper-watch-job.ts for the helper's lifetime; a
+ * persist job (`--job=persist`, helper-persist-job.ts) writes or removes registry keys and answers once. It
  * never does a second job, never writes before the job is validated, and leaves no partial file behind on any failure.
  */
 import { closeSync } from 'node:fs';
@@ -26,6 +27,8 @@ import { validateHelperJob } from './helper-validate';
 import { isHelperWatchJob, parseHelperWatchArgs, type HelperWatchJob } from './helper-watch-args';
 import type { HelperDeps, HelperSession } from './helper-session';
 import { runWatchJob } from './helper-watch-job';
+import { isHelperPersistJob, parseHelperPersistArgs } from './helper-persist-args';
+import { runPersistJob } from './helper-persist-job';
 
 export type { HelperDeps, HelperSession } from './helper-session';
 
@@ -37,7 +40,9 @@ const FINAL_READ_GRACE_MS = 5_000;
 
 /** Resolves to the exit code: 0 dumped, 1 refused or failed, 2 bad arguments. Refusals go to the channel when it can be reached. */
 export async function runHelper(args: readonly string[], deps: HelperDeps): Promise<number> {
-  const parsed = isHelperWatchJob(args) ? parseHelperWatchArgs(args, deps.platform) : parseHelperArgs(args, deps.platform);
+  const parsed = isHelperPersistJob(args)
+    ? parseHelperPersistArgs(args, deps.platform)
+    : isHelperWatchJob(args) ? parseHelperWatchArgs(args, deps.platform) : parseHelperArgs(args, deps.platform);
   const replyTo = parsed.ok ? parsed.job : parsed.replyTo;
   if (!replyTo) {
     deps.stderr(`procscope helper: ${parsed.ok ? '' : parsed.error}\n`);
@@ -54,6 +59,7 @@ export async function runHelper(args: readonly string[], deps: HelperDeps): Prom
     await session.finish({ code: 'bad-request', message: `The helper refused its job: ${parsed.error}` });
     return 2;
   }
+  if ('persist' in parsed.job) return runPersistJob(parsed.job, deps, session);
   const job = parsed.job;
   const watch = 'rule' in job ? job : null;
   if (watch) {
@@ -176,13 +182,22 @@ async function writeDump(
   try {
     const writer = await deps.createWriter();
     const result = await writer.write(
-      { pid: job.pid, startTimeMs: job.startTimeMs, kind: job.kind, outDir: job.outDir },
+      {
+        pid: job.pid,
+        startTimeMs: job.startTimeMs,
+        kind: job.kind,
+        outDir: job.outDir,
+        ...(job.stamp !== undefined ? { stamp: job.stamp } : {}),
+        ...(job.snapshot === true ? { snapshot: true } : {}),
+      },
       {
         signal,
         onProgress,
         ...(job.nameHint !== null ? { nameHint: job.nameHint } : {}),
         ...(deps.win32?.requesterSid ? { readerSid: deps.win32.requesterSid } : {}),
         ...(folder ? { folder } : {}),
+        // Saved before the hash (issue 15): the app's job is done here, and the hash follows in `result`.
+        onFileComplete: (saved) => send({ v: HELPER_PROTOCOL_VERSION, kind: 'saved', result: saved }),
       },
     );
     // No chown by path afterwards: by then the requester may have put a link to any file at result.path. A root

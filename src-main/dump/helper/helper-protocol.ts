@@ -8,6 +8,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import type { CaptureEvent } from '../../../src-shared/model/capture';
+import type { PersistReport } from '../../capture/persistent/persistent-apply';
 import type { DumpErrorInfo, DumpProgress, DumpResult } from '../../../src-shared/model/dump';
 
 export const HELPER_PROTOCOL_VERSION = 1;
@@ -50,13 +51,36 @@ const resultSchema = z.strictObject({
   pid: count,
   bytesOnDisk: count,
   fileBytes: count,
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  hash: z.enum(['computing', 'done', 'skipped', 'failed']).optional(),
+  hashError: dumpErrorInfoSchema.optional(),
+  fileCompleteMs: ms.optional(),
+  hashDoneMs: ms.optional(),
+  analysisPackMs: ms.optional(),
   durationMs: ms,
   targetPauseMs: ms,
   unreadableBytes: count,
   method: z.enum(['live', 'snapshot']),
   format: z.enum(['elf-core', 'minidump']),
+  analysisPackPath: z.string().min(1).max(4096).optional(),
 });
+
+/** `saved` (issue 15): the file is complete and the target runs; the hash is still to come (or was not asked for). */
+const savedResultSchema = resultSchema.refine(
+  (r) => r.sha256 === null && (r.hash === 'computing' || r.hash === 'skipped') && r.hashError === undefined && r.analysisPackPath === undefined,
+  { message: "a saved dump has no hash yet (sha256 null, hash 'computing' or 'skipped')" },
+);
+
+/** The final `result`: a hash that is done has one, a failed one says why, and nothing is still computing. */
+const finalResultSchema = resultSchema.refine(
+  (r) =>
+    r.hash === undefined || r.hash === 'done'
+      ? r.sha256 !== null && r.hashError === undefined
+      : r.hash === 'failed'
+        ? r.sha256 === null && r.hashError !== undefined
+        : r.hash === 'skipped' && r.sha256 === null && r.hashError === undefined,
+  { message: 'the hash state does not match the hash' },
+);
 
 /**
  * The longest text fields a watch's events may carry over the channel: the helper clips to these before sending
@@ -86,7 +110,7 @@ const captureEventSchema = z.discriminatedUnion('event', [
   }),
   z.strictObject({
     event: z.literal('dump'), atMs: ms, pid, name: nameText, trigger: triggerSchema, path: z.string().min(1).max(CAPTURE_WIRE_LIMITS.pathChars),
-    fileBytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/), targetPauseMs: ms,
+    fileBytes: count, sha256: z.string().regex(/^[0-9a-f]{64}$/), targetPauseMs: ms, unreadableBytes: count,
   }),
   z.strictObject({ event: z.literal('error'), atMs: ms, pid: pid.nullable(), trigger: triggerSchema.nullable(), error: dumpErrorInfoSchema }),
   z.strictObject({
@@ -94,17 +118,31 @@ const captureEventSchema = z.discriminatedUnion('event', [
   }),
 ]);
 
+/** A persist job's answer (src-main/capture/persistent/persistent-apply.ts PersistReport), field for field. */
+const persistReportSchema = z.strictObject({
+  action: z.enum(['add', 'remove', 'list']),
+  entries: z.array(z.strictObject({
+    image: z.string().min(1).max(255), trigger: z.enum(['crash', 'exit']), kind: z.enum(['mini', 'full', 'other']), folder: z.string().max(4096).nullable(),
+  })).max(200),
+  changedKeys: z.array(z.string().max(600)).max(20),
+  notes: z.array(z.string().max(2000)).max(20),
+});
+
 /**
  * Helper → app. `hello` must be the first line and carries the one-time secret. A dump job answers with
- * `progress` and `result`; a watch job (--job=watch) with `capture` events, `armed` first and `done` last. `error`
- * is a refusal or failure of either job (for a watch, one that came before `armed`).
+ * `progress`, `saved` (the file is complete and the target runs: the job is saved before its hash) and `result`
+ * (the same dump with its hash; it must name the file `saved` named — helper-dump-writer.ts refuses any other); a watch job (--job=watch) with `capture` events, `armed` first and `done` last. `error`
+ * is a refusal or failure of any job (for a watch, one that came before `armed`). A persist job (--job=persist)
+ * answers with one `persist` report or an `error`.
  */
 export const helperMessageSchema = z.discriminatedUnion('kind', [
   z.strictObject({ v, kind: z.literal('hello'), secret: secretSchema }),
   z.strictObject({ v, kind: z.literal('progress'), progress: progressSchema }),
-  z.strictObject({ v, kind: z.literal('result'), result: resultSchema }),
+  z.strictObject({ v, kind: z.literal('saved'), result: savedResultSchema }),
+  z.strictObject({ v, kind: z.literal('result'), result: finalResultSchema }),
   z.strictObject({ v, kind: z.literal('error'), error: dumpErrorInfoSchema }),
   z.strictObject({ v, kind: z.literal('capture'), event: captureEventSchema }),
+  z.strictObject({ v, kind: z.literal('persist'), report: persistReportSchema }),
 ]);
 
 /**
@@ -126,7 +164,8 @@ const _progressMatches: Same<z.infer<typeof progressSchema>, DumpProgress> = tru
 const _resultMatches: Same<z.infer<typeof resultSchema>, DumpResult> = true;
 const _errorMatches: Same<z.infer<typeof dumpErrorInfoSchema>, DumpErrorInfo> = true;
 const _captureEventMatches: Same<z.infer<typeof captureEventSchema>, CaptureEvent> = true;
-void [_progressMatches, _resultMatches, _errorMatches, _captureEventMatches];
+const _persistReportMatches: Same<z.infer<typeof persistReportSchema>, PersistReport> = true;
+void [_progressMatches, _resultMatches, _errorMatches, _captureEventMatches, _persistReportMatches];
 
 /** One handler per kind; a kind without a handler is a compile error. */
 export type Handlers<M extends { kind: string }> = { [K in M['kind']]: (message: Extract<M, { kind: K }>) => void };

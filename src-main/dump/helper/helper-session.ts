@@ -5,6 +5,7 @@
  */
 import type { DumpErrorInfo } from '../../../src-shared/model/dump';
 import type { CaptureEngine } from '../../capture/capture-engine';
+import type { RegistryPort } from '../../capture/persistent/persistent-apply';
 import type { DumpWriter, OpenedFolder } from '../dump-writer';
 import type { HelperMessage } from './helper-protocol';
 import type { Win32HelperFacts } from './helper-validate';
@@ -24,6 +25,8 @@ export interface HelperDeps {
    * platform's engine when absent. Tests pass one whose core writer they control.
    */
   createCaptureEngine?: (folder: OpenedFolder | null) => CaptureEngine | Promise<CaptureEngine>;
+  /** A persist job's registry; the real HKLM (capture/persistent/win32-registry.ts) when absent. */
+  createRegistry?: () => RegistryPort;
 }
 
 export interface HelperSession {

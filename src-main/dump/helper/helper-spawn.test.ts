@@ -65,7 +65,8 @@ describe('helper process, started directly', () => {
     );
     expect(result.path.startsWith(`${outDir}/sleep_${target.pid}_`)).toBe(true);
     expect(result.format).toBe('elf-core');
-    expect(await readdir(outDir)).toEqual([result.path.slice(outDir.length + 1)]);
+    const name = result.path.slice(outDir.length + 1);
+    expect((await readdir(outDir)).sort()).toEqual([name, `${name}.pack`]); // the core and its analysis pack
     const bytes = await readFile(result.path);
     expect(bytes.length).toBe(result.fileBytes);
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(result.sha256);
@@ -175,7 +176,7 @@ describe('needs elevation', () => {
     });
     let appStderr = '';
     app.stderr.on('data', (d: Buffer) => (appStderr += d.toString()));
-    // The app exits on job-done, which the helper reports over its channel before its process has exited: the
+    // The app exits on job-hashed, which the helper reports over its channel before its process has exited: the
     // elevator's exit-code reply can then find the app's stdin closed. Nothing waits for it any more; other
     // errors still throw.
     app.stdin.on('error', (err: NodeJS.ErrnoException) => {

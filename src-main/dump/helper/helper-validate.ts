@@ -83,6 +83,16 @@ export async function validateHelperJob(job: HelperJob, deps: HelperValidationDe
   return openFolderPosix(job.outDir, job.uid, deps.ownUid);
 }
 
+/**
+ * The folder checks alone, for a job with no target process (the persist job): the same Windows walk as a dump's,
+ * so the folder Windows will later write into is a real folder of the requester that nobody else can swap.
+ */
+export async function validateHelperFolder(outDir: string, deps: HelperValidationDeps): Promise<HelperJobCheck> {
+  if (deps.platform !== 'win32') return { ok: false, error: bad('Only a Windows helper checks a folder on its own.') };
+  const opened = await checkFolderWin32(outDir, deps.win32);
+  return 'platform' in opened ? { ok: true, folder: opened } : { ok: false, error: opened };
+}
+
 /** The identity checks, which need no folder. */
 async function checkJobBeforeFolder(job: HelperJob, deps: HelperValidationDeps): Promise<DumpErrorInfo | null> {
   if (!Number.isSafeInteger(job.pid) || job.pid <= 0) return bad(`Process id ${job.pid} cannot be dumped.`);

@@ -5,9 +5,11 @@
  * unknown or belonging to a dump refused with a sentence. Pure: the folder, the target's identity and the whole
  * rule (compileCaptureRule) are checked by the helper after its channel is proven (helper-watch-job.ts).
  */
-import type { CaptureMonitor, CaptureRule, CaptureTrigger } from '../../../src-shared/model/capture';
+import { posix } from 'node:path';
+import { MAX_EXEC_PATHS, type CaptureMonitor, type CaptureRule, type CaptureTrigger } from '../../../src-shared/model/capture';
+import { compileLinearRegex } from '../../capture/capture-pattern';
 import {
-  checkChannel, checkOutDir, collectHelperArgs, parseInteger, replyAddress, type HelperFlag, type ParsedHelperArgs,
+  checkChannel, checkOutDir, collectHelperArgs, parseInteger, PERSIST_FLAGS, replyAddress, type HelperFlag, type ParsedHelperArgs,
 } from './helper-args';
 
 export interface HelperWatchJob {
@@ -27,7 +29,7 @@ const REQUIRED: readonly HelperFlag[] = [
   '--channel', '--secret',
 ];
 /** Absent means null in the rule (no filter, no limit); `--uid` is required off Windows. */
-const OPTIONAL: readonly HelperFlag[] = ['--uid', '--name-glob', '--cmdline-regex', '--max-dumps', '--timeout-ms', '--monitor'];
+const OPTIONAL: readonly HelperFlag[] = ['--uid', '--name-glob', '--cmdline-regex', '--max-dumps', '--timeout-ms', '--monitor', '--exec-paths'];
 const SCOPES: readonly CaptureRule['scope'][] = ['self', 'descendants', 'self-and-descendants'];
 const TRIGGERS: readonly CaptureTrigger[] = ['start', 'exit', 'crash', 'cpu', 'memory', 'series'];
 /** The same bounds compileCaptureRule applies, so a rule that parses here is refused there only for the OS's reasons. */
@@ -50,6 +52,7 @@ export function helperWatchJobToArgs(job: HelperWatchJob): string[] {
   if (r.maxDumps !== null) args.push(`--max-dumps=${r.maxDumps}`);
   if (r.timeoutMs !== null) args.push(`--timeout-ms=${r.timeoutMs}`);
   if (r.monitor) args.push(`--monitor=${monitorToArg(r.monitor)}`);
+  if (r.execPaths) args.push(`--exec-paths=${JSON.stringify(r.execPaths)}`);
   if (job.uid !== null) args.push(`--uid=${job.uid}`);
   args.push(`--channel=${job.channel}`, `--secret=${job.secret}`);
   return args;
@@ -62,7 +65,9 @@ export function parseHelperWatchArgs(args: readonly string[], platform: NodeJS.P
 }
 
 function parseWatchJob(args: readonly string[], platform: NodeJS.Platform): HelperWatchJob | string {
-  const values = collectHelperArgs(args, (flag) => (REQUIRED.includes(flag) || OPTIONAL.includes(flag) ? null : `${flag} belongs to a dump job, not to a watch.`));
+  const values = collectHelperArgs(args, (flag) =>
+    REQUIRED.includes(flag) || OPTIONAL.includes(flag) ? null : `${flag} belongs to a ${(PERSIST_FLAGS as readonly string[]).includes(flag) ? 'persist' : 'dump'} job, not to a watch.`,
+  );
   if (typeof values === 'string') return values;
   for (const flag of REQUIRED) if (!values.has(flag)) return `${flag} is missing.`;
   if (values.get('--job') !== 'watch') return `--job must be 'dump' or 'watch', not '${values.get('--job')!.slice(0, 20)}'.`;
@@ -94,16 +99,15 @@ function parseWatchJob(args: readonly string[], platform: NodeJS.Platform): Help
   if (typeof timeoutMs === 'string') return timeoutMs;
   const monitor = values.has('--monitor') ? parseMonitorArg(values.get('--monitor')!) : null;
   if (typeof monitor === 'string') return monitor;
+  const execPaths = values.has('--exec-paths') ? parseExecPathsArg(values.get('--exec-paths')!, platform) : null;
+  if (typeof execPaths === 'string') return execPaths;
   const nameGlob = values.get('--name-glob') ?? null;
   if (nameGlob !== null && (nameGlob.length === 0 || nameGlob.length > 255)) return '--name-glob must be 1 to 255 characters.';
   const cmdlineRegex = values.get('--cmdline-regex') ?? null;
   if (cmdlineRegex !== null) {
     if (cmdlineRegex.length > 1000) return '--cmdline-regex must be at most 1000 characters.';
-    try {
-      new RegExp(cmdlineRegex);
-    } catch {
-      return '--cmdline-regex is not a regular expression.';
-    }
+    const compiled = compileLinearRegex(cmdlineRegex);
+    if (typeof compiled === 'string') return `--cmdline-regex ${compiled}.`;
   }
   let uid: number | null = null;
   if (values.has('--uid')) {
@@ -118,9 +122,31 @@ function parseWatchJob(args: readonly string[], platform: NodeJS.Platform): Help
   if (!/^[0-9a-f]{64}$/.test(secret)) return '--secret must be 64 lowercase hex digits.';
   const rule: CaptureRule = {
     target: { pid, startTimeMs }, scope, nameGlob, cmdlineRegex, triggers, exitNonZeroOnly: nonZero === 'true', kind, outDir,
-    holdTimeoutMs, maxDumps, timeoutMs, ...(monitor ? { monitor } : {}),
+    holdTimeoutMs, maxDumps, timeoutMs, ...(monitor ? { monitor } : {}), ...(execPaths ? { execPaths } : {}),
   };
   return { rule, uid, channel, secret };
+}
+
+/**
+ * `--exec-paths=["/usr/bin/pwsh",…]`: fanotify exec mode's binaries as one JSON array of strings (a path may hold
+ * commas or colons). Shape only — 1 to 16 absolute paths without '.', '..' or '//' — and Linux only; the helper then
+ * checks each file with compileCaptureRule and the engine opens each one once.
+ */
+function parseExecPathsArg(text: string, platform: NodeJS.Platform): string[] | string {
+  if (platform !== 'linux') return '--exec-paths is Linux only (fanotify exec mode).';
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch {
+    return '--exec-paths must be a JSON array of absolute paths.';
+  }
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_EXEC_PATHS) return `--exec-paths must list 1 to ${MAX_EXEC_PATHS} paths.`;
+  for (const p of list) {
+    if (typeof p !== 'string' || p.length > 4096 || !p.startsWith('/') || posix.normalize(p) !== p) {
+      return '--exec-paths must hold absolute paths without \'.\', \'..\' or \'//\'.';
+    }
+  }
+  return list as string[];
 }
 
 /** `--monitor=CPU/MEMORY/SECONDS/COUNT`, `-` for a threshold not set: the sampled triggers' settings in one element. */

@@ -60,6 +60,11 @@ export interface CoreFile {
   readonly fd: number;
   /** pwrite(2), all of it (a short write means the disk is full). */
   writeAtSync(buffer: Buffer, position: number): void;
+  /**
+   * Sets the length (trailing holes) and returns the allocated bytes (st_blocks × 512), leaving it open: the file
+   * is complete, and the hash worker may still read it back through the same descriptor.
+   */
+  completeSync(lengthBytes: number): number;
   /** Sets the length (trailing holes), closes, and returns the allocated bytes (st_blocks × 512). */
   finishSync(lengthBytes: number): number;
   /** Close and remove the file if its name still holds it; safe to call more than once. */
@@ -84,22 +89,11 @@ export function createCoreFileSync(outDir: string, nameOf: (attempt: number) => 
   const dir = folder?.path ?? outDir;
   for (let attempt = 1; attempt <= DUMP_NAME_ATTEMPTS; attempt++) {
     const name = nameOf(attempt);
-    const path = join(dir, name);
     try {
-      if (folder) {
-        const created = createFileInFolderSync(folder, name);
-        return openedCoreFile(path, created.fd, () => removeFileInFolderSync(folder, name, created));
-      }
-      const fd = openSync(path, 'wx+', 0o600); // read-write: the hash worker reads back what was written
-      const made = fstatSync(fd, { bigint: true });
-      return openedCoreFile(path, fd, () => {
-        // Only our own file: someone may have moved it and put another at its name.
-        const now = lstatSync(path, { bigint: true });
-        if (now.dev === made.dev && now.ino === made.ino) unlinkSync(path);
-      });
+      return createNamedFileSync(outDir, name, folder);
     } catch (err) {
       if (errnoCode(err) === 'EEXIST') continue;
-      throw createError(err, path);
+      throw createError(err, join(dir, name));
     }
   }
   throw new DumpError(
@@ -107,6 +101,26 @@ export function createCoreFileSync(outDir: string, nameOf: (attempt: number) => 
     `${join(dir, nameOf(1))} already exists, and so do the ${DUMP_NAME_ATTEMPTS - 1} names Procscope tries after it. ` +
       'Procscope never overwrites a file: move them away or choose another folder.',
   );
+}
+
+/**
+ * Creates exactly `name` (no numbered fallback) with the same rules: O_CREAT|O_EXCL (a link at the name is never
+ * followed), 0600, in `folder` with the requester's rights when given. Throws the errno exception (EEXIST when the
+ * name is taken) or a DumpError. The analysis pack beside a core is created this way.
+ */
+export function createNamedFileSync(outDir: string, name: string, folder?: LinuxOpenedFolder): CoreFile {
+  const path = join(folder?.path ?? outDir, name);
+  if (folder) {
+    const created = createFileInFolderSync(folder, name);
+    return openedCoreFile(path, created.fd, () => removeFileInFolderSync(folder, name, created));
+  }
+  const fd = openSync(path, 'wx+', 0o600); // read-write: the hash worker reads back what was written
+  const made = fstatSync(fd, { bigint: true });
+  return openedCoreFile(path, fd, () => {
+    // Only our own file: someone may have moved it and put another at its name.
+    const now = lstatSync(path, { bigint: true });
+    if (now.dev === made.dev && now.ino === made.ino) unlinkSync(path);
+  });
 }
 
 function openedCoreFile(path: string, fd: number, removeSync: () => void): CoreFile {
@@ -127,6 +141,14 @@ function openedCoreFile(path: string, fd: number, removeSync: () => void): CoreF
         }
         if (n <= 0) throw diskFullError(path);
         done += n;
+      }
+    },
+    completeSync(lengthBytes) {
+      try {
+        ftruncateSync(fd, lengthBytes);
+        return fstatSync(fd).blocks * 512;
+      } catch (err) {
+        throw toFileError(err, path);
       }
     },
     finishSync(lengthBytes) {

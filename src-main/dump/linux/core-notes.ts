@@ -1,10 +1,13 @@
 /*
  * Builds the PT_NOTE contents of a core from stopped threads and /proc: NT_PRSTATUS, NT_PRFPREG and NT_X86_XSTATE
  * per thread, NT_PRPSINFO, NT_SIGINFO, NT_AUXV and NT_FILE, in the kernel's order (fs/binfmt_elf.c
- * write_note_info). Struct layouts are x86-64's (include/uapi/linux/elfcore.h, elf_prstatus/elf_prpsinfo). Reads
- * /proc only; must run while the threads are stopped so the registers and the mappings agree.
+ * write_note_info), then Procscope's own note (name "PROCSCOPE": thread names, dump kind, writer, process start;
+ * debuggers skip notes of a name they do not know). Struct layouts are x86-64's (include/uapi/linux/elfcore.h,
+ * elf_prstatus/elf_prpsinfo). Reads /proc only; must run while the threads are stopped so the registers, the
+ * mappings and the thread names agree.
  */
 import { readFileSync } from 'node:fs';
+import { encodeProcscopeNote, NT_PROCSCOPE_INFO, PROCSCOPE_NOTE_NAME } from './procscope-note';
 import { NT_PRFPREG, NT_PRSTATUS, NT_X86_XSTATE } from './ffi/libc-ptrace';
 import type { ElfNote } from './elf-core-layout';
 import { isFileBacked, type ProcMapping } from './proc-maps';
@@ -128,8 +131,21 @@ export function readProcessIdentitySync(pid: number): ProcessIdentity {
   };
 }
 
+/** The thread's comm (what it named itself, pthread_setname_np), null if it cannot be read. */
+export function readThreadCommSync(pid: number, tid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').replace(/\n$/, '');
+  } catch {
+    return null;
+  }
+}
+
 export interface NoteInputs {
   pid: number;
+  /** What the request asked for, recorded in the PROCSCOPE note. */
+  kind: 'full' | 'mini';
+  /** Epoch ms of the process's start (the request's, checked against /proc), for the report's uptime. */
+  processStartTimeMs: number | null;
   threads: readonly ThreadRegisters[];
   identity: ProcessIdentity;
   auxv: Buffer;
@@ -153,6 +169,15 @@ export function buildCoreNotes(input: NoteInputs): ElfNote[] {
     }
     if (regs.fpRegs) notes.push({ name: 'CORE', type: NT_PRFPREG, desc: regs.fpRegs });
     if (regs.xstate) notes.push({ name: 'LINUX', type: NT_X86_XSTATE, desc: toGdbXsaveLayout(regs.xstate) });
+  });
+  notes.push({
+    name: PROCSCOPE_NOTE_NAME,
+    type: NT_PROCSCOPE_INFO,
+    desc: encodeProcscopeNote({
+      dumpKind: input.kind,
+      processStartTimeMs: input.processStartTimeMs,
+      threads: input.threads.map((r) => ({ tid: r.tid, name: readThreadCommSync(input.pid, r.tid) })),
+    }),
   });
   return notes;
 }

@@ -16,7 +16,7 @@ export const PF_W = 2;
 export const PF_R = 4;
 
 export interface ElfNote {
-  name: 'CORE' | 'LINUX';
+  name: 'CORE' | 'LINUX' | 'PROCSCOPE';
   type: number;
   desc: Buffer;
 }

@@ -70,6 +70,9 @@ describe('Linux ELF core writer refusals', () => {
       expect(readFileSync(result.path).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
       for (const n of taken) expect(readFileSync(join(outDir, n), 'utf8')).toBe('keep me');
       rmSync(result.path);
+      // Its analysis pack takes the core's name: created as exclusively, so it too replaced nothing.
+      expect(result.analysisPackPath).toBe(`${result.path}.pack`);
+      rmSync(`${result.path}.pack`);
 
       for (const at of seconds) {
         for (let attempt = 2; attempt <= DUMP_NAME_ATTEMPTS; attempt++) {

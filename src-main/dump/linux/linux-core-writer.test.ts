@@ -12,6 +12,7 @@ import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
 import { DumpError } from '../dump-writer';
 import { TARGET_PARK_FUNCTIONS, compileDumpTargetSync, startDumpTarget, type RunningTarget } from './__fixtures__/dump-target';
 import { createLinuxCoreWriter } from './linux-core-writer';
+import { decodeProcscopeNote, NT_PROCSCOPE_INFO } from './procscope-note';
 import { attachAllThreadsSync, detachAllSync, instructionPointer, readThreadRegistersSync, type ThreadRegisters } from './ptrace-threads';
 
 function gdbReport(exe: string, core: string, markerAddr: string): string {
@@ -126,6 +127,30 @@ describe('Linux ELF core writer', () => {
     const blocks = parseBacktraces(out);
     expect(blocks).toHaveLength(TARGET_PARK_FUNCTIONS.length);
     for (const fn of TARGET_PARK_FUNCTIONS) expect(blocks.filter((b) => b.includes(` ${fn} (`))).toHaveLength(1);
+
+    // Our PROCSCOPE note comes last: every thread's comm, the kind, the start time. gdb skips it: the same core
+    // with the note cut off (PT_NOTE's p_filesz shortened) gives gdb's very same threads and backtraces.
+    const notes = coreNotes(mini.path);
+    const ours = notes.at(-1)!;
+    expect([ours.name, ours.type]).toEqual(['PROCSCOPE', NT_PROCSCOPE_INFO]);
+    const info = decodeProcscopeNote(ours.desc);
+    const comms = Object.fromEntries(readdirSync(`/proc/${target.pid}/task`).map((t) => [Number(t), readFileSync(`/proc/${target.pid}/task/${t}/comm`, 'utf8').trim()]));
+    expect(Object.fromEntries(info.threads.map((t) => [t.tid, t.name]))).toEqual(comms);
+    expect(info).toMatchObject({ dumpKind: 'mini', processStartTimeMs: readProcessStartTimeMs(target.pid) });
+    const stripped = join(outDir, 'without-procscope-note.core');
+    const bytes = Buffer.from(readFileSync(mini.path));
+    const phoff = Number(bytes.readBigUInt64LE(32));
+    const notePh = Array.from({ length: bytes.readUInt16LE(56) }, (_, i) => phoff + i * 56).find((ph) => bytes.readUInt32LE(ph) === 4)!;
+    const ourBytes = 12 + 12 + ((ours.desc.length + 3) & ~3); // header, "PROCSCOPE\0" padded to 12, desc
+    bytes.writeBigUInt64LE(bytes.readBigUInt64LE(notePh + 32) - BigInt(ourBytes), notePh + 32);
+    writeFileSync(stripped, bytes, { mode: 0o600 });
+    try {
+      expect(coreNotes(stripped)).toHaveLength(notes.length - 1);
+      const backtraces = (report: string) => report.slice(report.indexOf('\nThread ')).replaceAll(stripped, mini.path);
+      expect(backtraces(gdbReport(exe, stripped, target.markerAddr))).toBe(backtraces(out));
+    } finally {
+      rmSync(stripped, { force: true });
+    }
     await expectAlive(target);
   });
 

@@ -6,6 +6,7 @@
  * and are counted. Runs on the JS thread of the dump (reads may come from any thread; this keeps it simple) and
  * yields every 10 ms so cancel and progress get through. Never writes outside the planned file ranges.
  */
+import { readSync } from 'node:fs';
 import { DumpError } from '../dump-writer';
 import type { CoreFile } from './core-file';
 import { ESRCH, bufferAddress, processVmReadvSync } from './ffi/libc-ptrace';
@@ -26,6 +27,8 @@ export interface Piece {
   vaddr: number;
   length: number;
   read: boolean;
+  /** Snapshot mode: the bytes, read from the target while it was stopped (memory a fork does not copy). */
+  data?: Buffer;
 }
 
 export function buildPieces(segments: readonly PlannedSegment[], pagemap: PagemapReader | null): Piece[] {
@@ -95,6 +98,12 @@ interface ReadItem {
 
 export interface CopyOptions {
   pid: number;
+  /**
+   * Snapshot mode: a descriptor of the clone's /proc/PID/mem to read through instead of process_vm_readv, which
+   * pins pages (FOLL_PIN) and so makes the kernel unshare, i.e. copy, every copy-on-write page it reads (measured:
+   * 1 GiB read from the clone took 0.94 s and left it no shared pages; through mem 0.38 s, all still shared).
+   */
+  memFd?: number | null;
   buffer: CopyBuffer;
   pieces: readonly Piece[];
   file: CoreFile;
@@ -115,7 +124,30 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
   let unreadableBytes = 0;
   let doneBytes = 0;
 
+  const readFromMem = (fd: number, items: ReadItem[]): void => {
+    for (const it of items) {
+      let at = 0;
+      while (at < it.length) {
+        let got: number;
+        try {
+          got = readSync(fd, buffer.buf, it.pos + at, it.length - at, it.vaddr + at);
+        } catch {
+          got = 0; // EIO: an unreadable page
+        }
+        if (got > 0) {
+          at += got;
+          continue;
+        }
+        const bad = Math.min(o.pageBytes - ((it.vaddr + at) % o.pageBytes), it.length - at);
+        buffer.buf.fill(0, it.pos + at, it.pos + at + bad);
+        unreadableBytes += bad;
+        at += bad;
+      }
+    }
+  };
+
   const readBatch = (items: ReadItem[]): void => {
+    if (o.memFd !== undefined && o.memFd !== null) return readFromMem(o.memFd, items);
     let first = 0;
     let skip = 0;
     while (first < items.length) {
@@ -212,7 +244,8 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
       const p = pieces[idx]!;
       const take = Math.min(p.length - offInPiece, CHUNK_BYTES - pos);
       if (!p.read && p.length - offInPiece > INLINE_GAP_BYTES) break;
-      if (p.read) items.push({ pos, vaddr: p.vaddr + offInPiece, length: take });
+      if (p.read && p.data) p.data.copy(buffer.buf, pos, offInPiece, offInPiece + take);
+      else if (p.read) items.push({ pos, vaddr: p.vaddr + offInPiece, length: take });
       else buffer.buf.fill(0, pos, pos + take);
       pos += take;
       offInPiece += take;

@@ -12,6 +12,8 @@ export interface ProcMapping {
   executable: boolean;
   shared: boolean;
   fileOffset: number;
+  /** The device of the mapped file, as stat's st_dev encodes it (glibc makedev of the line's major:minor). */
+  dev: number;
   inode: number;
   /** Path or pseudo-name ("[heap]", "[stack]", "[vdso]"); empty for anonymous memory. */
   path: string;
@@ -25,7 +27,12 @@ export interface SmapsInfo {
   vmFlags: Set<string>;
 }
 
-const MAP_LINE = /^([0-9a-f]+)-([0-9a-f]+) ([r-])([w-])([x-])([ps]) ([0-9a-f]+) \S+ (\d+)\s*(.*)$/;
+const MAP_LINE = /^([0-9a-f]+)-([0-9a-f]+) ([r-])([w-])([x-])([ps]) ([0-9a-f]+) ([0-9a-f]+):([0-9a-f]+) (\d+)\s*(.*)$/;
+
+/** glibc's makedev (sys/sysmacros.h), which st_dev (Node's stat().dev) uses. */
+export function makeDev(major: number, minor: number): number {
+  return ((minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12)) + Math.floor(major / 0x1000) * 0x1000 * 2 ** 32;
+}
 
 export function parseMapLine(line: string): ProcMapping | null {
   const m = MAP_LINE.exec(line);
@@ -41,8 +48,9 @@ export function parseMapLine(line: string): ProcMapping | null {
     executable: m[5] === 'x',
     shared: m[6] === 's',
     fileOffset: parseInt(m[7]!, 16),
-    inode: Number(m[8]),
-    path: m[9] ?? '',
+    dev: makeDev(parseInt(m[8]!, 16), parseInt(m[9]!, 16)),
+    inode: Number(m[10]),
+    path: m[11] ?? '',
   };
 }
 

@@ -3,8 +3,9 @@
  * is another debugger attached, and — when the kernel refuses us — why, in words a person can act on. Reads only
  * /proc (proc(5): status Uid/TracerPid/CapEff, yama ptrace_scope); never stops or signals anything.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import { linuxProcessName } from '../../platform/linux/process-name';
 import { DumpError } from '../dump-writer';
 
 /** CAP_SYS_PTRACE, linux/capability.h. */
@@ -35,12 +36,25 @@ function readStatusField(pid: number | 'self', field: string): string | null {
   return m ? m[1]!.trim() : null;
 }
 
+/** The name the process list shows (linuxProcessName: the image's, where the program renamed its main thread). */
 export function processName(pid: number): string {
+  let comm: string;
   try {
-    return readFileSync(`/proc/${pid}/comm`, 'latin1').trim() || `pid ${pid}`;
+    comm = readFileSync(`/proc/${pid}/comm`, 'utf8').replace(/\n$/, '');
   } catch {
     return `pid ${pid}`;
   }
+  if (!comm) return `pid ${pid}`;
+  const read = (get: () => string): string | null => {
+    try {
+      return get();
+    } catch {
+      return null; // another user's process as non-root, a kernel thread or a zombie: comm is what there is
+    }
+  };
+  const exePath = read(() => readlinkSync(`/proc/${pid}/exe`));
+  const argv0 = read(() => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0]!);
+  return linuxProcessName(comm, exePath, argv0);
 }
 
 /** Throws already-traced when a debugger other than us holds the process. */

@@ -50,7 +50,7 @@ export function createDumpFile(
   request: DumpRequest,
   processName: string,
   options: { folder?: Win32OpenedFolder | undefined; readerSid?: string | undefined },
-  at: Date = new Date(),
+  at: Date | string = request.stamp ?? new Date(),
 ): DumpFile {
   const sid = options.readerSid ?? readTokenUserSid(currentProcess());
   if (!sid) throw new DumpError('io-error', 'Could not read the current user, so the dump file cannot be made private.');
@@ -70,6 +70,26 @@ export function createDumpFile(
 }
 
 /**
+ * Creates the file `name` beside a dump by the dump's rules: in the same opened folder through its handle (the
+ * helper) or by path (no rights lent), exclusively (a taken name or a planted link is never replaced nor
+ * followed), owner-only for the same reader. Null when the name is taken or the folder refuses it.
+ */
+export function createSiblingFile(
+  dir: string,
+  name: string,
+  options: { folder?: Win32OpenedFolder | undefined; readerSid?: string | undefined },
+): DumpFile | null {
+  const sid = options.readerSid ?? readTokenUserSid(currentProcess());
+  if (!sid) return null;
+  const { folder } = options;
+  const path = win32.join(folder ? folder.path : dir, name);
+  return withOwnerOnlySecurityDescriptor(sid, (sd) => {
+    const outcome = folder ? createInFolder(folder, name, sd) : createByPath(path, sd);
+    return 'handle' in outcome ? { handle: outcome.handle, path, byPath: !folder } : null;
+  });
+}
+
+/**
  * Closes the file and removes it as the object we created (delete-on-close through the handle). Only a file made
  * by path, where no rights were lent, falls back to its name if the handle could not be marked.
  */
@@ -81,12 +101,16 @@ export function discardDumpFile(file: DumpFile): void {
 
 const HASH_CHUNK_BYTES = 1 << 20;
 
-/** SHA-256 and size of the written dump, read back through its own handle (no name is opened). */
-export async function hashDumpFile(file: DumpFile): Promise<{ sha256: string; fileBytes: number }> {
+/**
+ * SHA-256 and size of the written dump, read back through its own handle (no name is opened). An abort stops it
+ * between chunks with DumpError('cancelled'); the file is left as it is.
+ */
+export async function hashDumpFile(file: DumpFile, signal?: AbortSignal): Promise<{ sha256: string; fileBytes: number }> {
   const fileBytes = getFileSize(file.handle);
   const hash = createHash('sha256');
   const chunk = Buffer.alloc(HASH_CHUNK_BYTES);
   for (let offset = 0; offset < fileBytes; ) {
+    if (signal?.aborted) throw new DumpError('cancelled', 'The hash was cancelled; the dump file is saved and kept.');
     const read = await readFileAtAsync(file.handle, offset, chunk.subarray(0, Math.min(HASH_CHUNK_BYTES, fileBytes - offset)));
     if (read === 0) throw new DumpError('io-error', `Could not read ${file.path} back to hash it.`);
     hash.update(chunk.subarray(0, read));

@@ -3,7 +3,8 @@
  * Windows has PssCaptureSnapshot (8.1+) and of the live process otherwise (Wine). Runs in the main process or the
  * elevated helper. It re-checks the target's identity, creates the file exclusively with an owner-only DACL (in the
  * helper's opened folder through its handle: win32-dump-file.ts), reports progress from the file size, and removes
- * its partial file on any failure or cancel.
+ * its partial file on any failure or cancel. Then, unless DumpWriteOptions.analysisPack is false, it writes the
+ * analysis pack beside the dump the same way (win32-analysis-pack.ts).
  */
 import { win32 } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,10 +19,11 @@ import { buildExceptionParam } from '../../platform/win32/ffi/exception-param';
 import { readIs32Bit } from '../../platform/win32/ffi/process-query';
 import { fileTimeToUnixMs } from '../../platform/win32/ffi/win-time';
 import { WinError, type WinHandle } from '../../platform/win32/ffi/win-types';
-import { DumpError, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
+import { DumpError, HASH_CANCELLED_MESSAGE, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
 import { refuseWrongBitness } from './bitness-check';
 import { minidumpFlagsFor } from './minidump-flags';
 import { validateDumpRequest } from './validate-dump-request';
+import { writeWin32AnalysisPack } from './win32-analysis-pack';
 import { createDumpFile, discardDumpFile, hashDumpFile, type DumpFile } from './win32-dump-file';
 
 const PROGRESS_INTERVAL_MS = 250;
@@ -148,24 +150,62 @@ async function writeMinidump(request: DumpRequest, options: DumpWriteOptions = {
         ? new DumpError('io-error', `MiniDumpWriteDump failed for process ${request.pid}; the partial file was removed.`)
         : new DumpError('process-gone', `Process ${request.pid} exited during the dump; the partial file was removed.`);
     }
-    // Read back through our own handle: the requester may rename entries of their folder, but not this object.
-    const { sha256, fileBytes } = await hashDumpFile(file);
-    const result: DumpResult = {
+    // The file is complete and the target runs: saved from here on (issue 15). The hash follows, read back through
+    // our own handle (the requester may rename entries of their folder, but not this object), then the pack.
+    const fileBytes = getFileSize(file.handle);
+    const fileCompleteMs = elapsed();
+    const wantHash = options.hash !== false;
+    const saved: DumpResult = {
       path: file.path,
       kind: request.kind,
       pid: request.pid,
       bytesOnDisk: fileBytes,
       fileBytes,
-      sha256,
-      durationMs: elapsed(),
+      sha256: null,
+      hash: wantHash ? 'computing' : 'skipped',
+      fileCompleteMs,
+      durationMs: fileCompleteMs,
       targetPauseMs,
       // dbghelp skips unreadable ranges (IgnoreInaccessibleMemory) without telling how many bytes they were.
       unreadableBytes: 0,
       method,
       format: 'minidump',
     };
-    file.handle.close();
-    file = null;
+    const done = file;
+    file = null; // no failure from here on removes the saved dump
+    options.onFileComplete?.({ ...saved });
+    let hashed: Partial<DumpResult> = {};
+    if (wantHash) {
+      try {
+        hashed = { sha256: (await hashDumpFile(done, signal)).sha256, hash: 'done' };
+      } catch (err) {
+        const cancelled = signal?.aborted === true;
+        hashed = {
+          hash: 'failed',
+          hashError: cancelled
+            ? { code: 'cancelled', message: HASH_CANCELLED_MESSAGE }
+            : { code: 'io-error', message: `The SHA-256 could not be computed (${(err as Error).message}); the dump file is saved.` },
+        };
+      }
+      hashed.hashDoneMs = elapsed();
+    }
+    // The analysis pack (modules' headers, .pdata, UNWIND_INFO, exports) beside it; the dump never fails for it.
+    let packPath: string | null = null;
+    let analysisPackMs: number | undefined;
+    if (options.analysisPack !== false && !signal?.aborted) {
+      const packStarted = performance.now();
+      onProgress?.({ bytesWritten: fileBytes, estimatedTotalBytes, elapsedMs: elapsed(), phase: 'finishing' });
+      packPath = (await writeWin32AnalysisPack(done, { folder, readerSid: options.readerSid, signal, target }).catch(() => null))?.path ?? null;
+      analysisPackMs = Math.round(performance.now() - packStarted);
+    }
+    const result: DumpResult = {
+      ...saved,
+      ...hashed,
+      durationMs: elapsed(),
+      ...(analysisPackMs !== undefined ? { analysisPackMs } : {}),
+      ...(packPath ? { analysisPackPath: packPath } : {}),
+    };
+    done.handle.close();
     return result;
   } finally {
     snapshot?.close();

@@ -27,6 +27,8 @@ export function buildMenuTemplate(state: PollerState, actions: MenuActions): Men
     {
       label: '&File',
       submenu: [
+        { label: 'Analyze Dump…', accelerator: 'CmdOrCtrl+O', click: () => actions.sendCommand('analyze-dump') },
+        { type: 'separator' },
         { label: 'Refresh Now', accelerator: 'F5', click: () => actions.refreshNow() },
         { type: 'separator' },
         { role: 'quit', label: 'E&xit' },
@@ -46,10 +48,23 @@ export function buildMenuTemplate(state: PollerState, actions: MenuActions): Men
         { label: 'Find…', accelerator: 'CmdOrCtrl+F', click: () => actions.sendCommand('focus-filter') },
         { label: 'Select Columns…', click: () => actions.sendCommand('choose-columns') },
         { type: 'separator' },
+        { label: 'Show Lower Pane', accelerator: 'CmdOrCtrl+L', click: () => actions.sendCommand('toggle-lower-pane') },
+        { label: 'Lower Pane: DLLs', accelerator: 'CmdOrCtrl+D', click: () => actions.sendCommand('lower-pane-dlls') },
+        { label: 'Lower Pane: Handles', accelerator: 'CmdOrCtrl+H', click: () => actions.sendCommand('lower-pane-handles') },
+        // Process Explorer's Ctrl+F; Ctrl+F is the filter here.
+        { label: 'Find Handle or DLL…', accelerator: 'CmdOrCtrl+Shift+F', click: () => actions.sendCommand('find-handle-or-dll') },
+        { type: 'separator' },
         { role: 'resetZoom' },
         { role: 'zoomIn' },
         { role: 'zoomOut' },
         { role: 'togglefullscreen' },
+      ],
+    },
+    {
+      label: '&Options',
+      submenu: [
+        { label: 'Colours…', click: () => actions.sendCommand('options-colours') },
+        { label: 'Keep Exited Processes…', click: () => actions.sendCommand('options-keep-exited') },
       ],
     },
     { label: '&Help', submenu: [{ label: 'About Procscope', click: () => actions.showAbout() }] },

@@ -161,7 +161,7 @@ describe('Electron menu and window state', () => {
         showAbout: () => calls.push('about'),
       },
     );
-    expect(template.map((m) => m.label ?? m.role)).toEqual(['&File', 'editMenu', '&View', '&Help']);
+    expect(template.map((m) => m.label ?? m.role)).toEqual(['&File', 'editMenu', '&View', '&Options', '&Help']);
     const view = template[2]!.submenu as Electron.MenuItemConstructorOptions[];
     const speeds = view[0]!.submenu as Electron.MenuItemConstructorOptions[];
     expect(speeds.filter((s) => s.checked).map((s) => s.label)).toEqual(['2 Seconds']);
@@ -170,7 +170,7 @@ describe('Electron menu and window state', () => {
     click(speeds[0]!);
     click(view[1]!);
     click(view.find((i) => i.label === 'Collapse All')!);
-    click((template[3]!.submenu as Electron.MenuItemConstructorOptions[])[0]!);
+    click((template[4]!.submenu as Electron.MenuItemConstructorOptions[])[0]!);
     expect(calls).toEqual(['interval 500', 'pause', 'collapse-all', 'about']);
   });
 

@@ -7,7 +7,7 @@
  * typed errors, never a throw, never 'internal', never a hang — and must not touch anything real: the backend is
  * the fake one (process.kill is watched), and dumps go only into this file's temporary folder.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -15,6 +15,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi, type MockInst
 import { isRequestChannel, REQUEST_CHANNELS, type RequestArgs, type RequestChannel } from '../../../src-shared/ipc/contract';
 import type { IpcEnvelope, IpcErrorCode } from '../../../src-shared/ipc/ipc-result';
 import { REQUEST_SCHEMAS } from '../../../src-shared/ipc/request-schemas';
+import { CATEGORY_IDS, KNOWN_COLUMN_IDS, type CategoryId } from '../../../src-shared/model/view-settings';
+import { DETAIL_PARTS } from '../../../src-shared/model/process-detail';
 import { fuzzParameters, fuzzSeed } from '../../__fixtures__/fuzz-seed';
 import { createFakeCaptureEngine } from '../../capture/__fixtures__/fake-capture-engine';
 import type { CaptureEngineFactories } from '../capture-services';
@@ -42,6 +44,9 @@ const CODES: ReadonlySet<IpcErrorCode> = new Set<IpcErrorCode>([
 
 const sandbox = mkdtempSync(join(tmpdir(), 'procscope-ipc-fuzz-'));
 const counts = new Map<string, { arbitrary: number; near: number }>();
+const NOT_A_DUMP = join(sandbox, 'not-a-dump.txt');
+writeFileSync(NOT_A_DUMP, 'plain text, no ELF or MDMP magic');
+let dialogCalls = 0;
 /** Per channel: how the calls that passed the schema ended (ok, or the error code), so a run shows it went past validation. */
 const outcomes = new Map<string, Map<string, number>>();
 let guardedOutDirs = 0;
@@ -113,7 +118,7 @@ const fuzzCaptureEngines: CaptureEngineFactories = {
         ? createFakeCaptureEngine({ startError: new DumpError('needs-elevation', 'Procscope needs administrator rights to watch this process.') })
         : createFakeCaptureEngine(
             rule.target.pid % 3 === 1
-              ? { events: [{ event: 'dump', pid: rule.target.pid + 1, name: 'child', trigger: 'exit', path: join(rule.outDir, 'child-at-exit.core'), fileBytes: 10, sha256: '0'.repeat(64), targetPauseMs: 1 }], endReason: 'target-exited' }
+              ? { events: [{ event: 'dump', pid: rule.target.pid + 1, name: 'child', trigger: 'exit', path: join(rule.outDir, 'child-at-exit.core'), fileBytes: 10, sha256: '0'.repeat(64), targetPauseMs: 1 , unreadableBytes: 0}], endReason: 'target-exited' }
               : {},
           )
       ).start(rule, onEvent),
@@ -146,8 +151,15 @@ async function createContext(name: string): Promise<FuzzContext> {
     backend,
     poller,
     version: '0.0.0-fuzz',
-    shell: { chooseFolder: async (p) => p ?? null, showItemInFolder: () => {} },
+    // The dialogs answer a file in the sandbox that is no dump (Analyze Dump… must refuse it) or a cancel.
+    shell: {
+      chooseFolder: async (p) => p ?? null,
+      showItemInFolder: () => {},
+      chooseDumpFile: async () => (++dialogCalls % 2 ? NOT_A_DUMP : null),
+      chooseSavePath: async (name) => join(sandbox, 'saved', name),
+    },
     captureEngines: fuzzCaptureEngines,
+    viewSettingsDir: join(sandbox, 'view'),
     prepareCaptureFolder: guardedCaptureFolder,
     dumpEngineFactory: async (readRows) =>
       guardedEngine(
@@ -324,6 +336,27 @@ const captureArgs = (ctx: FuzzContext) =>
       ...(monitor === undefined ? {} : { monitor }),
     }));
 
+/** A view within the schema's bounds; nearValid() then breaks one field of it. */
+const viewSettingsArb = () => {
+  const ids = KNOWN_COLUMN_IDS.filter((id) => id !== 'name');
+  const style = fc.record({ color: fc.stringMatching(/^#[0-9a-f]{6}$/), enabled: fc.boolean() });
+  return fc.record({
+    version: fc.constant(1 as const),
+    columns: fc.uniqueArray(fc.constantFrom(...ids), { maxLength: 20 }).map((c) => ['name', ...c]),
+    widthsPx: fc.dictionary(fc.constantFrom(...KNOWN_COLUMN_IDS), fc.integer({ min: 20, max: 2000 }), { maxKeys: 10 }),
+    sort: fc.option(fc.record({ column: fc.constantFrom(...KNOWN_COLUMN_IDS), direction: fc.constantFrom('asc' as const, 'desc' as const) }), { nil: null }),
+    flatList: fc.boolean(),
+    lowerPane: fc.record({ visible: fc.boolean(), view: fc.constantFrom('dlls' as const, 'handles' as const) }),
+    refreshIntervalMs: fc.constantFrom(500, 1000, 2000, 5000, 10000),
+    newHighlightMs: fc.integer({ min: 0, max: 60_000 }),
+    keepExitedMs: fc.integer({ min: 0, max: 60_000 }),
+    categories: fc.record(Object.fromEntries(CATEGORY_IDS.map((id) => [id, style])) as Record<CategoryId, typeof style>),
+  });
+};
+
+/** Negative: the target's own thread number -1 - n; else any tid. */
+const threadId = fc.oneof(fc.integer({ min: -3, max: -1 }), fc.integer({ min: 1, max: 0x7fffffff }));
+
 const VALID: ValidArbitraries = {
   'procscope:subscribe-processes': none,
   'procscope:unsubscribe-processes': none,
@@ -331,6 +364,7 @@ const VALID: ValidArbitraries = {
   'procscope:get-poller-state': none,
   'procscope:set-refresh-interval': () => fc.record({ intervalMs: fc.constantFrom(0, 500, 1000, 2000, 5000) }),
   'procscope:set-include-handle-count': () => fc.record({ include: fc.boolean() }),
+  'procscope:set-poll-fields': () => fc.record({ io: fc.boolean(), categories: fc.boolean() }, { requiredKeys: [] }),
   'procscope:refresh-now': none,
   'procscope:get-app-info': none,
   'procscope:kill-process': target,
@@ -358,6 +392,27 @@ const VALID: ValidArbitraries = {
   'procscope:retry-capture-elevated': watchId,
   'procscope:dismiss-capture': watchId,
   'procscope:list-captures': none,
+  'procscope:analyze-job': jobId,
+  // The desktop host takes no path (its dialog picks one); a path, any path, is refused.
+  'procscope:analyze-file': () => fc.oneof(fc.constant({}), fc.record({ path: fc.oneof(oddString, fc.constantFrom(NOT_A_DUMP, sandbox, '/etc/passwd')).filter((p) => p.length > 0 && !p.includes('\0')) })),
+  'procscope:save-report': () => fc.record({ reportId: fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 64 })), format: fc.constantFrom('html' as const, 'json' as const) }),
+  'procscope:render-report-html': () => fc.record({ reportId: fc.oneof(fc.uuid(), fc.string({ minLength: 1, maxLength: 64 })) }),
+  'procscope:open-properties-window': target,
+  'procscope:get-view-settings': none,
+  'procscope:set-view-settings': () => fc.record({ settings: viewSettingsArb() }),
+  'procscope:get-process-detail': (ctx) =>
+    fc.tuple(target(ctx), fc.uniqueArray(fc.constantFrom(...DETAIL_PARTS), { minLength: 1 })).map(([t, parts]) => ({ ...t, parts })),
+  // Half the tids are the target's own (the fake's threads are pid, pid + 1, pid + 2), so calls get past the lookup.
+  'procscope:get-thread-stack': (ctx) => fc.tuple(target(ctx), threadId).map(([t, tid]) => ({ ...t, tid: tid < 0 ? t.pid - tid - 1 : tid })),
+  'procscope:thread-action': (ctx) =>
+    fc
+      .tuple(target(ctx), threadId, fc.constantFrom('kill' as const, 'suspend' as const, 'resume' as const))
+      .map(([t, tid, action]) => ({ ...t, tid: tid < 0 ? t.pid - tid - 1 : tid, action })),
+  'procscope:find-handle-or-dll': () =>
+    fc.record({ query: fc.oneof(fc.constantFrom('libc', '.so', 'LOG', 'x'), fc.string({ minLength: 1, maxLength: 260 }).filter((q) => !q.includes('\0'))) }),
+  'procscope:prepare-upload-package': jobId,
+  'procscope:upload-package-progress': jobId,
+  'procscope:cancel-upload-package': jobId,
 };
 
 /** A valid argument with one thing wrong: a field replaced by a weird value, removed, or an extra key added. */

@@ -15,8 +15,11 @@ import { createPlatformBackend } from '../../platform/select-backend';
 import { createPoller } from '../../poller/poller';
 import { createAppServices, type AppServices, type HostShell } from '../app-services';
 import { createAppCaptureEngines } from '../capture-engine-setup';
+import { createWorkerAnalysisRunner } from '../analysis-runner';
 import { buildMenuTemplate } from './app-menu';
 import { APP_INDEX_URL, APP_SCHEME_PRIVILEGES, handleAppProtocol } from './app-protocol';
+import { createElectronHostShell } from './host-shell';
+import { createPropertiesWindows, type PropertiesWindows } from './properties-windows';
 import { registerIpcHandlers, senderForContents } from './ipc-bridge';
 import { createSenderCheck } from './trusted-sender';
 import { mainWindowOptions } from './window-options';
@@ -27,6 +30,8 @@ const rendererRoot = join(__dirname, '..', 'renderer');
 const isAppUrl = createAppUrlCheck(APP_INDEX_URL);
 const trustedContents = new Set<number>();
 let mainWindow: BrowserWindow | null = null;
+/** Made in start(), once the services exist (a closed window releases its subscriptions). */
+let propertiesWindows: PropertiesWindows | null = null;
 
 /**
  * The first thing this process does when started as the helper: the whole argv must be the helper's own grammar
@@ -86,22 +91,13 @@ function createMainWindow(services: AppServices): BrowserWindow {
   if (state.maximized) win.maximize();
   win.once('ready-to-show', () => win.show());
   win.on('close', () => saveWindowStateSync(stateFile, { bounds: win.getNormalBounds(), maximized: win.isMaximized() }));
+  // The Properties windows close with the main window (the app quits when the last window is gone).
+  win.on('closed', () => propertiesWindows?.closeAll());
   void win.loadURL(APP_INDEX_URL);
   return win;
 }
 
-const hostShell: HostShell = {
-  async chooseFolder(defaultPath) {
-    const options: Electron.OpenDialogOptions = {
-      title: 'Choose the dump folder',
-      properties: ['openDirectory', 'createDirectory'],
-      ...(defaultPath ? { defaultPath } : {}),
-    };
-    const picked = mainWindow ? await dialog.showOpenDialog(mainWindow, options) : await dialog.showOpenDialog(options);
-    return picked.canceled ? null : (picked.filePaths[0] ?? null);
-  },
-  showItemInFolder: (path) => shell.showItemInFolder(path),
-};
+const hostShell: HostShell = createElectronHostShell(dialog, shell, () => mainWindow, (target) => propertiesWindows?.open(target));
 
 async function start(): Promise<void> {
   handleAppProtocol(protocol, rendererRoot, (url) => net.fetch(url));
@@ -115,6 +111,8 @@ async function start(): Promise<void> {
     poller: createPoller(backend),
     version: app.getVersion(),
     shell: hostShell,
+    viewSettingsDir: app.getPath('userData'),
+    analysisRunner: createWorkerAnalysisRunner(join(__dirname, 'analysis-worker.js')),
     // Its renderer, GPU and utility processes too: suspending the renderer would freeze the window that could resume it.
     hostPids: () => app.getAppMetrics().map((metric) => metric.pid),
     // Always the platform elevator here: the no-prompt test double is honoured only by the browser host.
@@ -126,6 +124,16 @@ async function start(): Promise<void> {
       }),
     // Every watch runs in the helper (this process has Chromium children a tracer's waitpid would steal).
     captureEngines: createAppCaptureEngines({ helperCommand, elevator: await createPlatformElevator() }),
+  });
+  propertiesWindows = createPropertiesWindows({
+    createWindow: (options) => new BrowserWindow(options),
+    preloadPath: join(__dirname, '..', 'preload', 'index.cjs'),
+    indexUrl: APP_INDEX_URL,
+    trust: (id) => trustedContents.add(id),
+    release: (id) => {
+      trustedContents.delete(id);
+      services.releaseSender(senderForContents({ id, send: () => {}, isDestroyed: () => true }).id);
+    },
   });
   registerIpcHandlers(ipcMain, services, createSenderCheck({ trustedWebContentsIds: () => trustedContents, isAppUrl }));
   installMenu(services);

@@ -39,7 +39,7 @@ describe('capture over the browser host', () => {
     const engine = createFakeCaptureEngine({
       events: [
         { event: 'seen', pid: 4250, ppid: 9, name: 'Calamari', cmdline: 'Calamari', startTimeMs: 5 },
-        { event: 'dump', pid: 4250, name: 'Calamari', trigger: 'exit', path, fileBytes: body.length, sha256: 'ab'.repeat(32), targetPauseMs: 3 },
+        { event: 'dump', pid: 4250, name: 'Calamari', trigger: 'exit', path, fileBytes: body.length, sha256: 'ab'.repeat(32), targetPauseMs: 3 , unreadableBytes: 0},
       ],
     });
     const backend = createFakeBackend({ processCount: 25 });

@@ -6,9 +6,11 @@
  * a stand-in for the real backend in integration tests.
  */
 import { emptyProcessRow, processKey } from '../../../src-shared/model/process';
+import { createSeededRandom } from '../../../src-shared/seeded-random';
 import {
   ProcessActionError,
   type BackendSnapshot,
+  type CpuTimes,
   type ProcessBackend,
   type ProcessSample,
   type ProcessTarget,
@@ -31,16 +33,9 @@ export interface FakeBackendOptions {
 const NAMES = ['systemd', 'bash', 'node', 'python3', 'nginx', 'postgres', 'sshd', 'chromium', 'java', 'dockerd', 'cron', 'rsyslogd'];
 const USERS = ['root', 'www-data', 'postgres', 'admin'];
 
-/** mulberry32: small, fast, good enough for scripted data. */
-function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Eight cores' cumulative times, core i busy about (10 + 10 i) % of each step: a stable, recognisable shape. */
+function fakeCpuTimes(samples: number, stepMs: number): CpuTimes[] {
+  return Array.from({ length: 8 }, (_, i) => ({ busyMs: Math.round(samples * stepMs * (0.1 + 0.1 * i)), totalMs: samples * stepMs }));
 }
 
 export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBackend & { readonly sampleCount: number } {
@@ -49,7 +44,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
   const spawnPerSample = options.spawnPerSample ?? 0;
   const exitPerSample = options.exitPerSample ?? 0;
   const stepMs = options.sampleStepMs ?? 1000;
-  const random = createRandom(options.seed ?? 1);
+  const random = createSeededRandom(options.seed ?? 1);
   let nowMs = options.startTimeMs ?? 1_700_000_000_000;
   let monotonicMs = 0;
   let nextPid = 1;
@@ -59,6 +54,7 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
    * handle-count option changes), so the next snapshot makes a new one. */
   const emitted = new Map<number, ProcessSample>();
   let emittedWithHandleCount: boolean | null = null;
+  let emittedWithIo: boolean | null = null;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
 
   function spawn(ppid: number): void {
@@ -75,6 +71,17 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
     row.privateBytes = Math.floor(row.workingSetBytes * 0.6);
     row.virtualBytes = row.workingSetBytes * 4;
     row.priority = 0;
+    // Category inputs, so the colours and legend have something of each kind to show.
+    row.services = name === 'nginx' || name === 'postgres' || name === 'sshd' || name === 'cron' ? [`${name}.service`] : null;
+    row.isService = row.services !== null;
+    row.isDotNet = pid % 17 === 0;
+    row.inJob = pid % 11 === 0;
+    row.beingDebugged = pid % 29 === 0;
+    row.suspended = false;
+    row.ioReadBytes = Math.floor(random() * 1e9);
+    row.ioWriteBytes = Math.floor(random() * 1e8);
+    row.ioReadOps = Math.floor(row.ioReadBytes / 4096);
+    row.ioWriteOps = Math.floor(row.ioWriteBytes / 4096);
     rows.set(pid, row);
   }
 
@@ -94,16 +101,24 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
       const row = pick(live);
       row.cpuTimeMs = (row.cpuTimeMs ?? 0) + Math.floor(random() * stepMs * 0.5);
       row.workingSetBytes = Math.max(4096, (row.workingSetBytes ?? 0) + Math.floor((random() - 0.5) * 1024 * 1024));
+      const readBytes = Math.floor(random() * 1024 * 1024);
+      const writeBytes = Math.floor(random() * 256 * 1024);
+      row.ioReadBytes = (row.ioReadBytes ?? 0) + readBytes;
+      row.ioWriteBytes = (row.ioWriteBytes ?? 0) + writeBytes;
+      row.ioReadOps = (row.ioReadOps ?? 0) + Math.ceil(readBytes / 4096);
+      row.ioWriteOps = (row.ioWriteOps ?? 0) + Math.ceil(writeBytes / 4096);
       emitted.delete(row.pid);
     }
-    for (let i = 0; i < exitPerSample && rows.size > 1; i++) {
-      const victim = pick(live.filter((r) => r.pid !== 1 && rows.has(r.pid)));
-      if (victim) {
-        rows.delete(victim.pid);
-        emitted.delete(victim.pid);
-      }
+    // O(churn) per sample, not O(rows × churn): serve --fake-churn replaces hundreds of 5,000 rows per tick.
+    for (let i = 0, tries = 0; i < exitPerSample && rows.size > 1 && tries < exitPerSample * 10; tries++) {
+      const victim = pick(live);
+      if (victim.pid === 1 || !rows.has(victim.pid)) continue;
+      rows.delete(victim.pid);
+      emitted.delete(victim.pid);
+      i++;
     }
-    for (let i = 0; i < spawnPerSample; i++) spawn(pick([...rows.keys()]));
+    const parents = spawnPerSample > 0 ? [...rows.keys()] : [];
+    for (let i = 0; i < spawnPerSample; i++) spawn(pick(parents));
   }
 
   function check(target: ProcessTarget): ProcessSample {
@@ -124,13 +139,19 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
     async takeSnapshot(snapshotOptions: SnapshotOptions): Promise<BackendSnapshot> {
       if (sampleCount > 0) advance();
       sampleCount++;
-      if (emittedWithHandleCount !== snapshotOptions.includeHandleCount) emitted.clear();
+      const includeIo = snapshotOptions.includeIo ?? false;
+      if (emittedWithHandleCount !== snapshotOptions.includeHandleCount || emittedWithIo !== includeIo) emitted.clear();
       emittedWithHandleCount = snapshotOptions.includeHandleCount;
+      emittedWithIo = includeIo;
       const sample = [...rows.values()].map((r) => {
         const last = emitted.get(r.pid);
         if (last) return last;
         const handleCount = snapshotOptions.includeHandleCount ? 10 + (r.pid % 90) : null;
         const next = { ...r, key: processKey(r.pid, r.startTimeMs), handleCount };
+        if (!includeIo) {
+          // As the Linux backend: no I/O counters unless asked for.
+          next.ioReadBytes = next.ioWriteBytes = next.ioReadOps = next.ioWriteOps = null;
+        }
         emitted.set(r.pid, next);
         return next;
       });
@@ -141,6 +162,9 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
         cpuCount: 8,
         memoryTotalBytes: 64 * 1024 ** 3,
         memoryAvailableBytes: 40 * 1024 ** 3,
+        perCpuTimes: fakeCpuTimes(sampleCount, stepMs),
+        commitBytes: 30 * 1024 ** 3,
+        commitLimitBytes: 96 * 1024 ** 3,
       };
     },
     readStartTimeMs(pid: number): number | null {
@@ -151,11 +175,15 @@ export function createFakeBackend(options: FakeBackendOptions = {}): ProcessBack
       emitted.delete(target.pid);
     },
     async suspend(target: ProcessTarget): Promise<void> {
-      check(target).state = 'stopped';
+      const row = check(target);
+      row.state = 'stopped';
+      row.suspended = true;
       emitted.delete(target.pid);
     },
     async resume(target: ProcessTarget): Promise<void> {
-      check(target).state = 'sleeping';
+      const row = check(target);
+      row.state = 'sleeping';
+      row.suspended = false;
       emitted.delete(target.pid);
     },
     dispose(): void {

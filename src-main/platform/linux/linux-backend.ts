@@ -1,5 +1,6 @@
 /*
- * The Linux ProcessBackend: snapshots from /proc (linux-snapshot.ts), memory totals from /proc/meminfo, actions
+ * The Linux ProcessBackend: snapshots from /proc (linux-snapshot.ts), memory and commit totals from /proc/meminfo,
+ * per-core CPU times from /proc/stat, system I/O from /proc/diskstats (physical disks), actions
  * by pidfd signals (linux-process-actions.ts). Runs in the main process or the CLI. Snapshots are serialised,
  * because the per-identity cache they share must not be walked by two polls at once.
  */
@@ -10,7 +11,9 @@ import { clockTicksPerSecond, onlineCpuCount, pageSizeBytes } from './ffi/libc';
 import { signalProcessSync, SUSPEND_SETTLE_MS, waitUntilStopped } from './linux-process-actions';
 import { createLinuxSnapshotReader } from './linux-snapshot';
 import { keptDescriptorBudget } from './proc-file-reader';
-import { parseMemInfo } from './proc-meminfo';
+import { parseProcStatCpuTimes } from './proc-cpu-times';
+import { parseDiskStats, physicalDisks } from './proc-diskstats';
+import { parseMemInfo, type MemInfo } from './proc-meminfo';
 import { readProcessStartTimeMs, startTicksToEpochMs } from './proc-start-time';
 import { createUserNameCache } from './user-names';
 
@@ -23,9 +26,13 @@ function sameProcNamespace(): boolean {
   }
 }
 
+/** Disks come and go rarely (USB, hot-plug): list them again this often, not every poll. */
+const DISK_LIST_REFRESH_MS = 60_000;
+
 export function createLinuxBackend(): ProcessBackend {
+  const ticksPerSecond = clockTicksPerSecond();
   const reader = createLinuxSnapshotReader({
-    clockTicksPerSecond: clockTicksPerSecond(),
+    clockTicksPerSecond: ticksPerSecond,
     pageSizeBytes: pageSizeBytes(),
     startTicksToEpochMs,
     userName: createUserNameCache(),
@@ -34,16 +41,37 @@ export function createLinuxBackend(): ProcessBackend {
     trustLastPid: sameProcNamespace(),
   });
   let queue: Promise<unknown> = Promise.resolve();
+  let disks = new Set<string>();
+  let disksListedMs = -Infinity;
   let disposed = false;
 
   async function snapshotNow(options: SnapshotOptions): Promise<BackendSnapshot> {
     if (disposed) throw new Error('The Linux backend has been disposed.');
-    const rows = await reader.readRows(options.includeHandleCount);
-    let memory = { totalBytes: null as number | null, availableBytes: null as number | null };
+    const rows = await reader.readRows(options.includeHandleCount, {
+      includeIo: options.includeIo ?? false,
+      includeCategories: options.includeCategories ?? false,
+    });
+    let memory: MemInfo = { totalBytes: null, availableBytes: null, commitBytes: null, commitLimitBytes: null };
     try {
       memory = parseMemInfo(readFileSync('/proc/meminfo', 'latin1'));
     } catch {
       // Unreadable /proc/meminfo (odd containers): totals stay null.
+    }
+    if (performance.now() - disksListedMs > DISK_LIST_REFRESH_MS) {
+      disks = physicalDisks();
+      disksListedMs = performance.now();
+    }
+    let systemIo = null;
+    try {
+      systemIo = parseDiskStats(readFileSync('/proc/diskstats', 'latin1'), disks);
+    } catch {
+      // No diskstats (some containers): no I/O graph.
+    }
+    let perCpuTimes = null;
+    try {
+      perCpuTimes = parseProcStatCpuTimes(readFileSync('/proc/stat', 'latin1'), ticksPerSecond);
+    } catch {
+      // As meminfo: no per-core graph then.
     }
     return {
       timestampMs: Date.now(),
@@ -52,6 +80,10 @@ export function createLinuxBackend(): ProcessBackend {
       cpuCount: onlineCpuCount(),
       memoryTotalBytes: memory.totalBytes,
       memoryAvailableBytes: memory.availableBytes,
+      perCpuTimes,
+      commitBytes: memory.commitBytes,
+      commitLimitBytes: memory.commitLimitBytes,
+      systemIo,
     };
   }
 

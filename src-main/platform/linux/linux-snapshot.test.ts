@@ -25,6 +25,8 @@ function fakeProcess(pid: number, fixture: string, opts: { exe?: string; unreada
     let text = readFileSync(join(FIXTURES, `${fixture}.${f}`));
     // Renumber the pid at the start of stat so the fixture fits the fake directory.
     if (f === 'stat') text = Buffer.from(text.toString('latin1').replace(/^\d+/, String(pid)), 'latin1');
+    // And status's Tgid and Pid, as a real /proc has them (a pid tried without a listing is checked to be a process).
+    if (f === 'status') text = Buffer.from(text.toString('latin1').replace(/^(Tgid|Pid):\t\d+/gm, `$1:\t${pid}`), 'latin1');
     writeFileSync(join(dir, f), text);
   }
   if (opts.exe) symlinkSync(opts.exe, join(dir, 'exe'));

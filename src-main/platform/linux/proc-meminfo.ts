@@ -7,6 +7,9 @@ export interface MemInfo {
   totalBytes: number | null;
   /** MemAvailable (Linux 3.14+): what new programs could get without swapping. */
   availableBytes: number | null;
+  /** Committed_AS: what every process has been promised (the commit charge), and CommitLimit (overcommit mode 2's cap). */
+  commitBytes: number | null;
+  commitLimitBytes: number | null;
 }
 
 function kibField(text: string, name: string): number | null {
@@ -17,5 +20,10 @@ function kibField(text: string, name: string): number | null {
 }
 
 export function parseMemInfo(text: string): MemInfo {
-  return { totalBytes: kibField(text, 'MemTotal'), availableBytes: kibField(text, 'MemAvailable') };
+  return {
+    totalBytes: kibField(text, 'MemTotal'),
+    availableBytes: kibField(text, 'MemAvailable'),
+    commitBytes: kibField(text, 'Committed_AS'),
+    commitLimitBytes: kibField(text, 'CommitLimit'),
+  };
 }

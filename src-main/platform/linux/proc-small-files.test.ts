@@ -82,10 +82,16 @@ describe('cmdline', () => {
 });
 
 describe('meminfo', () => {
-  it('reads MemTotal and MemAvailable in bytes', () => {
+  it('reads MemTotal, MemAvailable, Committed_AS and CommitLimit in bytes', () => {
     const text = fixture('meminfo').toString();
     const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB$`, 'm').exec(text)![1]) * 1024;
-    expect(parseMemInfo(text)).toEqual({ totalBytes: kib('MemTotal'), availableBytes: kib('MemAvailable') });
-    expect(parseMemInfo('MemTotal: 10 kB\n')).toEqual({ totalBytes: 10240, availableBytes: null });
+    expect(parseMemInfo(text)).toEqual({
+      totalBytes: kib('MemTotal'),
+      availableBytes: kib('MemAvailable'),
+      commitBytes: kib('Committed_AS'),
+      commitLimitBytes: kib('CommitLimit'),
+    });
+    expect(parseMemInfo(text).commitBytes).toBeGreaterThan(0);
+    expect(parseMemInfo('MemTotal: 10 kB\n')).toEqual({ totalBytes: 10240, availableBytes: null, commitBytes: null, commitLimitBytes: null });
   });
 });

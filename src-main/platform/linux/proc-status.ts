@@ -1,6 +1,6 @@
 /*
  * Parsers for /proc/PID/status (proc(5); task_state() and task_mem() in fs/proc/array.c and task_mmu.c): the Uid
- * line and RssAnon. Only read once per process identity (and after an exec), so plain string handling is fine here.
+ * line, RssAnon and TracerPid. Only read once per process identity (and after an exec), so plain string handling is fine here.
  */
 
 export interface ProcStatusIds {
@@ -31,4 +31,18 @@ export function parseProcStatusRssAnonBytes(text: string): number | null {
   if (at < 0) return text.includes('\nThreads:') ? 0 : null;
   const kb = Number.parseInt(text.slice(at + 9, at + 40).trim(), 10);
   return Number.isSafeInteger(kb) && kb >= 0 ? kb * 1024 : null;
+}
+
+/** TracerPid: the pid of the process ptrace-attached to this one (gdb, strace), 0 when none; null if absent. */
+export function parseProcStatusTracerPid(text: string): number | null {
+  const at = text.indexOf('\nTracerPid:');
+  if (at < 0) return null;
+  const pid = Number.parseInt(text.slice(at + 11, at + 32).trim(), 10);
+  return Number.isSafeInteger(pid) && pid >= 0 ? pid : null;
+}
+
+/** The thread group (process) id: a thread's /proc/TID files exist though /proc lists only group leaders. */
+export function parseProcStatusTgid(text: string): number | null {
+  const m = /^Tgid:\s+(\d+)/m.exec(text);
+  return m ? Number(m[1]) : null;
 }

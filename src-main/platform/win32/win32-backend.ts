@@ -1,6 +1,7 @@
 /*
  * The Windows ProcessBackend: one NtQuerySystemInformation(SystemProcessInformation) call per poll for the
- * numbers, plus per-process extras read once per identity (pid + creation time) and cached. Runs in the main
+ * numbers (I/O counters and the suspended test included), plus per-process extras read once per identity (pid +
+ * creation time) and cached, the SCM's services every few seconds and per-core CPU and commit per poll. Runs in the main
  * process or the CLI, on Windows (and under Wine in tests). It never hands a pointer or handle upward, and never
  * fails a poll because one process denied access.
  */
@@ -10,7 +11,9 @@ import { emptyProcessRow, processKey } from '../../../src-shared/model/process';
 import type { BackendSnapshot, ProcessBackend, ProcessSample, ProcessTarget, SnapshotOptions } from '../backend';
 import { querySystemProcessInformation } from './ffi/ntdll';
 import { parseSystemProcessInformation, type SystemProcessRecord } from './ffi/system-process-parse';
+import { readCommitCharge, readProcessorTimes } from './ffi/system-performance';
 import { ProcessExtrasCache } from './win32-process-extras';
+import { createServiceMap } from './win32-service-map';
 import { readWin32StartTimeMs, resumeWin32, suspendWin32, terminateWin32 } from './win32-process-actions';
 
 /** The idle process has no name in the list; Task Manager and Process Explorer call it this. */
@@ -27,6 +30,11 @@ export function recordToRow(rec: SystemProcessRecord): ProcessSample {
   row.virtualBytes = rec.virtualBytes;
   row.priority = rec.basePriority;
   row.sessionId = rec.sessionId;
+  row.ioReadBytes = rec.ioReadBytes;
+  row.ioWriteBytes = rec.ioWriteBytes;
+  row.ioReadOps = rec.ioReadOps;
+  row.ioWriteOps = rec.ioWriteOps;
+  row.suspended = rec.suspended;
   return row;
 }
 
@@ -36,33 +44,59 @@ export function readSystemProcessRecords(): SystemProcessRecord[] {
   return parseSystemProcessInformation(bytes, baseAddress);
 }
 
+/** A system figure that failed to read leaves its graph empty rather than the poll failing. */
+function safeRead<T>(read: () => T | null): T | null {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
+}
+
 export function createWin32Backend(): ProcessBackend {
   const extras = new ProcessExtrasCache();
+  const services = createServiceMap();
   let disposed = false;
   return {
     platform: 'win32',
     capabilities: { handleCount: 'cheap', suspend: true, dumpFormat: 'minidump' },
-    async takeSnapshot(_options: SnapshotOptions): Promise<BackendSnapshot> {
+    async takeSnapshot(options: SnapshotOptions): Promise<BackendSnapshot> {
       if (disposed) throw new Error('The Windows backend was disposed.');
       const timestampMs = Date.now();
       const monotonicMs = performance.now();
       const records = readSystemProcessRecords();
+      const categories = options.includeCategories ?? false;
+      if (categories) services.refresh(monotonicMs);
       const seen = new Set<string>();
       const rows = records.map((rec) => {
         const row = recordToRow(rec);
         const key = processKey(rec.pid, rec.createTimeMs);
         seen.add(key);
         Object.assign(row, extras.get(key, rec.pid));
+        if (categories) {
+          row.isDotNet = extras.isDotNet(key, rec.pid);
+          if (services.known) {
+            row.services = services.servicesOf(rec.pid);
+            row.isService = row.services !== null;
+          }
+        }
         return row;
       });
       extras.retainOnly(seen);
+      const cpuCount = cpus().length;
+      const commit = safeRead(readCommitCharge);
       return {
         timestampMs,
         monotonicMs,
         rows,
-        cpuCount: cpus().length,
+        cpuCount,
         memoryTotalBytes: totalmem(),
         memoryAvailableBytes: freemem(),
+        perCpuTimes: safeRead(() => readProcessorTimes(cpuCount)),
+        commitBytes: commit?.commitBytes ?? null,
+        commitLimitBytes: commit?.commitLimitBytes ?? null,
+        // No systemIo: a sum of every process's transfer counts drops when a busy process exits, so the poller's
+        // sum of the rows' rates (processes present in both samples) is the better system figure here.
       };
     },
     readStartTimeMs: (pid: number) => readWin32StartTimeMs(pid),

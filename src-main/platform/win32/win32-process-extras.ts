@@ -1,12 +1,15 @@
 /*
  * The per-process facts that cost a handle each (image path, command line, user, elevation, integrity, bitness,
- * version-resource Description / Company), read once per process identity and cached until the process goes.
+ * version-resource Description / Company, in a job, debug port), read once per process identity and cached until
+ * the process goes; and .NET (a module list walk, costly) once per identity only while categories are asked for.
  * Runs in the main process / CLI. Access denied is normal here (other users' and protected processes): the facts
  * stay null, never an error row.
  */
 import { readTokenFacts, type TokenIntegrity } from './ffi/advapi32';
 import { openProcess, ProcessAccess, queryFullProcessImageName } from './ffi/kernel32';
 import { readCommandLine, readIs32Bit } from './ffi/process-query';
+import { enumProcessModules } from './ffi/process-memory';
+import { hasDebugPort, isProcessInJob } from './ffi/system-performance';
 import { readVersionStrings } from './ffi/version';
 import type { WinHandle } from './ffi/win-types';
 
@@ -19,12 +22,32 @@ export interface ProcessExtras {
   is32Bit: boolean | null;
   description: string | null;
   companyName: string | null;
+  inJob: boolean | null;
+  /** Read once, at first sight: a debugger attached later shows from the next new identity only (see backend). */
+  beingDebugged: boolean | null;
 }
 
 const NO_EXTRAS: ProcessExtras = {
   exePath: null, commandLine: null, user: null, elevated: null,
-  integrityLevel: null, is32Bit: null, description: null, companyName: null,
+  integrityLevel: null, is32Bit: null, description: null, companyName: null, inJob: null, beingDebugged: null,
 };
+
+/** The .NET runtimes' engine DLLs: clr.dll (Framework 4), mscorwks.dll (2.0–3.5), coreclr.dll (Core, 5+). */
+const DOTNET_MODULES = new Set(['clr.dll', 'mscorwks.dll', 'coreclr.dll']);
+
+/** Whether a .NET runtime is loaded, from the module list (QUERY_INFORMATION | VM_READ); null when unreadable. */
+export function readIsDotNet(pid: number): boolean | null {
+  if (pid === 0 || pid === 4) return false;
+  const handle = openProcess(pid, ProcessAccess.QUERY_INFORMATION | ProcessAccess.VM_READ);
+  if (!handle) return null;
+  try {
+    const modules = safe(() => enumProcessModules(handle));
+    if (!modules) return null;
+    return modules.some((m) => DOTNET_MODULES.has(m.path.slice(m.path.lastIndexOf('\\') + 1).toLowerCase()));
+  } finally {
+    handle.close();
+  }
+}
 
 /** Opens with the most access we may get, stepping down; null when even the limited query right is denied. */
 function openForQuery(pid: number): { handle: WinHandle; full: boolean } | null {
@@ -54,6 +77,8 @@ export function readProcessExtras(pid: number): ProcessExtras {
     const commandLine = safe(() => readCommandLine(handle, is32Bit === true));
     const token = safe(() => readTokenFacts(handle));
     const version = exePath ? safe(() => readVersionStrings(exePath)) : null;
+    const inJob = safe(() => isProcessInJob(handle));
+    const beingDebugged = opened.full ? safe(() => hasDebugPort(handle)) : null;
     return {
       exePath,
       commandLine,
@@ -63,6 +88,8 @@ export function readProcessExtras(pid: number): ProcessExtras {
       is32Bit,
       description: version?.description ?? null,
       companyName: version?.companyName ?? null,
+      inJob,
+      beingDebugged,
     };
   } finally {
     handle.close();
@@ -72,6 +99,7 @@ export function readProcessExtras(pid: number): ProcessExtras {
 /** Extras by process key; entries for keys not seen in the latest poll are dropped. */
 export class ProcessExtrasCache {
   readonly #byKey = new Map<string, ProcessExtras>();
+  readonly #dotNetByKey = new Map<string, boolean | null>();
   #reads = 0;
 
   get(key: string, pid: number): ProcessExtras {
@@ -84,6 +112,16 @@ export class ProcessExtrasCache {
     return extras;
   }
 
+  /** .NET or not, looked up once per identity (the module list is the costly part of this file). */
+  isDotNet(key: string, pid: number): boolean | null {
+    let dotNet = this.#dotNetByKey.get(key);
+    if (dotNet === undefined) {
+      dotNet = readIsDotNet(pid);
+      this.#dotNetByKey.set(key, dotNet);
+    }
+    return dotNet;
+  }
+
   /** How many processes' extras were read so far (tests check that a second poll reads none). */
   get readCount(): number {
     return this.#reads;
@@ -91,5 +129,6 @@ export class ProcessExtrasCache {
 
   retainOnly(keys: ReadonlySet<string>): void {
     for (const key of this.#byKey.keys()) if (!keys.has(key)) this.#byKey.delete(key);
+    for (const key of this.#dotNetByKey.keys()) if (!keys.has(key)) this.#dotNetByKey.delete(key);
   }
 }

@@ -55,6 +55,9 @@ engine.subscribe((event) => {
       process.exit(1);
     }
   }
-  if (event.type === 'job-done') process.exit(0);
+  // job-done is the file complete (issue 15), with the helper still hashing and its channel still open; the job
+  // ends at job-hashed, after the channel closed and its private folder was removed. Exiting at job-done left that
+  // folder (procscope-helper-*) behind in the temp folder of a CI run.
+  if (event.type === 'job-hashed') process.exit(0);
 });
 void engine.start({ pid: config.pid, startTimeMs: config.startTimeMs, kind: 'full', outDir: config.outDir, name: 'sleep' });

@@ -143,3 +143,23 @@ export function ioctlSync(fd: number, request: number, arg: Buffer): SyscallResu
   const value = ioctlFn(fd, request, arg);
   return { value, errno: value === -1 ? koffi.errno() : 0 };
 }
+
+// <sys/wait.h>, linux/wait.h: waitid(2)'s idtype and the options the capture tracer's probe uses.
+export const P_ALL = 0;
+export const WSTOPPED = 2;
+export const WEXITED = 4;
+export const WNOWAIT = 0x01000000;
+/** sizeof(siginfo_t) on Linux, and si_pid's offset in it on 64-bit targets (after si_signo, si_errno, si_code, padding). */
+export const SIGINFO_BYTES = 128;
+export const SIGINFO_PID_OFFSET = 16;
+
+type WaitidFn = (idtype: number, id: number, info: Buffer, options: number) => number;
+let waitidFn: WaitidFn | null = null;
+
+/** waitid(2): `int waitid(idtype_t idtype, id_t id, siginfo_t *infop, int options)`; the report lands in `info`. */
+export function waitidSync(idtype: number, id: number, info: Buffer, options: number): SyscallResult {
+  waitidFn ??= libc().func('int waitid(int idtype, uint32_t id, void *info, int options)') as WaitidFn;
+  koffi.errno(0);
+  const value = waitidFn(idtype, id, info, options);
+  return { value, errno: value === -1 ? koffi.errno() : 0 };
+}

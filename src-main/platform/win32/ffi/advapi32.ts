@@ -260,3 +260,175 @@ export function readHandleOwnerAndDacl(h: WinHandle): { ownerSid: string | null;
     localFree(sd[0]);
   }
 }
+
+/*
+ * The registry below HKEY_LOCAL_MACHINE, for the persistent capture's keys (winreg.h on learn.microsoft.com:
+ * RegOpenKeyExW, RegCreateKeyExW, RegQueryValueExW, RegEnumValueW, RegEnumKeyExW, RegSetValueExW, RegDeleteValueW,
+ * RegCloseKey: Windows 2000+; RegDeleteKeyExW: Vista+). Always the 64-bit view (KEY_WOW64_64KEY), where Windows
+ * itself reads Image File Execution Options, SilentProcessExit and LocalDumps. An HKEY is passed as intptr_t:
+ * HKEY_LOCAL_MACHINE is ((HKEY)(ULONG_PTR)((LONG)0x80000002)), sign-extended to 64 bits. Each call opens its key
+ * and closes it before returning; no HKEY leaves this file. Functions return the LSTATUS Windows error code.
+ */
+const HKEY_LOCAL_MACHINE = -0x7ffffffe;
+const KEY_QUERY_VALUE = 0x0001;
+const KEY_SET_VALUE = 0x0002;
+const KEY_READ = 0x20019;
+const KEY_WOW64_64KEY = 0x0100;
+const REG_OPTION_NON_VOLATILE = 0;
+const REG_CREATED_NEW_KEY = 1;
+const REG_SZ = 1;
+const REG_EXPAND_SZ = 2;
+const REG_DWORD = 4;
+const ERROR_SUCCESS = 0;
+const ERROR_FILE_NOT_FOUND = 2;
+const ERROR_MORE_DATA = 234;
+const ERROR_NO_MORE_ITEMS = 259;
+/** Registry limits (winreg "Registry Element Size Limits"): a key name 255 characters, a value name 16,383. */
+const MAX_KEY_NAME_CHARS = 256;
+const MAX_VALUE_NAME_CHARS = 16_384;
+const MAX_VALUE_BYTES = 64 * 1024;
+
+/** A value as the persistent capture reads and writes it; other types are read as 'other' with no data. */
+export type RegistryData = { type: 'dword'; data: number } | { type: 'sz' | 'expand-sz'; data: string } | { type: 'other'; data: null };
+
+function checkStatus(fnName: string, status: number): void {
+  if (status !== ERROR_SUCCESS) throw new Win32Error(fnName, status);
+}
+
+/** Opens HKLM\subKey; null when it does not exist. The caller closes it with closeKey. */
+function openKey(subKey: string, access: number): unknown | null {
+  const out: unknown[] = [0];
+  const status = fn('int32_t __stdcall RegOpenKeyExW(intptr_t key, str16 sub, uint32_t options, uint32_t sam, _Out_ intptr_t *result)')(
+    HKEY_LOCAL_MACHINE, subKey, 0, access | KEY_WOW64_64KEY, out,
+  ) as number;
+  if (status === ERROR_FILE_NOT_FOUND) return null;
+  checkStatus('RegOpenKeyExW', status);
+  return out[0];
+}
+
+function closeKey(key: unknown): void {
+  fn('int32_t __stdcall RegCloseKey(intptr_t key)')(key);
+}
+
+function withKey<T>(subKey: string, access: number, use: (key: unknown) => T): T {
+  const key = openKey(subKey, access);
+  if (key === null) throw new Win32Error('RegOpenKeyExW', ERROR_FILE_NOT_FOUND);
+  try {
+    return use(key);
+  } finally {
+    closeKey(key);
+  }
+}
+
+function decodeData(type: number, data: Buffer, bytes: number): RegistryData {
+  if (type === REG_DWORD && bytes === 4) return { type: 'dword', data: data.readUInt32LE(0) };
+  if (type === REG_SZ || type === REG_EXPAND_SZ) {
+    // Stored strings may or may not end in a NUL (RegQueryValueExW's remarks): cut at the first one.
+    const text = data.toString('utf16le', 0, bytes - (bytes % 2));
+    const nul = text.indexOf('\0');
+    return { type: type === REG_SZ ? 'sz' : 'expand-sz', data: nul < 0 ? text : text.slice(0, nul) };
+  }
+  return { type: 'other', data: null };
+}
+
+/** Every value (by name) and subkey name of HKLM\subKey, or null when the key does not exist. */
+export function regReadKey(subKey: string): { values: { name: string; value: RegistryData }[]; subkeys: string[] } | null {
+  const key = openKey(subKey, KEY_READ);
+  if (key === null) return null;
+  try {
+    const enumValue = fn('int32_t __stdcall RegEnumValueW(intptr_t key, uint32_t index, _Out_ void *name, _Inout_ uint32_t *nameLen, void *reserved, _Out_ uint32_t *type, _Out_ void *data, _Inout_ uint32_t *dataLen)');
+    const enumKey = fn('int32_t __stdcall RegEnumKeyExW(intptr_t key, uint32_t index, _Out_ void *name, _Inout_ uint32_t *nameLen, void *reserved, void *cls, void *clsLen, void *lastWrite)');
+    const values: { name: string; value: RegistryData }[] = [];
+    const nameBuf = Buffer.alloc(MAX_VALUE_NAME_CHARS * 2);
+    const dataBuf = Buffer.alloc(MAX_VALUE_BYTES);
+    for (let i = 0; ; i++) {
+      const nameLen = [MAX_VALUE_NAME_CHARS];
+      const type = [0];
+      const dataLen = [dataBuf.length];
+      const status = enumValue(key, i, nameBuf, nameLen, null, type, dataBuf, dataLen) as number;
+      if (status === ERROR_NO_MORE_ITEMS) break;
+      // A value larger than we read is none of ours: its name counts, its data does not.
+      if (status !== ERROR_SUCCESS && status !== ERROR_MORE_DATA) checkStatus('RegEnumValueW', status);
+      const name = nameBuf.toString('utf16le', 0, (nameLen[0] ?? 0) * 2);
+      values.push({ name, value: status === ERROR_MORE_DATA ? { type: 'other', data: null } : decodeData(type[0] ?? 0, dataBuf, dataLen[0] ?? 0) });
+    }
+    const subkeys: string[] = [];
+    const keyBuf = Buffer.alloc(MAX_KEY_NAME_CHARS * 2);
+    for (let i = 0; ; i++) {
+      const nameLen = [MAX_KEY_NAME_CHARS];
+      const status = enumKey(key, i, keyBuf, nameLen, null, null, null, null) as number;
+      if (status === ERROR_NO_MORE_ITEMS) break;
+      checkStatus('RegEnumKeyExW', status);
+      subkeys.push(keyBuf.toString('utf16le', 0, (nameLen[0] ?? 0) * 2));
+    }
+    return { values, subkeys };
+  } finally {
+    closeKey(key);
+  }
+}
+
+/** One value of HKLM\subKey (RegQueryValueExW), or null when the key or the value does not exist. */
+export function regQueryValue(subKey: string, name: string): RegistryData | null {
+  const key = openKey(subKey, KEY_QUERY_VALUE);
+  if (key === null) return null;
+  try {
+    const data = Buffer.alloc(MAX_VALUE_BYTES);
+    const type = [0];
+    const len = [data.length];
+    const status = fn('int32_t __stdcall RegQueryValueExW(intptr_t key, str16 name, void *reserved, _Out_ uint32_t *type, _Out_ void *data, _Inout_ uint32_t *len)')(
+      key, name, null, type, data, len,
+    ) as number;
+    if (status === ERROR_FILE_NOT_FOUND) return null;
+    if (status === ERROR_MORE_DATA) return { type: 'other', data: null };
+    checkStatus('RegQueryValueExW', status);
+    return decodeData(type[0] ?? 0, data, len[0] ?? 0);
+  } finally {
+    closeKey(key);
+  }
+}
+
+/** Creates HKLM\subKey (and any missing parent) or opens it; `created` says which (the disposition). */
+export function regCreateKey(subKey: string): { created: boolean } {
+  const out: unknown[] = [0];
+  const disposition = [0];
+  const status = fn('int32_t __stdcall RegCreateKeyExW(intptr_t key, str16 sub, uint32_t reserved, str16 cls, uint32_t options, uint32_t sam, void *sa, _Out_ intptr_t *result, _Out_ uint32_t *disposition)')(
+    HKEY_LOCAL_MACHINE, subKey, 0, null, REG_OPTION_NON_VOLATILE, KEY_QUERY_VALUE | KEY_WOW64_64KEY, null, out, disposition,
+  ) as number;
+  checkStatus('RegCreateKeyExW', status);
+  closeKey(out[0]);
+  return { created: disposition[0] === REG_CREATED_NEW_KEY };
+}
+
+/** Sets a REG_DWORD, REG_SZ or REG_EXPAND_SZ value of an existing HKLM\subKey (RegSetValueExW). */
+export function regSetValue(subKey: string, name: string, value: RegistryData): void {
+  let type: number;
+  let data: Buffer;
+  if (value.type === 'dword') {
+    type = REG_DWORD;
+    data = Buffer.alloc(4);
+    data.writeUInt32LE(value.data >>> 0, 0);
+  } else if (value.type === 'sz' || value.type === 'expand-sz') {
+    type = value.type === 'sz' ? REG_SZ : REG_EXPAND_SZ;
+    // cbData counts the terminating NUL (RegSetValueExW's remarks).
+    data = Buffer.from(`${value.data}\0`, 'utf16le');
+  } else {
+    throw new Error('Only DWORD and string values are written.');
+  }
+  withKey(subKey, KEY_SET_VALUE, (key) =>
+    checkStatus('RegSetValueExW', fn('int32_t __stdcall RegSetValueExW(intptr_t key, str16 name, uint32_t reserved, uint32_t type, void *data, uint32_t len)')(
+      key, name, 0, type, data, data.length,
+    ) as number),
+  );
+}
+
+/** Deletes one value of HKLM\subKey (RegDeleteValueW). */
+export function regDeleteValue(subKey: string, name: string): void {
+  withKey(subKey, KEY_SET_VALUE, (key) => checkStatus('RegDeleteValueW', fn('int32_t __stdcall RegDeleteValueW(intptr_t key, str16 name)')(key, name) as number));
+}
+
+/** Deletes HKLM\subKey with its values; fails (ERROR_ACCESS_DENIED) when it has subkeys (RegDeleteKeyExW, Vista+). */
+export function regDeleteKey(subKey: string): void {
+  checkStatus('RegDeleteKeyExW', fn('int32_t __stdcall RegDeleteKeyExW(intptr_t key, str16 sub, uint32_t sam, uint32_t reserved)')(
+    HKEY_LOCAL_MACHINE, subKey, KEY_WOW64_64KEY, 0,
+  ) as number);
+}

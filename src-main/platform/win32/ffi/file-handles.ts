@@ -165,3 +165,22 @@ export function readFileAtAsync(h: WinHandle, offset: number, into: Buffer): Pro
     });
   });
 }
+
+/**
+ * WriteFile (fileapi.h, Windows XP+) of all of `bytes` at `offset` on a synchronous handle (OVERLAPPED as in
+ * readFileAtAsync for the position), in pieces of at most 1 MiB. False when a write fails or writes nothing.
+ */
+export function writeFileAtSync(h: WinHandle, offset: number, bytes: Buffer): boolean {
+  const f = kernel32.fn('bool __stdcall WriteFile(HANDLE h, const void *buf, uint32_t len, _Out_ uint32_t *written, void *overlapped)');
+  for (let done = 0; done < bytes.length; ) {
+    const piece = bytes.subarray(done, Math.min(bytes.length, done + 2 ** 20));
+    const at = offset + done;
+    const overlapped = Buffer.alloc(32);
+    overlapped.writeUInt32LE(at % 2 ** 32, 16);
+    overlapped.writeUInt32LE(Math.floor(at / 2 ** 32), 20);
+    const written = [0];
+    if (!(f(h.raw, piece, piece.length, written, overlapped) as boolean) || !written[0]) return false;
+    done += written[0];
+  }
+  return true;
+}

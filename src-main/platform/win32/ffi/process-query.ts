@@ -13,7 +13,7 @@ const ProcessWow64Information = 26;
 const ProcessCommandLineInformation = 60;
 
 /** UNICODE_STRING (x64): Length u16 @0 (bytes), MaximumLength u16 @2, Buffer ptr @8. */
-function readRemoteUnicodeString(h: WinHandle, at: bigint): string | null {
+export function readRemoteUnicodeString(h: WinHandle, at: bigint): string | null {
   const us = readProcessMemory(h, at, 16);
   if (!us) return null;
   const length = us.readUInt16LE(0);

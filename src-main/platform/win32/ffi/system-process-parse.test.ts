@@ -72,4 +72,27 @@ describe('parseSystemProcessInformation', () => {
     bytes.writeUInt32LE(0x100, 0);
     expect(() => parseSystemProcessInformation(bytes, BASE)).toThrow(/too small/);
   });
+
+  it('reads the I/O counters and calls a process suspended only when every thread waits Suspended', () => {
+    const a = entry(100, 4, 'a.exe', 2);
+    a.head.writeBigUInt64LE(7n, 0xd0);
+    a.head.writeBigUInt64LE(3n, 0xd8);
+    a.head.writeBigUInt64LE(9n, 0xe0); // other ops: not read or write
+    a.head.writeBigUInt64LE(70_000n, 0xe8);
+    a.head.writeBigUInt64LE(30_000n, 0xf0);
+    for (const t of [0, 1]) {
+      a.head.writeUInt32LE(5, 0x100 + t * 0x50 + 0x44);
+      a.head.writeUInt32LE(5, 0x100 + t * 0x50 + 0x48);
+    }
+    const b = entry(101, 4, 'b.exe', 2);
+    b.head.writeUInt32LE(5, 0x100 + 0x44);
+    b.head.writeUInt32LE(5, 0x100 + 0x48);
+    b.head.writeUInt32LE(5, 0x150 + 0x44);
+    b.head.writeUInt32LE(6, 0x150 + 0x48); // UserRequest: a normal wait
+    const none = entry(102, 4, 'c.exe', 0);
+    const [ra, rb, rc] = parseSystemProcessInformation(block([a, b, none]), BASE);
+    expect(ra).toMatchObject({ ioReadOps: 7, ioWriteOps: 3, ioReadBytes: 70_000, ioWriteBytes: 30_000, suspended: true });
+    expect(rb!.suspended).toBe(false);
+    expect(rc!.suspended).toBe(false);
+  });
 });

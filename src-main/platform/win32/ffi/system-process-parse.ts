@@ -24,10 +24,33 @@ export interface SystemProcessRecord {
   privateBytes: number;
   pagefileUsageBytes: number;
   virtualBytes: number;
+  /** IO_COUNTERS' fields at 0xD0–0xF8: file, device and network I/O (what Process Explorer's I/O columns show). */
+  ioReadOps: number;
+  ioWriteOps: number;
+  ioReadBytes: number;
+  ioWriteBytes: number;
+  /**
+   * Every thread waits with reason Suspended (System Informer's test; a process with no thread is not suspended).
+   * Wine fills ThreadState / WaitReason for its own threads only as it knows them: see scripts/test-win.mjs.
+   */
+  suspended: boolean;
 }
+
+/** KTHREAD_STATE Waiting and KWAIT_REASON Suspended (wdm.h / ntddk.h). */
+const THREAD_STATE_WAITING = 5;
+const WAIT_REASON_SUSPENDED = 5;
 
 const ENTRY_SIZE = 0x100;
 const THREAD_SIZE = 0x50;
+
+function allThreadsSuspended(bytes: Buffer, first: number, threadCount: number): boolean {
+  if (threadCount === 0 || first + threadCount * THREAD_SIZE > bytes.length) return false;
+  for (let t = 0; t < threadCount; t++) {
+    const at = first + t * THREAD_SIZE;
+    if (bytes.readUInt32LE(at + 0x44) !== THREAD_STATE_WAITING || bytes.readUInt32LE(at + 0x48) !== WAIT_REASON_SUSPENDED) return false;
+  }
+  return true;
+}
 
 export function parseSystemProcessInformation(bytes: Buffer, baseAddress: bigint): SystemProcessRecord[] {
   const out: SystemProcessRecord[] = [];
@@ -65,6 +88,11 @@ export function parseSystemProcessInformation(bytes: Buffer, baseAddress: bigint
       privateBytes: u64(0xc8),
       pagefileUsageBytes: u64(0xb8),
       virtualBytes: u64(0x78),
+      ioReadOps: u64(0xd0),
+      ioWriteOps: u64(0xd8),
+      ioReadBytes: u64(0xe8),
+      ioWriteBytes: u64(0xf0),
+      suspended: allThreadsSuspended(bytes, offset + ENTRY_SIZE, threadCount),
     });
     if (next === 0) return out;
     if (next < ENTRY_SIZE + threadCount * THREAD_SIZE) {

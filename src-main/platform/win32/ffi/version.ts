@@ -13,6 +13,8 @@ let queryFn: Fn | null = null;
 export interface VersionStrings {
   description: string | null;
   companyName: string | null;
+  /** The FileVersion string ('22.23.3', '10.0.19041.1 (WinBuild.160101.0800)'). */
+  fileVersion: string | null;
 }
 
 /** VerQueryValueW: the value's pointer points into `block`; turn it into an offset and read from the Buffer. */
@@ -28,7 +30,7 @@ function queryValue(block: Buffer, base: bigint, subBlock: string): { offset: nu
 
 /** GetFileVersionInfoSizeW + GetFileVersionInfoW + VerQueryValueW (winver.h, Windows XP+). */
 export function readVersionStrings(imagePath: string): VersionStrings {
-  const none: VersionStrings = { description: null, companyName: null };
+  const none: VersionStrings = { description: null, companyName: null, fileVersion: null };
   sizeFn ??= version.lib().func('uint32_t __stdcall GetFileVersionInfoSizeW(str16 path, _Out_ uint32_t *handle)') as Fn;
   infoFn ??= version.lib().func('bool __stdcall GetFileVersionInfoW(str16 path, uint32_t handle, uint32_t len, _Out_ void *data)') as Fn;
   const size = sizeFn(imagePath, [0]) as number;
@@ -60,5 +62,5 @@ export function readVersionStrings(imagePath: string): VersionStrings {
     }
     return null;
   };
-  return { description: read('FileDescription'), companyName: read('CompanyName') };
+  return { description: read('FileDescription'), companyName: read('CompanyName'), fileVersion: read('FileVersion') };
 }
