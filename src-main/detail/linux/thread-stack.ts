@@ -57,18 +57,53 @@ export interface StackCopy {
 type WorkerReply = { ok: true; regs: Uint8Array; stackStart: number; stack: Uint8Array; pausedMs: number } | { ok: false; errno: number; step: string };
 
 /**
+ * Worker source shared by this worker and the thread holder (thread-holder.ts), which reads a suspended thread's
+ * stack without letting it go: `copyHeldStack(koffi, fs, call, pid, copyBytes)` reads the registers of the held
+ * thread (`call(request, addr, data)` is ptrace on that tid, answering an errno or 0) and copies its stack from the
+ * stack pointer up, within the stack's mapping, through /proc/PID/mem. Throws { errno, step: 'getregs' }.
+ */
+export const COPY_HELD_STACK_SOURCE = String.raw`
+function copyHeldStack(koffi, fs, call, pid, copyBytes) {
+  const regs = Buffer.alloc(216);
+  const iov = Buffer.alloc(16);
+  iov.writeBigUInt64LE(koffi.address(regs), 0);
+  iov.writeBigUInt64LE(216n, 8);
+  const e = call(0x4204, 1n, koffi.address(iov)); // PTRACE_GETREGSET, NT_PRSTATUS
+  if (e) throw { errno: e, step: 'getregs' };
+  const regsBytes = Number(iov.readBigUInt64LE(8));
+  if (regsBytes !== 216) return { regs: regs.subarray(0, regsBytes), stackStart: 0, stack: Buffer.alloc(0) };
+  const rsp = Number(regs.readBigUInt64LE(152));
+  let end = rsp + copyBytes;
+  for (const line of fs.readFileSync('/proc/' + pid + '/maps', 'latin1').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
+    if (m && parseInt(m[1], 16) <= rsp && rsp < parseInt(m[2], 16)) { end = Math.min(end, parseInt(m[2], 16)); break; }
+  }
+  // 128 bytes below rsp: the red zone a leaf function may use.
+  const start = Math.max(0, rsp - 128);
+  const stack = Buffer.alloc(Math.max(0, end - start));
+  let got = 0;
+  try {
+    const fd = fs.openSync('/proc/' + pid + '/mem', 'r');
+    try { got = fs.readSync(fd, stack, 0, stack.length, start); } finally { fs.closeSync(fd); }
+  } catch { got = 0; }
+  return { regs, stackStart: start, stack: stack.subarray(0, got) };
+}
+`;
+
+/**
  * The worker: SEIZE → INTERRUPT → waitpid(tid) → GETREGSET(NT_PRSTATUS) → pread(/proc/PID/mem) → DETACH, detach in
  * `finally`. `holdMs` (tests only) keeps the thread held before the detach, so a test can terminate the worker there.
  */
 const STACK_WORKER_SOURCE = String.raw`
+${COPY_HELD_STACK_SOURCE}
 const { workerData, parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const koffi = require(workerData.koffiPath);
 const libc = koffi.load('libc.so.6');
 const ptrace = libc.func('long ptrace(int request, ...)');
 const waitpid = libc.func('int waitpid(int pid, _Out_ int *status, int options)');
-const PTRACE_SEIZE = 0x4206, PTRACE_INTERRUPT = 0x4207, PTRACE_DETACH = 17, PTRACE_GETREGSET = 0x4204, PTRACE_GETSIGINFO = 0x4202;
-const WALL = 0x40000000, WNOTHREAD = 0x20000000, WNOHANG = 1, NT_PRSTATUS = 1;
+const PTRACE_SEIZE = 0x4206, PTRACE_INTERRUPT = 0x4207, PTRACE_DETACH = 17, PTRACE_GETSIGINFO = 0x4202;
+const WALL = 0x40000000, WNOTHREAD = 0x20000000, WNOHANG = 1;
 const { pid, tid, copyBytes, stopTimeoutMs, holdMs } = workerData;
 const call = (req, addr, data) => { koffi.errno(0); const v = Number(ptrace(req, 'int', tid, 'uintptr_t', addr, 'uintptr_t', data)); return v === -1 ? koffi.errno() : 0; };
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -112,28 +147,9 @@ try {
     if (performance.now() - t0 > stopTimeoutMs) throw { errno: 110, step: 'stop-timeout' };
     Atomics.wait(sleepCell, 0, 0, 1);
   }
-  const regs = Buffer.alloc(216);
-  const iov = Buffer.alloc(16);
-  iov.writeBigUInt64LE(koffi.address(regs), 0);
-  iov.writeBigUInt64LE(216n, 8);
-  e = call(PTRACE_GETREGSET, BigInt(NT_PRSTATUS), koffi.address(iov));
-  if (e) throw { errno: e, step: 'getregs' };
-  const rsp = Number(regs.readBigUInt64LE(152));
-  let end = rsp + copyBytes;
-  for (const line of fs.readFileSync('/proc/' + pid + '/maps', 'latin1').split('\n')) {
-    const m = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (m && parseInt(m[1], 16) <= rsp && rsp < parseInt(m[2], 16)) { end = Math.min(end, parseInt(m[2], 16)); break; }
-  }
-  // 128 bytes below rsp: the red zone a leaf function may use.
-  const start = Math.max(0, rsp - 128);
-  const stack = Buffer.alloc(Math.max(0, end - start));
-  let got = 0;
-  try {
-    const fd = fs.openSync('/proc/' + pid + '/mem', 'r');
-    try { got = fs.readSync(fd, stack, 0, stack.length, start); } finally { fs.closeSync(fd); }
-  } catch { got = 0; }
+  const copy = copyHeldStack(koffi, fs, call, pid, copyBytes);
   if (holdMs > 0) { parentPort.postMessage({ held: true }); Atomics.wait(sleepCell, 0, 0, holdMs); }
-  reply = { ok: true, regs, stackStart: start, stack: stack.subarray(0, got), pausedMs: 0 };
+  reply = { ok: true, ...copy, pausedMs: 0 };
 } catch (err) {
   reply = { ok: false, errno: err && err.errno || 0, step: err && err.step || String(err) };
 } finally {
@@ -143,20 +159,25 @@ try {
 parentPort.postMessage(reply);
 `;
 
-function koffiPath(): string {
+/** Where koffi is, for a worker started from inline source (it has no bundler's module map). */
+export function koffiPath(): string {
   const from = typeof __filename === 'string' ? __filename : join(process.cwd(), 'procscope.js');
   return createRequire(from).resolve('koffi');
 }
 
-function failureOf(errno: number, step: string, pid: number, tid: number): DetailFailure {
+/**
+ * A hold's failure as the sentence the tab shows. `purpose` finishes "Procscope cannot … while it is" ('read its
+ * stack', 'suspend it'); `letGo` says what happens to a thread that did not stop in time.
+ */
+export function holdFailure(errno: number, step: string, pid: number, tid: number, purpose = 'read its stack', letGo = 'it was let go'): DetailFailure {
   if (step === 'seize' && errno === 1) {
     // EPERM from SEIZE: no right to trace it, or another tracer (gdb, strace, a capture watch) holds it already.
     const tracer = tracerOf(pid, tid);
-    if (tracer) return new DetailFailure('failed', `Thread ${tid} is already being traced (by task ${tracer}: a debugger, strace or a capture watch); its stack cannot be read while it is.`);
+    if (tracer) return new DetailFailure('failed', `Thread ${tid} is already being traced (by task ${tracer}: a debugger, strace or a capture watch); Procscope cannot ${purpose} while it is.`);
   }
   if (errno === 1 || errno === 13) return new DetailFailure('access-denied', NEEDS_ELEVATION);
   if (errno === 3 || step === 'exited') return new DetailFailure('process-gone', `Thread ${tid} has exited.`);
-  if (step === 'stop-timeout') return new DetailFailure('timeout', `Thread ${tid} did not stop within ${STOP_TIMEOUT_MS} ms (it may be in an uninterruptible wait); it was let go.`);
+  if (step === 'stop-timeout') return new DetailFailure('timeout', `Thread ${tid} did not stop within ${STOP_TIMEOUT_MS} ms (it may be in an uninterruptible wait); ${letGo}.`);
   return new DetailFailure('failed', `Holding thread ${tid} failed at ${step} (errno ${errno}).`);
 }
 
@@ -187,7 +208,7 @@ export function startStackWorker(pid: number, tid: number, options: { holdMs?: n
     worker.on('message', (m: WorkerReply | { held: true }) => {
       if ('held' in m) return onHeld();
       if (m.ok) resolve({ regs: Buffer.from(m.regs), stackStart: m.stackStart, stack: Buffer.from(m.stack), pausedMs: m.pausedMs });
-      else reject(failureOf(m.errno, m.step, pid, tid));
+      else reject(holdFailure(m.errno, m.step, pid, tid));
     });
     worker.once('error', (err) => reject(new DetailFailure('failed', `The stack reader failed: ${err.message}`)));
     worker.once('exit', () => reject(new DetailFailure('failed', 'The stack reader ended without an answer.')));
@@ -266,7 +287,11 @@ async function openLiveProcess(pid: number, tid: number, copy: StackCopy): Promi
 /** Holds the thread in a worker, lets it go, unwinds the copy; frames as the analysis report writes them. */
 export async function readThreadStackInWorker(pid: number, tid: number): Promise<ThreadStackDetail> {
   if (process.arch !== 'x64') throw new DetailFailure('unsupported', 'Thread stacks are read on x86-64 only.');
-  const copy = await startStackWorker(pid, tid).result;
+  return unwindStackCopy(pid, tid, await startStackWorker(pid, tid).result);
+}
+
+/** Unwinds a stack copied while the thread was held (by the stack worker, or by the holder of a suspended thread). */
+export async function unwindStackCopy(pid: number, tid: number, copy: StackCopy): Promise<ThreadStackDetail> {
   if (copy.regs.length !== USER_REGS_BYTES) throw new DetailFailure('unsupported', 'The thread is not a 64-bit x86 thread.');
   const live = await openLiveProcess(pid, tid, copy);
   try {

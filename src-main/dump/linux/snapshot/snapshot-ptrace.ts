@@ -41,6 +41,8 @@ const SIGTRAP = 5;
 
 // asm/unistd_64.h
 export const NR_CLONE = 56;
+/** exit(2): ends only the calling thread (exit_group, 231, would end the whole process). */
+export const NR_EXIT = 60;
 export const NR_WAIT4 = 61;
 
 // user_regs_struct (asm/user_64.h) byte offsets
@@ -101,6 +103,23 @@ function tgkillSync(tgid: number, tid: number, sig: number): void {
   tgkillFn(tgid, tid, sig);
 }
 
+/**
+ * The registers that make a thread stopped with `saved` run syscall `nr(args)` when resumed: rip at a `syscall`
+ * instruction, rax = nr, the arguments in rdi, rsi, rdx, r10, r8, orig_rax = -1. Also used by the Threads tab's
+ * Kill (src-main/detail/linux), which runs exit(2) in the one thread it holds.
+ */
+export function syscallRegs(saved: Buffer, syscallAddr: bigint, nr: number, args: readonly bigint[]): Buffer {
+  if (saved.length !== USER_REGS_BYTES) throw new InjectError('unexpected register set size');
+  if (args.length > 5) throw new InjectError('at most 5 syscall arguments');
+  const regs = Buffer.from(saved);
+  regs.writeBigUInt64LE(BigInt(nr), RAX);
+  regs.writeBigInt64LE(-1n, ORIG_RAX); // not in a syscall: the kernel must not "restart" anything at resume
+  regs.writeBigUInt64LE(syscallAddr, RIP);
+  const argOffsets = [RDI, RSI, RDX, R10, R8];
+  args.forEach((a, i) => regs.writeBigUInt64LE(BigInt.asUintN(64, a), argOffsets[i]!));
+  return regs;
+}
+
 export interface InjectedCall {
   /** The syscall's return value (negative errno on failure). */
   ret: bigint;
@@ -126,13 +145,7 @@ export function injectSyscallSync(
   pendingSignal: number,
   onChild?: (childPid: number) => void,
 ): InjectedCall & { pendingSignal: number } {
-  if (saved.length !== USER_REGS_BYTES) throw new InjectError('unexpected register set size');
-  const regs = Buffer.from(saved);
-  regs.writeBigUInt64LE(BigInt(nr), RAX);
-  regs.writeBigInt64LE(-1n, ORIG_RAX); // not in a syscall: the kernel must not "restart" anything at resume
-  regs.writeBigUInt64LE(syscallAddr, RIP);
-  const argOffsets = [RDI, RSI, RDX, R10, R8];
-  args.forEach((a, i) => regs.writeBigUInt64LE(BigInt.asUintN(64, a), argOffsets[i]!));
+  const regs = syscallRegs(saved, syscallAddr, nr, args);
   let signalToGive = pendingSignal;
   let childPid: number | null = null;
   let ret: bigint | null = null;
