@@ -73,7 +73,10 @@ export interface ThreadDetail {
   tid: number;
   /** Linux: comm; Windows: the thread description (GetThreadDescription) where set. */
   name: string | null;
-  /** Linux: R/S/D/T/t/Z as a word ('running', 'sleeping', ...); Windows: KTHREAD_STATE ('Wait', 'Running', ...). */
+  /**
+   * Linux: R/S/D/T/t/Z as a word ('running', 'sleeping', ...), and 'suspended' for a thread Procscope itself holds
+   * (Suspend; /proc says only 't', traced); Windows: KTHREAD_STATE ('Wait', 'Running', ...).
+   */
   state: string | null;
   /** Windows: KWAIT_REASON ('Suspended', 'UserRequest', ...); Linux: wchan where readable. */
   waitReason: string | null;

@@ -2,7 +2,7 @@
 // by root) answer 'access-denied' per part or for the whole call — never data, never a throw out of the handler,
 // never a thread left stopped — through the real handlers and Linux source, bundled and run under setpriv.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DETAIL_PARTS } from '../../../src-shared/model/process-detail';
@@ -50,6 +50,8 @@ describe.runIf(process.getuid?.() === 0)('detail channels as nobody on root\'s p
       { channel: 'procscope:find-handle-or-dll', args: { query: 'held-open-marker' } },
       { channel: 'procscope:get-process-detail', args: { ...root, parts: ['environment', 'environment'] } },
       { channel: 'procscope:get-thread-stack', args: { ...root, tid: -1 } },
+      { channel: 'procscope:thread-action', args: { ...root, tid: target.parkedTid, action: 'kill' } },
+      { channel: 'procscope:thread-action', args: { ...root, tid: target.parkedTid, action: 'resume' } },
     ]) as { ok: boolean; value?: Record<string, { ok: boolean; error?: { code: string; message: string }; value?: unknown }>; error?: { code: string; message: string } }[];
     for (const a of answers) expect(a).not.toHaveProperty('threw');
     for (const d of [answers[0]!, answers[1]!]) {
@@ -64,12 +66,16 @@ describe.runIf(process.getuid?.() === 0)('detail channels as nobody on root\'s p
     expect(JSON.stringify(answers[1])).not.toContain('root-only-secret');
     expect(answers[1]!.value!.modules).toMatchObject({ ok: false, error: { code: 'access-denied' } });
     expect(answers[2]).toMatchObject({ ok: false, error: { code: 'access-denied' } });
-    expect(answers[3]).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+    // Suspend and Kill need ptrace rights over the thread: refused as the stack read is, the thread untouched.
+    expect(answers[3]).toMatchObject({ ok: false, error: { code: 'access-denied', message: expect.stringMatching(/needs elevation/) } });
+    expect(answers[8]).toMatchObject({ ok: false, error: { code: 'access-denied', message: expect.stringMatching(/needs elevation/) } });
+    expect(answers[9]).toMatchObject({ ok: false, error: { message: expect.stringMatching(/not suspended by Procscope/) } });
     expect(answers[4]).toMatchObject({ ok: false, error: { code: 'pid-recycled' } });
     expect(answers[5]).toMatchObject({ ok: true });
     expect(answers[6]).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
     expect(answers[7]).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
     const stat = readFileSync(`/proc/${target.pid}/task/${target.parkedTid}/stat`, 'latin1');
     expect(stat.slice(stat.lastIndexOf(')') + 2)[0]).not.toBe('t');
+    expect(existsSync(`/proc/${target.pid}/task/${target.parkedTid}`), 'the kill refused as nobody left the thread alive').toBe(true);
   }, 60_000);
 });

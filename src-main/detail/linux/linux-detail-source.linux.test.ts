@@ -189,8 +189,9 @@ describe('Linux detail source on a live process', () => {
     // Its own threads (the kernel refuses to trace the same thread group) and a kernel thread: said, not "denied".
     await expect(source.readThreadStack({ pid: process.pid, startTimeMs: readProcessStartTimeMs(process.pid)! }, process.pid)).rejects.toMatchObject({ code: 'unsupported' });
     await expect(source.readThreadStack({ pid: 2, startTimeMs: readProcessStartTimeMs(2)! }, 2)).rejects.toMatchObject({ code: 'unsupported', message: expect.stringMatching(/kernel thread/) });
-    await expect(source.threadAction({ pid: target.pid, startTimeMs }, target.parkedTid, 'kill')).rejects.toMatchObject({ code: 'unsupported' });
-    await expect(source.threadAction({ pid: target.pid, startTimeMs }, target.parkedTid, 'suspend')).rejects.toMatchObject({ code: 'unsupported' });
+    // Thread actions (linux-thread-actions.linux.test.ts does them): a tid of another process is refused.
+    await expect(source.threadAction({ pid: target.pid, startTimeMs }, process.pid, 'kill')).rejects.toMatchObject({ code: 'process-gone' });
+    await expect(source.threadAction({ pid: target.pid, startTimeMs }, process.pid, 'suspend')).rejects.toMatchObject({ code: 'process-gone' });
     const gone = await startDetailTarget(fixture, {});
     const goneStart = readProcessStartTimeMs(gone.pid)!;
     await gone.stop();

@@ -1,11 +1,13 @@
 /*
  * The Linux detail source: each Properties part read from /proc only when asked (linux-parts.ts), a thread's stack
- * by ptrace in a short-lived worker (thread-stack.ts), Find Handle or DLL over every process's maps and fds.
+ * by ptrace in a short-lived worker (thread-stack.ts), Suspend / Resume / Kill of one thread through the thread
+ * holder (thread-holder.ts), Find Handle or DLL over every process's maps and fds.
  *
  * Identity: the target's start time (field 22 of /proc/PID/stat) is checked before anything is read and again
  * after every part is read; a pid that exited or was recycled in between refuses the whole call ('process-gone' /
  * 'pid-recycled'), so no tab ever shows a newer process's data under the old one's name.
  */
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { DetailPart, FindResult, ImageDetail, ThreadAction } from '../../../src-shared/model/process-detail';
 import { processKey } from '../../../src-shared/model/process';
@@ -41,8 +43,11 @@ import {
   unitFilePath,
   type ThreadCpu,
 } from './linux-parts';
+import { parseMaps } from '../../dump/linux/proc-maps';
+import { findSyscallInstructionSync } from '../../dump/linux/snapshot/linux-snapshot';
 import { procRead } from './proc-errors';
-import { readThreadStackInWorker } from './thread-stack';
+import { createThreadHolder } from './thread-holder';
+import { readThreadStackInWorker, unwindStackCopy } from './thread-stack';
 
 export function checkLinuxIdentity(target: ProcessTarget): void {
   const start = readProcessStartTimeMs(target.pid);
@@ -66,11 +71,44 @@ async function parentOf(ppid: number, childStartMs: number, context: DetailSourc
   return { name: st.name, exited: false };
 }
 
+/**
+ * The refusals before any thread of `target` is held (stack, suspend, kill): a tid that is not one of its threads,
+ * Procscope's own process, a kernel thread, and the host's own children.
+ */
+async function refuseUnholdable(target: ProcessTarget, tid: number): Promise<void> {
+  if (!Number.isSafeInteger(tid) || tid <= 0) throw new DetailFailure('failed', `${tid} is not a thread id.`);
+  const tgid = await readFile(`/proc/${target.pid}/task/${tid}/status`, 'latin1').then(
+    (s) => Number(/^Tgid:\s*(\d+)/m.exec(s)?.[1] ?? 0),
+    () => 0,
+  );
+  if (tgid !== target.pid) throw new DetailFailure('process-gone', `Thread ${tid} is not (or no longer) a thread of process ${target.pid}.`);
+  if (target.pid === process.pid) {
+    throw new DetailFailure('unsupported', 'Procscope cannot hold one of its own threads (Linux refuses to trace a thread of the same process).');
+  }
+  const statBuf = await readFile(`/proc/${target.pid}/stat`).catch(() => null);
+  const st = statBuf ? parseProcStat(statBuf, statBuf.length) : null;
+  if (st && (st.flags & PF_KTHREAD) !== 0) throw new DetailFailure('unsupported', 'A kernel thread cannot be held: it has no user-space stack and runs no user code.');
+  // A child of this process: libuv (and Chromium) wait on their children by pid, and Linux reports a ptrace stop
+  // of a child to every thread of its tracer's process, so the main thread would take the hold for the child's
+  // exit (and close its pipes). Holding one of our own children is refused rather than risked.
+  if (st && st.ppid === process.pid) {
+    throw new DetailFailure('unsupported', 'Procscope does not hold threads of its own child processes (its child-process watcher would take the hold for an exit).');
+  }
+}
+
 export function createLinuxDetailSource(): ProcessDetailSource {
   const userName = createUserNameCache();
   /** Per process: each thread's CPU time at the previous Threads read. */
   const threadCpu = new Map<string, Map<number, ThreadCpu>>();
-  let stackQueue: Promise<unknown> = Promise.resolve();
+  const holder = createThreadHolder();
+  // One thread operation at a time (stack, suspend, resume, kill): a stack worker and the holder must never try to
+  // trace the same thread at once (the second SEIZE would fail), and holds should not pile up.
+  let threadQueue: Promise<unknown> = Promise.resolve();
+  const queued = <T>(run: () => Promise<T>): Promise<T> => {
+    const done = threadQueue.then(run);
+    threadQueue = done.catch(() => undefined);
+    return done;
+  };
 
   async function readImage(target: ProcessTarget, context: DetailSourceContext): Promise<ImageDetail> {
     const { pid } = target;
@@ -128,7 +166,8 @@ export function createLinuxDetailSource(): ProcessDetailSource {
             case 'threads': {
               let previous = threadCpu.get(key);
               if (!previous) threadCpu.set(key, (previous = new Map()));
-              out.threads = await partResult(() => readThreads(pid, previous));
+              // A thread Procscope holds shows as suspended (its /proc state, 't', says only "traced").
+              out.threads = await partResult(async () => (await readThreads(pid, previous)).map((t) => (holder.isHeld(t.tid) ? { ...t, state: 'suspended' } : t)));
               break;
             }
             case 'modules':
@@ -156,40 +195,53 @@ export function createLinuxDetailSource(): ProcessDetailSource {
 
     async readThreadStack(target, tid) {
       checkLinuxIdentity(target);
-      const tgid = await readFile(`/proc/${target.pid}/task/${tid}/status`, 'latin1').then(
-        (s) => Number(/^Tgid:\s*(\d+)/m.exec(s)?.[1] ?? 0),
-        () => 0,
-      );
-      if (tgid !== target.pid) throw new DetailFailure('process-gone', `Thread ${tid} is not (or no longer) a thread of process ${target.pid}.`);
-      if (target.pid === process.pid) {
-        throw new DetailFailure('unsupported', 'Procscope cannot hold one of its own threads to read its stack (Linux refuses to trace a thread of the same process).');
-      }
-      const statBuf = await readFile(`/proc/${target.pid}/stat`).catch(() => null);
-      const st = statBuf ? parseProcStat(statBuf, statBuf.length) : null;
-      if (st && (st.flags & PF_KTHREAD) !== 0) throw new DetailFailure('unsupported', 'A kernel thread has no user-space stack to read.');
-      // A child of this process: libuv (and Chromium) wait on their children by pid, and Linux reports a ptrace stop
-      // of a child to every thread of its tracer's process, so the main thread would take the hold for the child's
-      // exit (and close its pipes). Holding one of our own children is refused rather than risked.
-      if (st && st.ppid === process.pid) {
-        throw new DetailFailure('unsupported', 'Procscope does not hold threads of its own child processes (its child-process watcher would take the hold for an exit).');
-      }
-      // One hold at a time: a second SEIZE of a thread we hold would fail, and holds should not pile up.
-      const run = stackQueue.then(() => readThreadStackInWorker(target.pid, tid));
-      stackQueue = run.catch(() => undefined);
-      const stack = await run;
+      await refuseUnholdable(target, tid);
+      const stack = await queued(async () => {
+        // A suspended thread is traced by the holder already (a second tracer's SEIZE fails): its tracer copies it.
+        if (holder.isHeld(tid)) return unwindStackCopy(target.pid, tid, await holder.copyStack(target.pid, tid));
+        return readThreadStackInWorker(target.pid, tid);
+      });
       checkLinuxIdentity(target);
       return stack;
     },
 
     async threadAction(target, tid, action: ThreadAction) {
       checkLinuxIdentity(target);
-      if (action === 'kill') {
-        throw unsupportedThreadAction('kill', 'Linux has no call that ends one thread of another process; only the whole process can be killed.');
+      if (action === 'resume') {
+        if (!Number.isSafeInteger(tid) || tid <= 0) throw new DetailFailure('failed', `${tid} is not a thread id.`);
+        await queued(async () => {
+          if (!holder.isHeld(tid)) {
+            const state = await readFile(`/proc/${target.pid}/task/${tid}/stat`, 'latin1').then((t) => t[t.lastIndexOf(')') + 2], () => null);
+            if (state === null) throw new DetailFailure('process-gone', `Thread ${tid} is not (or no longer) a thread of process ${target.pid}.`);
+            const why = state === 'T' ? ' (it is stopped with its whole process: resume the process instead)' : state === 't' ? ' (another tracer, a debugger or strace, holds it)' : '';
+            throw new DetailFailure('failed', `Thread ${tid} is not suspended by Procscope, so there is nothing to resume${why}.`);
+          }
+          await holder.release(target.pid, tid);
+        });
+        return;
       }
-      throw unsupportedThreadAction(
-        action,
-        'Linux stops and continues whole processes (SIGSTOP / SIGCONT reach every thread); holding one thread would need a debugger attached to it for as long as it stays suspended.',
+      await refuseUnholdable(target, tid);
+      if (action === 'suspend') {
+        await queued(async () => {
+          if (holder.isHeld(tid)) throw new DetailFailure('failed', `Thread ${tid} is already suspended.`);
+          await holder.hold(target.pid, tid);
+        });
+        checkLinuxIdentity(target);
+        return;
+      }
+      // Kill: Linux has no call that ends one thread of another process (tgkill with a fatal signal ends them all),
+      // so the thread is made to call exit(2) itself, which ends only the calling thread.
+      if (process.arch !== 'x64') throw unsupportedThreadAction('kill', 'a single thread is killed by making it call exit, which Procscope does on x86-64 only.');
+      if (tid === target.pid) {
+        throw unsupportedThreadAction('kill', 'the main thread of a Linux process stays behind as a zombie while the others run on, which tools take for a dead process; kill the process instead.');
+      }
+      await queued(() =>
+        holder.exitThread(target.pid, tid, async () => {
+          const maps = await procRead('the memory map', () => readFile(`/proc/${target.pid}/maps`, 'latin1'));
+          return findSyscallInstructionSync(target.pid, parseMaps(maps));
+        }),
       );
+      if (existsSync(`/proc/${target.pid}/task/${tid}`)) throw new DetailFailure('failed', `Thread ${tid} called exit but is still listed in /proc/${target.pid}/task.`);
     },
 
     async findHandleOrDll(query: string, limits: FindLimits, context): Promise<FindResult> {
@@ -223,6 +275,8 @@ export function createLinuxDetailSource(): ProcessDetailSource {
     },
     dispose() {
       threadCpu.clear();
+      // Every suspended thread runs on.
+      holder.dispose();
     },
   };
 }
