@@ -198,7 +198,11 @@ export function createLinuxDetailSource(): ProcessDetailSource {
       await refuseUnholdable(target, tid);
       const stack = await queued(async () => {
         // A suspended thread is traced by the holder already (a second tracer's SEIZE fails): its tracer copies it.
-        if (holder.isHeld(tid)) return unwindStackCopy(target.pid, tid, await holder.copyStack(target.pid, tid));
+        if (holder.isHeld(tid)) {
+          const read = await unwindStackCopy(target.pid, tid, await holder.copyStack(target.pid, tid));
+          const stays = 'The thread stays suspended (Resume lets it go).';
+          return { ...read, note: read.note ? `${read.note} ${stays}` : stays };
+        }
         return readThreadStackInWorker(target.pid, tid);
       });
       checkLinuxIdentity(target);

@@ -168,6 +168,7 @@ describe.runIf(process.platform === 'linux')('Suspend, Stack, Resume and Kill of
       console.log(`stack of held B: ${stack.frames.map((f) => f.function).join(' ')} (${stack.pausedMs} ms to copy)`);
       expect(stack.frames.map((f) => f.function)).toContain('pair_tick');
       expect(stack.frames[0]!.trust).toBe('context');
+      expect(stack.note).toMatch(/stays suspended/);
       expect(threadState(t.pid, t.tidB)).toBe('t');
       expect((await advance(t.pid, [t.tidB], 100))[0]).toBeLessThanOrEqual(1);
       // A thread not held still reads through the short-lived stack worker meanwhile.
@@ -180,6 +181,26 @@ describe.runIf(process.platform === 'linux')('Suspend, Stack, Resume and Kill of
       expect(bAfter).toBeGreaterThan(20);
       const again = await source.readParts(target, ['threads'], noRows);
       expect((again.threads!.ok ? again.threads!.value : []).find((x) => x.tid === t.tidB)!.state).not.toBe('suspended');
+    } finally {
+      source.dispose();
+    }
+  }, 30_000);
+
+  it('a thread suspended while its whole process is stopped (SIGSTOP) stays stopped with it when resumed, and runs at SIGCONT', async () => {
+    const t = await pair();
+    const source = createLinuxDetailSource();
+    const target = targetOf(t);
+    try {
+      process.kill(t.pid, 'SIGSTOP');
+      await until('stopped', () => threadState(t.pid, t.tidA) === 'T' && threadState(t.pid, t.tidB) === 'T');
+      await source.threadAction(target, t.tidB, 'suspend');
+      expect(threadState(t.pid, t.tidB)).toBe('t');
+      await source.threadAction(target, t.tidB, 'resume');
+      await until('back in the group stop', () => threadState(t.pid, t.tidB) === 'T');
+      expect((await advance(t.pid, [t.tidB], 100))[0]).toBe(0);
+      process.kill(t.pid, 'SIGCONT');
+      await until('running again', () => threadState(t.pid, t.tidB) !== 'T' && threadState(t.pid, t.tidA) !== 'T');
+      for (const ticked of await advance(t.pid, [t.tidA, t.tidB])) expect(ticked).toBeGreaterThan(20);
     } finally {
       source.dispose();
     }
