@@ -6,8 +6,9 @@
 //   2. a poll after 10 % of the sleepers were replaced (killed, and as many new ones started and settled), each
 //      against a ps run after its own replacement, alternating;
 //   3. a cold first snapshot in a fresh process (node's start, the bundle's load, one snapshot: what the app's first
-//      paint pays) and `procscope list --json` (the CLI bundled from these sources), whole-process CPU (user + system
-//      from bash's `time`) against ps's, alternating;
+//      paint pays) and `procscope list --json` (the CLI bundled from these sources as CommonJS with koffi, zod and ws
+//      left to node_modules, as out/main/cli.js ships), whole-process CPU (user + system from bash's `time`, node's
+//      start included) against ps's, alternating;
 //   4. CPU used over the same 10 s by our poller at a 1 s interval (in this process, process.cpuUsage()) and by
 //      `top -b -d 1` (utime + stime from /proc/<top>/stat), both after a 3.5 s warm-up.
 // Goals (issues 6 and 15): steady poll ≤ 0.5 × ps, poller CPU ≤ 0.3 × top, list --json CPU ≤ 1.2 × ps. A benchmark,
@@ -17,8 +18,11 @@ import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'rolldown';
+import { bundleCli, cliEnv } from './bench-cli.mjs';
 
 const root = join(import.meta.dirname, '..');
+/** Where the bench bundles go; BENCH_POLL_CACHE must lie under this checkout's node_modules (so `koffi` resolves). */
+const cacheDir = process.env.BENCH_POLL_CACHE ?? join(root, 'node_modules', '.cache', 'procscope-bench');
 const SLEEPERS = Number(process.env.BENCH_SLEEPERS ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const CPU_WINDOW_MS = 10_000;
@@ -34,7 +38,7 @@ if (process.platform !== 'linux') {
 
 /** Bundle the TypeScript sources this bench needs into node_modules/.cache (so that `koffi` resolves). */
 async function loadSources() {
-  const outDir = join(root, 'node_modules', '.cache', 'procscope-bench');
+  const outDir = cacheDir;
   mkdirSync(outDir, { recursive: true });
   const entry = join(outDir, 'bench-entry.ts');
   const file = join(outDir, 'bench-entry.mjs');
@@ -54,20 +58,17 @@ async function loadSources() {
       `process.stdout.write(JSON.stringify(s.rows));\nb.dispose();\n`,
   );
   await build({ input: coldEntry, platform: 'node', external: ['koffi'], logLevel: 'silent', output: { file: join(outDir, 'bench-cold.mjs'), format: 'esm' } });
-  // The CLI as out/main/cli.js is built (lazy command chunks), from the sources as they are now.
-  await build({
-    input: join(root, 'src-main/cli/cli-entry.ts'),
-    platform: 'node',
-    external: ['koffi', 'electron'],
-    logLevel: 'silent',
-    output: { dir: join(outDir, 'cli'), format: 'esm', entryFileNames: 'cli.mjs' },
-  });
+  // The CLI as out/main/cli.js is built (CommonJS, lazy command chunks), from the sources as they are now.
+  cliScript = await bundleCli(join(outDir, 'cli'));
   return import(pathToFileURL(file).href);
 }
 
+/** The bundled CLI (set by loadSources). */
+let cliScript = '';
+
 /** Whole-process CPU (user + system) and wall time of a command, from bash's `time` (it waits for the child). */
 function timed(command) {
-  const r = spawnSync('bash', ['-c', `TIMEFORMAT='%R %U %S'; time ${command} > /dev/null`], { encoding: 'utf8', cwd: root });
+  const r = spawnSync('bash', ['-c', `TIMEFORMAT='%R %U %S'; time ${command} > /dev/null`], { encoding: 'utf8', cwd: root, env: cliEnv });
   const m = /([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`${command} failed: ${r.status} ${r.stderr}`);
   return { wallMs: Number(m[1]) * 1000, cpuMs: (Number(m[2]) + Number(m[3])) * 1000 };
@@ -216,10 +217,9 @@ async function main() {
   await backend.takeSnapshot({ includeHandleCount: false });
 
   // 3. Fresh processes, whole-process CPU (what the user waits for and pays), alternating with ps.
-  const cacheDir = join(root, 'node_modules', '.cache', 'procscope-bench');
   const psCmd = `ps ${PS_ARGS.join(' ')}`;
   const coldCmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(cacheDir, 'bench-cold.mjs'))}`;
-  const listCmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(cacheDir, 'cli', 'cli.mjs'))} list --json`;
+  const listCmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(cliScript)} list --json`;
   const nodeCmd = `${JSON.stringify(process.execPath)} -e 0`;
   const fresh = { ps: [], cold: [], list: [], node: [] };
   for (let i = 0; i < Math.max(5, Math.round(ROUNDS / 2)); i++) {

@@ -4,11 +4,19 @@
  */
 import type { ProcessBackend } from './backend';
 
-export async function createPlatformBackend(platform: NodeJS.Platform = process.platform): Promise<ProcessBackend> {
+export interface PlatformBackendOptions {
+  /** Only one snapshot will be taken: the backend may skip what only pays off over many polls. */
+  oneShot?: boolean;
+}
+
+export async function createPlatformBackend(
+  platform: NodeJS.Platform = process.platform,
+  options: PlatformBackendOptions = {},
+): Promise<ProcessBackend> {
   switch (platform) {
     case 'linux': {
       const { createLinuxBackend } = await import('./linux/linux-backend');
-      return createLinuxBackend();
+      return createLinuxBackend(options);
     }
     case 'win32': {
       const { createWin32Backend } = await import('./win32/win32-backend');

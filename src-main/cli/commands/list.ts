@@ -6,6 +6,9 @@
  * the same poller the app uses and gives the CPU % of that half second (twice the cost of the table read, and the
  * half second). A CPU column that is always blank would be the one column people look for first.
  */
+// Static: import('node:fs') would build its ES module facade, which reads every export (fs.promises among them,
+// which loads streams and readline: ~60 internal modules, ~6 ms of a list's start-up).
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ProcessRow, ProcessSnapshot } from '../../../src-shared/model/process';
 import { buildProcessTree, flattenTree } from '../../../src-shared/tree/process-tree';
@@ -96,7 +99,7 @@ export function formatTable(entries: { row: ProcessRow; depth: number }[], width
   ];
 }
 
-export function orderRows(snapshot: ProcessSnapshot, tree: boolean): { row: ProcessRow; depth: number }[] {
+export function orderRows(snapshot: Pick<ProcessSnapshot, 'rows'>, tree: boolean): { row: ProcessRow; depth: number }[] {
   const byPid = (a: ProcessRow, b: ProcessRow) => a.pid - b.pid;
   if (!tree) return [...snapshot.rows].sort(byPid).map((row) => ({ row, depth: 0 }));
   return flattenTree(buildProcessTree(snapshot.rows), byPid).map(({ row, depth }) => ({ row, depth }));
@@ -107,22 +110,14 @@ export function orderRows(snapshot: ProcessSnapshot, tree: boolean): { row: Proc
  * the clock the rows' start times are on: on Linux those are btime (whole seconds) + start ticks, so up to a second
  * early, which would make a young process's average far too low; see linuxNowMs.
  */
-export function withLifetimeCpu(snapshot: ProcessSnapshot, nowMs = snapshot.timestampMs): ProcessSnapshot {
-  const cores = snapshot.system.cpuCount;
-  return {
-    ...snapshot,
-    rows: snapshot.rows.map((row) => ({
-      ...row,
-      cpuPercent: cpuPercentOf(0, row.cpuTimeMs, nowMs - row.startTimeMs, cores),
-    })),
-  };
+export function withLifetimeCpu(rows: readonly ProcessRow[], cpuCount: number, nowMs: number): ProcessRow[] {
+  return rows.map((row) => ({ ...row, cpuPercent: cpuPercentOf(0, row.cpuTimeMs, nowMs - row.startTimeMs, cpuCount) }));
 }
 
 /** Now on the Linux rows' clock: the same btime plus the time since boot (/proc/uptime, 10 ms), as ps computes it. */
 async function linuxNowMs(): Promise<number | undefined> {
   try {
     const { bootTimeMsSync } = await import('../../platform/linux/proc-start-time');
-    const { readFileSync } = await import('node:fs');
     const uptimeSeconds = Number(readFileSync('/proc/uptime', 'latin1').split(' ')[0]);
     return Number.isFinite(uptimeSeconds) ? bootTimeMsSync() + uptimeSeconds * 1000 : undefined;
   } catch {
@@ -130,32 +125,45 @@ async function linuxNowMs(): Promise<number | undefined> {
   }
 }
 
-async function takeSnapshot(sample: boolean): Promise<ProcessSnapshot> {
+/** Two reads through the poller the app uses, and its CPU % of the gap between them. */
+async function sampledRows(): Promise<ProcessRow[]> {
   const backend = await createPlatformBackend();
   const poller = createPoller(backend, { intervalMs: 0 });
   try {
     await poller.refreshNow();
-    if (sample) {
-      await new Promise((resolve) => setTimeout(resolve, CPU_SAMPLE_GAP_MS));
-      await poller.refreshNow();
-    }
+    await new Promise((resolve) => setTimeout(resolve, CPU_SAMPLE_GAP_MS));
+    await poller.refreshNow();
     const snapshot = poller.getSnapshot();
     if (!snapshot) throw new Error('no snapshot was taken');
-    if (sample) return snapshot;
-    return withLifetimeCpu(snapshot, process.platform === 'linux' ? await linuxNowMs() : undefined);
+    return snapshot.rows;
   } finally {
     poller.dispose();
     backend.dispose();
   }
 }
 
+/**
+ * One read straight from the backend: the poller would add nothing but a copy of every row and a delta against
+ * nothing (its first poll has no CPU or I/O baseline, so its rates are null, as the backend's rows already are).
+ */
+async function oneReadRows(): Promise<ProcessRow[]> {
+  const backend = await createPlatformBackend(process.platform, { oneShot: true });
+  try {
+    const sample = await backend.takeSnapshot({ includeHandleCount: false });
+    const nowMs = (process.platform === 'linux' ? await linuxNowMs() : undefined) ?? sample.timestampMs;
+    return withLifetimeCpu(sample.rows, sample.cpuCount, nowMs);
+  } finally {
+    backend.dispose();
+  }
+}
+
 export async function runList(args: string[], io: CliIo, widthColumns?: number): Promise<number> {
   const options = parseListArgs(args);
-  const snapshot = await takeSnapshot(options.sample);
-  const entries = orderRows(snapshot, options.tree);
+  const rows = options.sample ? await sampledRows() : await oneReadRows();
+  const entries = orderRows({ rows }, options.tree);
   if (options.json) {
-    const rows = options.tree ? entries.map(({ row, depth }) => ({ ...row, depth })) : entries.map((e) => e.row);
-    io.stdout(JSON.stringify(rows, null, 2) + '\n');
+    const ordered = options.tree ? entries.map(({ row, depth }) => ({ ...row, depth })) : entries.map((e) => e.row);
+    io.stdout(JSON.stringify(ordered, null, 2) + '\n');
   } else {
     io.stdout(formatTable(entries, widthColumns).join('\n') + '\n');
   }

@@ -18,7 +18,7 @@ import type {
 } from '../../../src-shared/model/process-detail';
 import { ElfFile } from '../../analysis/modules/elf-image';
 import { parseMaps, type ProcMapping } from '../../dump/linux/proc-maps';
-import { clockTicksPerSecond, pageSizeBytes } from '../../platform/linux/ffi/libc';
+import { clockTicksPerSecond, pageSizeBytes } from '../../platform/linux/system-constants';
 import { serviceUnitOfCgroupPath, systemdCgroupPath } from '../../platform/linux/proc-cgroup';
 import { parseProcCmdline } from '../../platform/linux/proc-cmdline';
 import { parseProcIo } from '../../platform/linux/proc-io';

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import { dumpFileName, type DumpErrorInfo, type DumpProgress, type DumpRequest, type DumpResult } from '../../../src-shared/model/dump';
-import { clockTicksPerSecond, pageSizeBytes } from '../../platform/linux/ffi/libc';
+import { clockTicksPerSecond, pageSizeBytes } from '../../platform/linux/system-constants';
 import { DumpError, HASH_CANCELLED_MESSAGE, type DumpWriteOptions, type DumpWriter } from '../dump-writer';
 import { writeAnalysisPack, type AnalysisPackResult } from './analysis-pack';
 import { checkFreeSpaceSync, createCoreFileSync, toFileError, type CoreFile } from './core-file';

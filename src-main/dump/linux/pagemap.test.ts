@@ -2,7 +2,7 @@
 // this test process's own memory with a known pattern of touched and untouched pages.
 import { release } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { pageSizeBytes } from '../../platform/linux/ffi/libc';
+import { pageSizeBytes } from '../../platform/linux/system-constants';
 import { bufferAddress } from './ffi/libc-ptrace';
 import { openPagemapSync, type AddressRun } from './pagemap';
 

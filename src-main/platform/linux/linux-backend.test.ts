@@ -167,4 +167,17 @@ describe('Linux backend on the real system', () => {
     expect(second.key).toBe(first.key);
     expect(second.cpuTimeMs!).toBeGreaterThan(first.cpuTimeMs!);
   });
+
+  it('gives the same rows one-shot (no kept descriptors, as procscope list reads) as a polling backend', async () => {
+    const group = spawnGroup('sh', ['-c', 'for i in 1 2 3 4 5 6 7 8; do sleep 300 & done; wait']);
+    const polling = backend();
+    const sleepersOf = (rows: ProcessRow[]) => rows.filter((r) => r.ppid === group.pid).sort((a, b) => a.pid - b.pid);
+    await rowsWhere(polling, (rows) => sleepersOf(rows).length === 8 && sleepersOf(rows).every((r) => r.name === 'sleep'));
+    const oneShot = createLinuxBackend({ oneShot: true });
+    backends.push(oneShot);
+    // Idle sleepers do not change between the two reads; both are cold reads of them but for the kept descriptors.
+    const [a, b] = [await polling.takeSnapshot({ includeHandleCount: false }), await oneShot.takeSnapshot({ includeHandleCount: false })];
+    expect(sleepersOf(b.rows)).toEqual(sleepersOf(a.rows));
+    expect(b.rows.find((r) => r.pid === 1)).toEqual(expect.objectContaining({ ppid: 0, user: a.rows.find((r) => r.pid === 1)?.user }));
+  });
 });

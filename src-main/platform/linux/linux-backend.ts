@@ -7,7 +7,7 @@
 import { readFileSync, readlinkSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { BackendSnapshot, ProcessBackend, ProcessTarget, SnapshotOptions } from '../backend';
-import { clockTicksPerSecond, onlineCpuCount, pageSizeBytes } from './ffi/libc';
+import { clockTicksPerSecond, onlineCpuCount, pageSizeBytes } from './system-constants';
 import { signalProcessSync, SUSPEND_SETTLE_MS, waitUntilStopped } from './linux-process-actions';
 import { createLinuxSnapshotReader } from './linux-snapshot';
 import { keptDescriptorBudget } from './proc-file-reader';
@@ -29,7 +29,15 @@ function sameProcNamespace(): boolean {
 /** Disks come and go rarely (USB, hot-plug): list them again this often, not every poll. */
 const DISK_LIST_REFRESH_MS = 60_000;
 
-export function createLinuxBackend(): ProcessBackend {
+export interface LinuxBackendOptions {
+  /**
+   * Only one snapshot will be taken (procscope list): keep no /proc descriptor open for a next poll, which would
+   * cost an extra open of schedstat per single-threaded process and descriptors closed only at dispose.
+   */
+  oneShot?: boolean;
+}
+
+export function createLinuxBackend(options: LinuxBackendOptions = {}): ProcessBackend {
   const ticksPerSecond = clockTicksPerSecond();
   const reader = createLinuxSnapshotReader({
     clockTicksPerSecond: ticksPerSecond,
@@ -37,7 +45,7 @@ export function createLinuxBackend(): ProcessBackend {
     startTicksToEpochMs,
     userName: createUserNameCache(),
     nowMs: () => Date.now(),
-    keptDescriptorBudget: keptDescriptorBudget(readFileSync('/proc/self/limits', 'latin1')),
+    keptDescriptorBudget: options.oneShot ? 0 : keptDescriptorBudget(readFileSync('/proc/self/limits', 'latin1')),
     trustLastPid: sameProcNamespace(),
   });
   let queue: Promise<unknown> = Promise.resolve();

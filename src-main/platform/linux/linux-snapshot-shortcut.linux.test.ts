@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ProcessRow } from '../../../src-shared/model/process';
-import { clockTicksPerSecond, pageSizeBytes } from './ffi/libc';
+import { clockTicksPerSecond, pageSizeBytes } from './system-constants';
 import { createLinuxSnapshotReader, type LinuxSnapshotReader } from './linux-snapshot';
 import { startTicksToEpochMs } from './proc-start-time';
 

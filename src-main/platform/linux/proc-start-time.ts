@@ -4,7 +4,7 @@
  * fixed for the life of a process, so the result is a stable identity, used to refuse recycled pids.
  */
 import { readFileSync } from 'node:fs';
-import { clockTicksPerSecond } from './ffi/libc';
+import { clockTicksPerSecond } from './system-constants';
 
 let bootTimeMs: number | null = null;
 

@@ -2,40 +2,38 @@
  * koffi declarations for the parts of glibc the Linux backend needs. Loaded once, lazily, in the main process
  * (or CLI / helper). Nothing outside src-main/platform/linux (and the Linux dump writer) may import this file.
  */
-import koffi, { type LibraryHandle } from 'koffi';
+import { createRequire } from 'node:module';
+import type { LibraryHandle } from 'koffi';
+
+type Koffi = typeof import('koffi');
+let koffiModule: Koffi | null = null;
+/**
+ * koffi itself is required on first use, not imported: loading it (its native module, and the node:util,
+ * worker_threads and stream modules its index pulls in) cost ~30 ms of CPU, more than the rest of a
+ * `procscope list` start-up, and list, pack or analyze need no native call. import.meta.url is the bundle's own file
+ * under CommonJS too (rolldown writes pathToFileURL(__filename)), so koffi resolves as a static import would.
+ */
+function koffi(): Koffi {
+  koffiModule ??= createRequire(import.meta.url)('koffi') as Koffi;
+  return koffiModule;
+}
 
 let lib: LibraryHandle | null = null;
 function libc(): LibraryHandle {
-  lib ??= koffi.load('libc.so.6');
+  lib ??= koffi().load('libc.so.6');
   return lib;
 }
 
 // <unistd.h> sysconf(3): _SC_CLK_TCK = 2, _SC_PAGESIZE = 30, _SC_NPROCESSORS_ONLN = 84 (glibc bits/confname.h).
-const SC_CLK_TCK = 2;
-const SC_PAGESIZE = 30;
-const SC_NPROCESSORS_ONLN = 84;
+// Callers use system-constants.ts, which reads these where glibc does and calls this only when that fails.
+export const SC_CLK_TCK = 2;
+export const SC_PAGESIZE = 30;
+export const SC_NPROCESSORS_ONLN = 84;
 
 let sysconfFn: ((name: number) => number) | null = null;
-function sysconf(name: number): number {
+export function sysconfSync(name: number): number {
   sysconfFn ??= libc().func('long sysconf(int name)') as (name: number) => number;
   return Number(sysconfFn(name));
-}
-
-let clockTicks: number | null = null;
-/** USER_HZ: the unit of /proc/PID/stat times (utime, stime, starttime). */
-export function clockTicksPerSecond(): number {
-  clockTicks ??= sysconf(SC_CLK_TCK);
-  return clockTicks;
-}
-
-let pageSize: number | null = null;
-export function pageSizeBytes(): number {
-  pageSize ??= sysconf(SC_PAGESIZE);
-  return pageSize;
-}
-
-export function onlineCpuCount(): number {
-  return sysconf(SC_NPROCESSORS_ONLN);
 }
 
 // <pwd.h> getpwuid_r(3): struct passwd as glibc lays it out on x86_64 and aarch64 (pwd/pwd.h).
@@ -51,7 +49,7 @@ const ERANGE = 34;
 export function userNameOfUidSync(uid: number): string | null {
   if (!getpwuidRFn) {
     // Registers the type name 'passwd' that the prototype below refers to.
-    koffi.struct('passwd', {
+    koffi().struct('passwd', {
       pw_name: 'char *',
       pw_passwd: 'char *',
       pw_uid: 'uint32_t',
@@ -89,13 +87,13 @@ function syscall(...args: unknown[]): number {
 /** A pidfd for pid (close it with fs.closeSync), or a negative errno (ESRCH = 3, ENOSYS = 38, EPERM = 1). */
 export function pidfdOpenSync(pid: number): number {
   const fd = syscall(SYS_PIDFD_OPEN, 'int', pid, 'unsigned int', 0);
-  return fd < 0 ? -koffi.errno() : fd;
+  return fd < 0 ? -koffi().errno() : fd;
 }
 
 /** 0, or a negative errno. A pidfd names one process for good, so a recycled pid can never receive the signal. */
 export function pidfdSendSignalSync(pidfd: number, signal: number): number {
   const rc = syscall(SYS_PIDFD_SEND_SIGNAL, 'int', pidfd, 'int', signal, 'void *', null, 'unsigned int', 0);
-  return rc < 0 ? -koffi.errno() : 0;
+  return rc < 0 ? -koffi().errno() : 0;
 }
 
 // <unistd.h> pread(2). The poll loop re-reads every kept /proc/PID/stat descriptor through this: a direct call
@@ -107,5 +105,5 @@ let preadFn: Pread | null = null;
 export function preadSync(fd: number, buf: Buffer, count: number): number {
   preadFn ??= libc().func('long pread(int fd, void *buf, size_t count, long offset)') as Pread;
   const n = Number(preadFn(fd, buf, count, 0));
-  return n < 0 ? -koffi.errno() : n;
+  return n < 0 ? -koffi().errno() : n;
 }
