@@ -52,10 +52,23 @@ const unselected = (name) => {
   return true;
 };
 
+/** Which step first left each entry in the temp folder, so a leftover names the suite that made it. */
+const leftBy = new Map();
+function noteLeftovers(stepName) {
+  let entries = [];
+  try {
+    entries = leftBehind(readdirSync(runTmp));
+  } catch {
+    return;
+  }
+  for (const e of entries) if (!leftBy.has(e)) leftBy.set(e, stepName);
+}
+
 function run(name, cmd, args, env) {
   process.stdout.write(`\n=== ${name}: ${cmd} ${args.join(' ')}\n`);
   const started = Date.now();
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  noteLeftovers(name);
   const ok = r.status === 0;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   const how = r.error ? `could not start: ${r.error.message}` : `exit ${r.status ?? r.signal}`;
@@ -115,7 +128,7 @@ try {
 } finally {
   let left;
   try {
-    left = leftBehind(readdirSync(runTmp).sort());
+    left = leftBehind(readdirSync(runTmp).sort()).map((e) => (leftBy.has(e) ? `${e} (after ${leftBy.get(e)})` : e));
   } catch (err) {
     left = [`(the temp folder could not be listed: ${err.message})`];
   }

@@ -31,6 +31,9 @@ describe('helper channel', () => {
     expect(replies.join('')).toBe('{"v":1,"kind":"welcome"}\n');
     // The server stopped listening at the first connection: nobody else gets in.
     await expect(dial(channel.address)).rejects.toMatchObject({ code: expect.stringMatching(/ECONNREFUSED|ENOENT/) });
+    // Its private folder went with the listener: a host killed while the helper still works (SIGKILL, a crash)
+    // leaves nothing in the temp folder.
+    await expect(stat(dirname(channel.address))).rejects.toMatchObject({ code: 'ENOENT' });
 
     first.write(encodeMessage({ v: 1, kind: 'progress', progress: { bytesWritten: 5, estimatedTotalBytes: 10, elapsedMs: 1.5, phase: 'writing' } }));
     await new Promise((r) => setTimeout(r, 50));

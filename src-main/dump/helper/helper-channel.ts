@@ -67,6 +67,9 @@ export async function openHelperChannel(
     address = join(privateDir, 'channel.sock');
   }
 
+  let folderRemoved: Promise<void> | null = null;
+  const removeFolder = (): Promise<void> => (folderRemoved ??= privateDir ? rm(privateDir, { recursive: true, force: true }).catch(() => undefined) : Promise.resolve());
+
   let socket: Socket | null = null;
   let proven = false;
   let failed = false;
@@ -84,8 +87,11 @@ export async function openHelperChannel(
       return;
     }
     socket = conn;
-    // Exactly one connection: stop listening before reading a byte from it.
+    // Exactly one connection: stop listening before reading a byte from it. The folder has done its work too (the
+    // socket file goes with the listener): removed now, a host that dies while the helper works (SIGKILL, a crash)
+    // leaves nothing behind in the temp folder.
     server.close();
+    void removeFolder();
     const splitter = createLineSplitter(
       (line) => {
         const decoded = decodeHelperMessage(line);
@@ -143,7 +149,7 @@ export async function openHelperChannel(
       closed = true;
       socket?.destroy();
       await new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-      if (privateDir) await rm(privateDir, { recursive: true, force: true });
+      await removeFolder();
     },
   };
 }
