@@ -153,7 +153,9 @@ function openedCoreFile(path: string, fd: number, removeSync: () => void): CoreF
     },
     finishSync(lengthBytes) {
       try {
-        ftruncateSync(fd, lengthBytes);
+        // A file completeSync already sized is left as it is: a second ftruncate bumps its mtime, which makes a
+        // saved dump look changed to whoever checked it at "saved" (an analysis, an upload package).
+        if (fstatSync(fd).size !== lengthBytes) ftruncateSync(fd, lengthBytes);
         const blocks = fstatSync(fd).blocks;
         closeSync(fd);
         open = false;

@@ -40,6 +40,7 @@ describe('Linux core writer: saved before the hash', () => {
   const atComplete = (saved: DumpResult) => ({
     saved,
     sizeOnDisk: statSync(saved.path).size,
+    mtimeNs: statSync(saved.path, { bigint: true }).mtimeNs,
     tracer: /^TracerPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${target.pid}/status`, 'latin1'))?.[1],
     order: 'complete' as const,
   });
@@ -57,6 +58,9 @@ describe('Linux core writer: saved before the hash', () => {
     const [first] = seen as [ReturnType<typeof atComplete>];
     expect(first.saved).toMatchObject({ sha256: null, hash: 'computing', path: result.path, fileBytes: result.fileBytes, method: 'live' });
     expect(first.sizeOnDisk).toBe(result.fileBytes); // complete: its length is set
+    // ... and untouched from then on: the hash and the pack only read it. An analysis started at "saved" compares
+    // the file's size and mtime when it ends, and dropped its report when a late ftruncate bumped the mtime.
+    expect(statSync(result.path, { bigint: true }).mtimeNs).toBe(first.mtimeNs);
     expect(first.tracer).toBe('0'); // the target was let go before the file was reported complete
     expect(first.saved.fileCompleteMs).toBeGreaterThan(0);
     expect(first.saved.targetPauseMs).toBe(result.targetPauseMs);
