@@ -77,6 +77,50 @@ function TreeGuides({ entry, onToggle }: { entry: VisibleRow; onToggle(entry: Vi
   );
 }
 
+interface RowCellsProps {
+  entry: VisibleRow;
+  columns: ColumnId[];
+  widths: Readonly<Record<ColumnId, number>>;
+  revision: number;
+  exited: boolean;
+  onToggle(entry: VisibleRow): void;
+}
+
+/**
+ * The cells of a row, memoised apart from the row itself: when rows start or exit above it, a row only moves
+ * (position, stripe, aria-rowindex change) and its cells, the bulk of its DOM, are not rendered again.
+ */
+const RowCells = memo(function RowCells({ entry, columns, widths, exited, onToggle }: RowCellsProps) {
+  const { row } = entry;
+  return (
+    <>
+      {columns.map((c) => {
+        const def = columnDef(c);
+        if (c === 'name') {
+          const textPx = widths.name - NAME_CELL_PADDING_PX - (entry.lineContinues.length + (entry.depth > 0 ? 2 : 1)) * GUIDE_PX;
+          const nameFits = fitsUnclipped(row.name, textPx - (exited ? EXITED_TAG_PX : 0));
+          return (
+            <div key={c} role="gridcell" className={textPx < 0 ? 'cell name-cell clip' : 'cell name-cell'} title={nameTooltip(row)}>
+              <span className="tree-prefix">
+                <TreeGuides entry={entry} onToggle={onToggle} />
+              </span>
+              <span className={nameFits ? 'name-text' : 'name-text clip'}>{row.name}</span>
+              {exited && <span className="exited-tag">exited</span>}
+            </div>
+          );
+        }
+        const text = def.format(row);
+        const clip = fitsUnclipped(text, widths[c] - CELL_PADDING_PX) ? '' : ' clip';
+        return (
+          <div key={c} role="gridcell" className={`cell align-${def.align}${clip}`} title={c === 'commandLine' ? (row.commandLine ?? '') : clip ? text : undefined}>
+            {text}
+          </div>
+        );
+      })}
+    </>
+  );
+});
+
 export const ProcessRowView = memo(function ProcessRowView(props: ProcessRowViewProps) {
   const { entry, columns, rowIndex, selected, status } = props;
   const { row } = entry;
@@ -105,29 +149,7 @@ export const ProcessRowView = memo(function ProcessRowView(props: ProcessRowView
       onDoubleClick={() => entry.hasChildren && props.onToggle(entry)}
       onContextMenu={(e) => props.onContextMenu(entry, e)}
     >
-      {columns.map((c) => {
-        const def = columnDef(c);
-        if (c === 'name') {
-          const textPx = props.widths.name - NAME_CELL_PADDING_PX - (entry.lineContinues.length + (entry.depth > 0 ? 2 : 1)) * GUIDE_PX;
-          const nameFits = fitsUnclipped(row.name, textPx - (exited ? EXITED_TAG_PX : 0));
-          return (
-            <div key={c} role="gridcell" className={textPx < 0 ? 'cell name-cell clip' : 'cell name-cell'} title={nameTooltip(row)}>
-              <span className="tree-prefix">
-                <TreeGuides entry={entry} onToggle={props.onToggle} />
-              </span>
-              <span className={nameFits ? 'name-text' : 'name-text clip'}>{row.name}</span>
-              {exited && <span className="exited-tag">exited</span>}
-            </div>
-          );
-        }
-        const text = def.format(row);
-        const clip = fitsUnclipped(text, props.widths[c] - CELL_PADDING_PX) ? '' : ' clip';
-        return (
-          <div key={c} role="gridcell" className={`cell align-${def.align}${clip}`} title={c === 'commandLine' ? (row.commandLine ?? '') : clip ? text : undefined}>
-            {text}
-          </div>
-        );
-      })}
+      <RowCells entry={entry} columns={columns} widths={props.widths} revision={props.revision} exited={exited} onToggle={props.onToggle} />
     </div>
   );
 });

@@ -62,32 +62,43 @@ export function isValueSort(column: ColumnId | null, valueFields: ReadonlySet<st
   return column !== null && valueFields.has(column);
 }
 
+/** The guides of a root or a flat row: none. Shared, never mutated. */
+const NO_LINES: boolean[] = [];
+
+type MakeEntry = (row: ProcessRow, depth: number, hasChildren: boolean, expanded: boolean, lineContinues: boolean[], isLastChild: boolean) => VisibleRow;
+
+const freshEntry: MakeEntry = (row, depth, hasChildren, expanded, lineContinues, isLastChild) => ({ row, depth, hasChildren, expanded, lineContinues, isLastChild });
+
 /**
  * Hands out the entries of the previous list again where nothing about a row's entry changed, so a row view's
  * memo() sees the same object and skips rendering. The lists are walked in step: a row is looked for a few places
- * ahead of where the last match was, which follows the rows that came and went since.
+ * ahead of where the last match was, which follows the rows that came and went since. A new object is made only
+ * for a row whose entry changed.
  */
-function createEntryReuse(previous: readonly VisibleRow[] | undefined): (fresh: VisibleRow) => VisibleRow {
-  if (!previous || previous.length === 0) return (fresh) => fresh;
+function createEntryReuse(previous: readonly VisibleRow[] | undefined): MakeEntry {
+  if (!previous || previous.length === 0) return freshEntry;
   const LOOKAHEAD = 16;
   let cursor = 0;
-  return (fresh) => {
+  return (row, depth, hasChildren, expanded, lineContinues, isLastChild) => {
     const end = Math.min(previous.length, cursor + LOOKAHEAD);
     for (let i = cursor; i < end; i++) {
       const old = previous[i]!;
-      if (old.row !== fresh.row) continue;
+      if (old.row !== row) continue;
       cursor = i + 1;
-      return sameEntry(old, fresh) ? old : fresh;
+      if (old.depth === depth && old.hasChildren === hasChildren && old.expanded === expanded && old.isLastChild === isLastChild && sameLines(old.lineContinues, lineContinues)) {
+        return old;
+      }
+      break;
     }
-    return fresh;
+    return freshEntry(row, depth, hasChildren, expanded, lineContinues, isLastChild);
   };
 }
 
-function sameEntry(a: VisibleRow, b: VisibleRow): boolean {
-  if (a.depth !== b.depth || a.hasChildren !== b.hasChildren || a.expanded !== b.expanded || a.isLastChild !== b.isLastChild) return false;
-  if (a.lineContinues === b.lineContinues) return true;
-  if (a.lineContinues.length !== b.lineContinues.length) return false;
-  return a.lineContinues.every((v, i) => v === b.lineContinues[i]);
+function sameLines(a: readonly boolean[], b: readonly boolean[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -109,7 +120,7 @@ export function computeVisibleRows(
   if (view.flatList) {
     const list = needle ? all.filter((r) => rowMatchesFilter(r, needle)) : all;
     list.sort(compare);
-    return list.map((row) => reuse({ row, depth: 0, hasChildren: false, expanded: false, lineContinues: [], isLastChild: false }));
+    return list.map((row) => reuse(row, 0, false, false, NO_LINES, false));
   }
 
   const tree = prebuilt ?? buildProcessTree(all);
@@ -142,10 +153,10 @@ export function computeVisibleRows(
       const kids = visibleKids(row.key);
       const isLastChild = i === sorted.length - 1;
       const expanded = kids.length > 0 && !isCollapsed(row.key);
-      out.push(reuse({ row, depth, hasChildren: kids.length > 0, expanded, lineContinues: lines, isLastChild }));
-      if (expanded) walk(kids, depth + 1, depth === 0 ? [] : [...lines, !isLastChild]);
+      out.push(reuse(row, depth, kids.length > 0, expanded, lines, isLastChild));
+      if (expanded) walk(kids, depth + 1, depth === 0 ? NO_LINES : [...lines, !isLastChild]);
     }
   };
-  walk(keep ? tree.roots.filter((r) => keep!.has(r.key)) : tree.roots, 0, []);
+  walk(keep ? tree.roots.filter((r) => keep!.has(r.key)) : tree.roots, 0, NO_LINES);
   return out;
 }
