@@ -55,7 +55,7 @@ const unselected = (name) => {
 /** Which step first left each entry in the temp folder, so a leftover names the suite that made it. */
 const leftBy = new Map();
 function noteLeftovers(stepName) {
-  let entries = [];
+  let entries;
   try {
     entries = leftBehind(readdirSync(runTmp));
   } catch {
