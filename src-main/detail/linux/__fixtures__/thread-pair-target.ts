@@ -3,11 +3,11 @@
  * grandchild (a background job of a `sh` that waits for it, as detail-target.ts does: the detail source refuses to
  * hold threads of its own children). Its stdin stays this process's pipe, so it ends when the test process does.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { startGrandchild } from './grandchild-target';
 
 export interface ThreadPairFixture {
   exe: string;
@@ -46,33 +46,7 @@ export function ticksOf(pid: number, tid: number): number {
   return Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'latin1'))![1]);
 }
 
-export function startThreadPair(f: ThreadPairFixture): Promise<RunningThreadPair> {
-  const child = spawn('sh', ['-c', 'exec 3<&0; "$0" <&3 3<&- & wait', f.exe], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('thread-pair-target did not start')), 20_000);
-    child.once('exit', (code) => reject(new Error(`thread-pair-target exited with ${code}`)));
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      const m = /^ready (\d+) (\d+) (\d+)$/.exec(line);
-      if (!m) return reject(new Error(`thread-pair-target said ${line}`));
-      const pid = Number(m[1]);
-      resolve({
-        child,
-        pid,
-        tidA: Number(m[2]),
-        tidB: Number(m[3]),
-        async stop() {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // gone already
-          }
-          child.stdin?.destroy();
-          const deadline = Date.now() + 5000;
-          while (existsSync(`/proc/${pid}`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-        },
-      });
-    });
-  });
+export async function startThreadPair(f: ThreadPairFixture): Promise<RunningThreadPair> {
+  const t = await startGrandchild('thread-pair-target', [f.exe], /^ready (\d+) (\d+) (\d+)$/);
+  return { child: t.child, pid: t.pid, tidA: Number(t.ready[2]), tidB: Number(t.ready[3]), stop: t.stop };
 }
