@@ -3,44 +3,12 @@
  * removed }, keyed by process identity (pid + start time). A recycled pid has a new key, so it shows up as the old
  * key removed and a new one added, never as an update. Updates carry only the fields that changed.
  */
-import type { MutableProcessFields, ProcessKey, ProcessRow, ProcessUpdate } from '../../src-shared/model/process';
+import { PROCESS_ROW_FIELD_SET, type MutableProcessFields, type ProcessKey, type ProcessRow, type ProcessUpdate } from '../../src-shared/model/process';
 
-// A Record over every key, so adding a field to ProcessRow without listing it here does not compile.
-const MUTABLE_FIELD_SET: Record<keyof MutableProcessFields, true> = {
-  ppid: true,
-  name: true,
-  exePath: true,
-  commandLine: true,
-  user: true,
-  state: true,
-  threadCount: true,
-  handleCount: true,
-  cpuTimeMs: true,
-  cpuPercent: true,
-  workingSetBytes: true,
-  privateBytes: true,
-  virtualBytes: true,
-  priority: true,
-  sessionId: true,
-  elevated: true,
-  integrityLevel: true,
-  is32Bit: true,
-  description: true,
-  companyName: true,
-  ioReadBytes: true,
-  ioWriteBytes: true,
-  ioReadOps: true,
-  ioWriteOps: true,
-  ioReadBytesPerSec: true,
-  ioWriteBytesPerSec: true,
-  services: true,
-  isService: true,
-  isDotNet: true,
-  inJob: true,
-  beingDebugged: true,
-  suspended: true,
-};
-export const MUTABLE_FIELDS = Object.keys(MUTABLE_FIELD_SET) as (keyof MutableProcessFields)[];
+/** Every row field but the identity (pid, start time; the key is made of them). */
+export const MUTABLE_FIELDS = (Object.keys(PROCESS_ROW_FIELD_SET) as (keyof typeof PROCESS_ROW_FIELD_SET)[]).filter(
+  (f): f is keyof MutableProcessFields => f !== 'pid' && f !== 'startTimeMs',
+);
 
 /** Two services lists with the same names in the same order (backends reuse the array, so usually the same object). */
 function sameServices(a: string[] | null, b: string[] | null): boolean {

@@ -90,6 +90,47 @@ export interface ProcessRow {
 /** Fields that may change between two samples of the same process. */
 export type MutableProcessFields = Omit<ProcessRow, 'key' | 'pid' | 'startTimeMs'>;
 
+/**
+ * Every field of a row but its key, in one place: the column ids (view-settings.ts) and, without the identity
+ * fields, what the poller compares (process-delta.ts). The Record makes a new row field a compile error until listed.
+ */
+export const PROCESS_ROW_FIELD_SET = {
+  pid: true,
+  ppid: true,
+  name: true,
+  exePath: true,
+  commandLine: true,
+  user: true,
+  state: true,
+  threadCount: true,
+  handleCount: true,
+  startTimeMs: true,
+  cpuTimeMs: true,
+  cpuPercent: true,
+  workingSetBytes: true,
+  privateBytes: true,
+  virtualBytes: true,
+  priority: true,
+  sessionId: true,
+  elevated: true,
+  integrityLevel: true,
+  is32Bit: true,
+  description: true,
+  companyName: true,
+  ioReadBytes: true,
+  ioWriteBytes: true,
+  ioReadOps: true,
+  ioWriteOps: true,
+  ioReadBytesPerSec: true,
+  ioWriteBytesPerSec: true,
+  services: true,
+  isService: true,
+  isDotNet: true,
+  inJob: true,
+  beingDebugged: true,
+  suspended: true,
+} as const satisfies Record<Exclude<keyof ProcessRow, 'key'>, true>;
+
 export interface ProcessUpdate {
   key: ProcessKey;
   /** Only the fields that changed. */

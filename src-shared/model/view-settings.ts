@@ -4,48 +4,13 @@
  * exited processes stay. Plain data; src-shared/ipc/view-settings-schema.ts is the one gate for what the renderer
  * sends and for what the file holds.
  */
-import type { ProcessRow } from './process';
+import { PROCESS_ROW_FIELD_SET } from './process';
 
 /**
  * Every id a column may have: a column is named after the ProcessRow field it shows (src-renderer/format/columns.ts;
- * a test there checks each of its ids is here). The Record makes a new row field a compile error until listed.
+ * a test there checks each of its ids is here): every row field but the key (PROCESS_ROW_FIELD_SET).
  */
-export const COLUMN_ID_SET = {
-  pid: true,
-  ppid: true,
-  name: true,
-  exePath: true,
-  commandLine: true,
-  user: true,
-  state: true,
-  threadCount: true,
-  handleCount: true,
-  startTimeMs: true,
-  cpuTimeMs: true,
-  cpuPercent: true,
-  workingSetBytes: true,
-  privateBytes: true,
-  virtualBytes: true,
-  priority: true,
-  sessionId: true,
-  elevated: true,
-  integrityLevel: true,
-  is32Bit: true,
-  description: true,
-  companyName: true,
-  ioReadBytes: true,
-  ioWriteBytes: true,
-  ioReadOps: true,
-  ioWriteOps: true,
-  ioReadBytesPerSec: true,
-  ioWriteBytesPerSec: true,
-  services: true,
-  isService: true,
-  isDotNet: true,
-  inJob: true,
-  beingDebugged: true,
-  suspended: true,
-} as const satisfies Record<Exclude<keyof ProcessRow, 'key'>, true>;
+export const COLUMN_ID_SET = PROCESS_ROW_FIELD_SET;
 
 export const KNOWN_COLUMN_IDS: readonly string[] = Object.keys(COLUMN_ID_SET);
 
