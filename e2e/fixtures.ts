@@ -201,6 +201,16 @@ export const test = base.extend<
 export { expect };
 
 /** The tree's row for a pid, found as a person (or a screen reader) would: by role and name. */
+/** Whether a process with this pid exists (signal 0). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function processRow(page: Page, name: string, pid: number) {
   return page.getByRole('row', { name: `${name}, PID ${pid}`, exact: true });
 }

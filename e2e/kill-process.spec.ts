@@ -1,15 +1,6 @@
 // User flow: Kill Process and Kill Process Tree from the row menu ask first; Cancel spares the process, Kill
 // ends it and its row leaves the tree.
-import { expect, openAndFilter, processRow, test } from './fixtures';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, expect, openAndFilter, processRow, test } from './fixtures';
 
 test('Kill Process asks for confirmation, then removes the process', async ({ page, serveHost, tree }) => {
   const pid = tree.pids[3]!;

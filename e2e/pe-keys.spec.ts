@@ -2,16 +2,7 @@
 // row's visible columns tab-separated, a double-click opens Properties, F5 refreshes now (even while paused) and
 // does not reload the page.
 import type { Page } from '@playwright/test';
-import { expect, openAndFilter, processRow, test } from './fixtures';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive, expect, openAndFilter, processRow, test } from './fixtures';
 
 test('Del asks, then kills the selected process; Shift+Del offers the tree', async ({ page, serveHost, tree }) => {
   const pid = tree.pids[3]!;
