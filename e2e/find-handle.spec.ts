@@ -1,6 +1,6 @@
 // User flow (issue 14): Find Handle or DLL… (Ctrl+Shift+F; Ctrl+F stays the filter) searches every process for a
 // file name; the result names the process that holds it, and choosing it selects that process in the tree.
-import { expect, processRow, test } from './fixtures';
+import { expect, openAndFilter, processRow, test } from './fixtures';
 import { startDetailTarget, type DetailTarget } from './detail-target';
 
 let target: DetailTarget | null = null;
@@ -11,8 +11,12 @@ test.afterEach(() => {
 
 test('Find Handle or DLL finds the open file and selects the process holding it', async ({ page, serveHost }) => {
   const t = (target = await startDetailTarget());
-  await page.goto(serveHost.url);
-  await expect(page.getByRole('treegrid', { name: 'Processes' })).toBeVisible();
+  // Find searches the processes the host has listed, as the tree shows them: wait until the new process is in the
+  // tree (the next poll, up to a second), as a user sees it before looking for what it holds. Searching at once
+  // raced the poll (CI: "0 matches").
+  await openAndFilter(page, serveHost, String(t.pid));
+  await expect(processRow(page, 'detail-target', t.pid)).toBeVisible({ timeout: 10_000 });
+  await page.getByRole('searchbox', { name: 'Filter by name, PID or command line' }).fill('');
   await page.getByRole('treegrid', { name: 'Processes' }).focus();
   await page.keyboard.press('Control+Shift+F');
   const dialog = page.getByRole('dialog', { name: 'Find Handle or DLL' });
