@@ -68,7 +68,10 @@ describe('Linux detail source on a live process', () => {
     const handles = d.handles!.ok ? d.handles!.value : [];
     expect(handles.find((h) => h.name === fixture.openFile)).toMatchObject({ kind: 'file', type: 'REG', access: '0100000' });
     expect(handles.find((h) => h.kind === 'socket' && h.name === `TCP 127.0.0.1:${target.port} (LISTEN)`)).toBeDefined();
-    expect(handles.some((h) => h.kind === 'pipe')).toBe(true); // its stdin / stdout are pipes
+    // Its own pipe (its stdin / stdout are sockets: Node's 'pipe' stdio is a socketpair, and stderr is the runner's).
+    // Its two ends are two handles naming the same pipe inode.
+    const pipeNames = handles.filter((h) => h.kind === 'pipe' && h.type === 'FIFO').map((h) => h.name);
+    expect(pipeNames.filter((n, i) => /^pipe:\[\d+\]$/.test(n) && pipeNames.indexOf(n) !== i), pipeNames.join(', ')).toHaveLength(1);
 
     const sockets = d.sockets!.ok ? d.sockets!.value : [];
     expect(sockets).toContainEqual({ protocol: 'tcp', localAddress: '127.0.0.1', localPort: target.port, remoteAddress: '0.0.0.0', remotePort: 0, state: 'LISTEN' });

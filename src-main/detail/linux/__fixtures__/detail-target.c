@@ -1,7 +1,8 @@
 /*
  * Test target of the Linux detail source (compiled with gcc at test time, never committed as a binary): keeps
- * argv[1] open, listens on 127.0.0.1 (a port the kernel picks), dlopen()s argv[2] and calls its function, and
- * parks one thread in detail_park_here() (blocked in pause()), then prints
+ * argv[1] open, listens on 127.0.0.1 (a port the kernel picks), holds both ends of a pipe of its own (its stdio
+ * is whatever its starter gave it: Node's 'pipe' stdio is a socketpair), dlopen()s argv[2] and calls its function,
+ * and parks one thread in detail_park_here() (blocked in pause()), then prints
  *   ready <pid> <parked tid> <port> <answer>
  * and waits for its stdin to close.
  */
@@ -38,6 +39,8 @@ int main(int argc, char **argv) {
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 4) != 0) return 4;
+  int ends[2];
+  if (pipe(ends) != 0) return 7;
   socklen_t len = sizeof a;
   getsockname(s, (struct sockaddr *)&a, &len);
   void *lib = dlopen(argv[2], RTLD_NOW);
