@@ -70,7 +70,7 @@ describe('Linux detail source on a live process', () => {
     expect(handles.find((h) => h.kind === 'socket' && h.name === `TCP 127.0.0.1:${target.port} (LISTEN)`)).toBeDefined();
     // Its own pipe (its stdin / stdout are sockets: Node's 'pipe' stdio is a socketpair, and stderr is the runner's).
     // Its two ends are two handles naming the same pipe inode.
-    const pipeNames = handles.filter((h) => h.kind === 'pipe' && h.type === 'FIFO').map((h) => h.name);
+    const pipeNames = handles.filter((h) => h.kind === 'pipe' && h.type === 'FIFO').map((h) => h.name ?? '');
     expect(pipeNames.filter((n, i) => /^pipe:\[\d+\]$/.test(n) && pipeNames.indexOf(n) !== i), pipeNames.join(', ')).toHaveLength(1);
 
     const sockets = d.sockets!.ok ? d.sockets!.value : [];
