@@ -17,6 +17,8 @@ import { bundleCli, cliEnv } from './bench-cli.mjs';
 const fixtures = join(import.meta.dirname, '__fixtures__', 'bench-capture');
 const PER_CLASS = Number(process.env.BENCH_PER_CLASS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Which parts run (BENCH_PARTS=2: the spawn loop only); both by default. */
+const PARTS = (process.env.BENCH_PARTS ?? '1,2').split(',').map(Number);
 const LIFETIMES_MS = [1, 10, 100, 1000];
 // Part 1 spacing: a spawn every 10–110 ms (uniform), so the poller's phase against each child is independent.
 const GAP_MIN_MS = 10;
@@ -259,8 +261,8 @@ async function main() {
   const cli = await bundleCli(join(work, 'cli'));
   console.log(`bench:capture — ${new Date().toISOString()}, node ${process.version}, ${readFileSync('/proc/sys/kernel/osrelease', 'latin1').trim()}`);
   console.log(`load average at start: ${readFileSync('/proc/loadavg', 'latin1').trim()}`);
-  await partOne(exes, cli);
-  await partTwo(exes, cli);
+  if (PARTS.includes(1)) await partOne(exes, cli);
+  if (PARTS.includes(2)) await partTwo(exes, cli);
   console.log(`\nload average at end: ${readFileSync('/proc/loadavg', 'latin1').trim()}`);
 }
 
