@@ -365,6 +365,28 @@ try {
   record(false, 'the process detail under Wine', err instanceof Error ? err.message : String(err));
 }
 
+// 4f. The upload package: every file it writes is private to its user from the start, whatever the folder grants.
+{
+  const run = await runWine(join(probes, 'upload-package-probe.js'), [winPath(outDir)]);
+  check('upload package under Wine: the .zst of the dump and of its pack and the manifest each get an owner-only DACL (the user, SYSTEM, Administrators), not the folder\'s', () => {
+    const r = parseJson(run, 'upload-package-probe');
+    assert(r.sameBytes && r.manifestWarning && r.outputs.length === 3, JSON.stringify(r));
+    const allowed = new Set([r.ownSid, 'SY', 'BA']);
+    for (const o of r.outputs) {
+      const trustees = [...String(o.dacl).matchAll(/\(A;[^;]*;[^;]*;;;([^)]+)\)/g)].map((m) => m[1]);
+      // Wine keeps a file's DACL as its unix mode and reads it back from there (no P flag, no BA for mode 0600).
+      assert(trustees.includes(r.ownSid) && trustees.every((t) => allowed.has(t)), `${o.file}: ${o.dacl} (folder ${r.folderDacl})`);
+    }
+    return r.outputs.map((o) => `${o.file} ${o.dacl}`).join('; ');
+  });
+  check('upload package under Wine: a second package of the same dump is refused as file-exists and the first is left intact', () => {
+    const r = parseJson(run, 'upload-package-probe');
+    // The dump, its pack and the three outputs: nothing added, nothing removed.
+    assert(r.again.code === 'file-exists' && r.again.firstIntact && r.again.files === 5, JSON.stringify(r.again));
+    return r.again.message;
+  });
+}
+
 // 5. The elevated dump helper: runas + named pipe + one-time secret, and its refusals.
 try {
   await runHelperSuite((ok, name, detail) => record(ok, name, detail), skip);

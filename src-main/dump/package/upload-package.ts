@@ -13,17 +13,19 @@
  * The input is checked as `procscope analyze` checks a dump path (checkDumpFile: absolute, no link on the way, a
  * regular file with ELF or MDMP magic) and read through a descriptor opened with O_NOFOLLOW whose identity must be
  * the checked one. Each output is created exclusively (O_EXCL, never replacing a file, never following a link),
- * mode 0600 like the dump; a cancel or a failure removes every output this run created, and nothing else. Node's
- * built-in zstd (zlib.createZstdCompress, Node 22.15+/23.8+) needs no dependency; where it is missing the call
- * refuses with one sentence instead of loading.
+ * private to its user like the dump (mode 0600; on Windows the dump's owner-only DACL, given at creation); a cancel
+ * or a failure removes every output this run created, and nothing else. Node's built-in zstd
+ * (zlib.createZstdCompress, Node 22.15+/23.8+) needs no dependency; where it is missing the call refuses with one
+ * sentence instead of loading.
  */
 import { createHash } from 'node:crypto';
-import { constants, createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { close as closeCb, constants, createReadStream, createWriteStream, fsync as fsyncCb, open as openCb, writeFile as writeFileCb, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { type FileHandle, lstat, open, rm } from 'node:fs/promises';
+import { lstat, open, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import packageJson from '../../../package.json';
 import { DUMP_SECRETS_WARNING } from '../../../src-shared/model/dump';
@@ -83,20 +85,38 @@ function cancelled(): UploadPackageError {
   return new UploadPackageError('cancelled', 'Preparing the upload package was cancelled; its partial files were removed.');
 }
 
-/** Opens an output exclusively, 0600; an existing name (file or link) is refused, never replaced or followed. */
-async function createExclusive(path: string, created: string[]) {
-  try {
-    const fh = await open(path, OUT_FLAGS, 0o600);
+const openFd = promisify(openCb);
+const closeFd = promisify(closeCb);
+
+/**
+ * Creates an output exclusively and private to its user; an existing name (file or link) is refused, never replaced
+ * or followed. Returns its descriptor. POSIX: mode 0600. Windows: Node's mode would only set the read-only bit and
+ * the file would take its folder's DACL (any reader of the folder could open it while it is written), so it is
+ * created with the dump's owner-only DACL instead (win32-dump-file.ts).
+ */
+async function createExclusive(path: string, created: string[]): Promise<number> {
+  if (process.platform === 'win32') {
+    const { createPrivateFileDescriptor } = await import('../win32/win32-dump-file');
+    const r = createPrivateFileDescriptor(path);
+    if ('taken' in r) throw fileExists(path);
+    if ('error' in r) throw new UploadPackageError('io-error', r.error);
     created.push(path);
-    return fh;
+    return r.fd;
+  }
+  try {
+    const fd = await openFd(path, OUT_FLAGS, 0o600);
+    created.push(path);
+    return fd;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ELOOP') {
-      throw new UploadPackageError('file-exists', `${path} already exists; move or delete it first (an upload package never replaces a file).`);
-    }
+    if (code === 'EEXIST' || code === 'ELOOP') throw fileExists(path);
     if (code === 'EACCES' || code === 'EPERM') throw new UploadPackageError('io-error', `${path} cannot be created: permission denied.`);
     throw new UploadPackageError('io-error', `${path} cannot be created: ${(err as Error).message}`);
   }
+}
+
+function fileExists(path: string): UploadPackageError {
+  return new UploadPackageError('file-exists', `${path} already exists; move or delete it first (an upload package never replaces a file).`);
 }
 
 interface CompressedFile {
@@ -118,7 +138,7 @@ async function compressFile(
   onBytes?: (bytes: number) => void,
 ): Promise<CompressedFile> {
   const input = await open(inputPath, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
-  let output: FileHandle | null = null;
+  let output: number | null = null;
   // Once the streams exist they own the descriptors (autoClose): a stream holds a reference on its FileHandle,
   // and a close() of ours would wait for that reference forever.
   let streamsOwnFiles = false;
@@ -152,7 +172,7 @@ async function compressFile(
     return { bytes: inTap.bytes, sha256: inTap.hash.digest('hex'), zstBytes: outTap.bytes, zstSha256: outTap.hash.digest('hex') };
   } finally {
     if (!streamsOwnFiles) {
-      await output?.close().catch(() => undefined);
+      if (output !== null) await closeFd(output).catch(() => undefined);
       await input.close().catch(() => undefined);
     } else if (writer && !writer.closed) {
       // A failed or cancelled pipeline destroys the writer; its descriptor is closed before the caller removes the
@@ -240,12 +260,12 @@ export async function prepareUploadPackage(dumpPath: string, source: UploadPacka
       analysisPack: packEntry,
       warning: DUMP_SECRETS_WARNING,
     };
-    const fh = await createExclusive(manifestPath, created);
+    const fd = await createExclusive(manifestPath, created);
     try {
-      await fh.writeFile(`${JSON.stringify(manifest, null, 2)}\n`);
-      await fh.sync();
+      await promisify(writeFileCb)(fd, `${JSON.stringify(manifest, null, 2)}\n`);
+      await promisify(fsyncCb)(fd);
     } finally {
-      await fh.close();
+      await closeFd(fd);
     }
     return { dumpPath: dump, zstPath, packZstPath, manifestPath, manifest, durationMs: Date.now() - started };
   } catch (err) {

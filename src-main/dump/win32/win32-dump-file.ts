@@ -10,6 +10,7 @@ import { win32 } from 'node:path';
 import { DUMP_NAME_ATTEMPTS, dumpFileName, type DumpRequest } from '../../../src-shared/model/dump';
 import { readTokenUserSid, withOwnerOnlySecurityDescriptor } from '../../platform/win32/ffi/advapi32';
 import { createNewFileIn, markDeleteOnClose, NtStatus, readFileAtAsync } from '../../platform/win32/ffi/file-handles';
+import { handleToFd } from '../../platform/win32/ffi/crt-fd';
 import { createFileNew, currentProcess, getFileSize } from '../../platform/win32/ffi/kernel32';
 import { WinError, type WinHandle } from '../../platform/win32/ffi/win-types';
 import { DumpError, type Win32OpenedFolder } from '../dump-writer';
@@ -87,6 +88,25 @@ export function createSiblingFile(
     const outcome = folder ? createInFolder(folder, name, sd) : createByPath(path, sd);
     return 'handle' in outcome ? { handle: outcome.handle, path, byPath: !folder } : null;
   });
+}
+
+/**
+ * Creates `path` as `createSiblingFile` does without an opened folder (exclusively, owner-only for the user we run
+ * as: unelevated code only) and hands it over as a C runtime descriptor for Node's fs (crt-fd.ts): the upload
+ * package's files, which hold the dump's secrets, are private from the moment they exist.
+ */
+export function createPrivateFileDescriptor(path: string): { fd: number } | { taken: true } | { error: string } {
+  const sid = readTokenUserSid(currentProcess());
+  if (!sid) return { error: `${path} cannot be made private: the current user could not be read.` };
+  const outcome = withOwnerOnlySecurityDescriptor(sid, (sd) => createByPath(path, sd));
+  if ('taken' in outcome) return outcome;
+  if ('error' in outcome) return { error: outcome.error.message };
+  const fd = handleToFd(outcome.handle);
+  if (fd === null) {
+    discardDumpFile({ handle: outcome.handle, path, byPath: true });
+    return { error: `${path} cannot be created: this executable gives no C runtime descriptor for a file it did not open itself (uv_open_osfhandle).` };
+  }
+  return { fd };
 }
 
 /**

@@ -61,6 +61,12 @@ export class WinHandle {
     if (this.#raw === null) throw new Error('The handle was already closed.');
     return this.#raw;
   }
+  /** For the ffi layer only: hands the OS handle to a new owner (a C runtime descriptor, say); this wrapper forgets it without closing it. */
+  release(): unknown {
+    const raw = this.raw;
+    this.#raw = null;
+    return raw;
+  }
   close(): void {
     if (this.#raw === null) return;
     const raw = this.#raw;
