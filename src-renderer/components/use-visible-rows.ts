@@ -2,12 +2,28 @@
  * The rows the table shows. The tree is the store's live tree, relinked row by row as deltas arrive (no rebuild of
  * 5,000 links per tick); the order is recomputed only when the structure or a view setting changes, or when sorting
  * by a value column (CPU, memory, ...). Each recomputation hands unchanged rows their previous entry objects, so
- * only the rows on screen whose entry or data changed render again.
+ * only the rows on screen whose entry or data changed render again, and copies the subtrees in which the tree's
+ * change log names no change.
  */
 import { useMemo, useRef } from 'react';
 import { appStore, useAppStore } from '../store/app-store';
 import { VALUE_FIELDS } from '../store/processes-slice';
-import { computeVisibleRows, isValueSort, type VisibleRow } from '../store/visible-rows';
+import type { ProcessKey } from '../../src-shared/model/process';
+import type { LiveProcessTree } from '../../src-shared/tree/live-process-tree';
+import { changedSubtrees, computeVisibleRows, isValueSort, type ViewSettings, type VisibleRow } from '../store/visible-rows';
+
+/** The list last drawn, and what it was drawn from. */
+interface Drawn {
+  list: VisibleRow[];
+  /** The tree's change-log seq when it was drawn. */
+  seq: number;
+  tree: LiveProcessTree;
+  view: ViewSettings;
+}
+
+function sameView(a: ViewSettings, b: ViewSettings): boolean {
+  return a.sortColumn === b.sortColumn && a.sortDirection === b.sortDirection && a.flatList === b.flatList && a.filterText === b.filterText && a.collapsed === b.collapsed;
+}
 
 export function useVisibleRows(): VisibleRow[] {
   const structureVersion = useAppStore((s) => s.structureVersion);
@@ -21,10 +37,18 @@ export function useVisibleRows(): VisibleRow[] {
   const valueSorted = isValueSort(sortColumn ?? (flatList ? 'pid' : null), VALUE_FIELDS);
   // Only a value sort needs every delta; otherwise the order survives value changes.
   const orderVersion = useAppStore((s) => (valueSorted ? s.version : 0));
-  const previous = useRef<VisibleRow[]>([]);
+  const drawn = useRef<Drawn | null>(null);
   return useMemo(() => {
-    const next = computeVisibleRows(appStore.getState().rows.values(), { sortColumn, sortDirection, flatList, filterText, collapsed }, liveTree.tree, previous.current);
-    previous.current = next;
+    const view: ViewSettings = { sortColumn, sortDirection, flatList, filterText, collapsed };
+    const last = drawn.current;
+    // Drawn from this very tree with the same settings: only the subtrees the tree's change log names are walked.
+    let changed: Set<ProcessKey> | undefined;
+    if (last && last.tree === liveTree && sameView(last.view, view)) {
+      const parents = liveTree.changes.changedSince(last.seq);
+      if (parents !== 'all') changed = changedSubtrees(liveTree.tree, parents);
+    }
+    const next = computeVisibleRows(appStore.getState().rows.values(), view, liveTree.tree, last?.list, changed);
+    drawn.current = { list: next, seq: liveTree.changes.seq, tree: liveTree, view };
     return next;
     // structureVersion stands for the in-place mutated rows map and tree.
   }, [liveTree, structureVersion, orderVersion, sortColumn, sortDirection, flatList, filterText, collapsed]);

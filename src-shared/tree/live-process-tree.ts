@@ -11,7 +11,7 @@
  * the ppid of an existing root (that root could become its child). Both are rare; correctness never depends on
  * guessing them right. Pure: no I/O.
  */
-import type { ProcessRow } from '../model/process';
+import type { ProcessKey, ProcessRow } from '../model/process';
 import { buildProcessTree, type ProcessTree } from './process-tree';
 
 export interface LiveProcessTree<R extends ProcessRow = ProcessRow> {
@@ -22,7 +22,26 @@ export interface LiveProcessTree<R extends ProcessRow = ProcessRow> {
   add(row: R): boolean;
   /** Unlinks a row; its children become roots. False: call reset() with the remaining rows. */
   remove(row: R): boolean;
+  /** Which lists changed since a given moment, for a view that redraws only those (visible-rows.ts). */
+  readonly changes: TreeChangeLog;
 }
+
+/**
+ * The parents whose list of children changed, in order: a view that remembers `seq` when it drew the tree can ask
+ * later which lists to walk again and keep the rest of what it drew.
+ */
+export interface TreeChangeLog {
+  /** Bumped by every change (add, remove, reset). */
+  readonly seq: number;
+  /**
+   * The parents (null: the roots) whose children changed after `since` (an earlier `seq`), or 'all' when that is no
+   * longer known: a reset since, or more changes than the log keeps.
+   */
+  changedSince(since: number): ReadonlySet<ProcessKey | null> | 'all';
+}
+
+/** How many changes the log keeps (a churning table makes ~100 per delta); an older `since` answers 'all'. */
+const CHANGE_LOG_LIMIT = 4096;
 
 /** The unsorted tree's order (compareRows(null) in the renderer): start time, then pid. */
 export function creationOrder(a: ProcessRow, b: ProcessRow): number {
@@ -54,7 +73,32 @@ export function createLiveProcessTree<R extends ProcessRow>(rows: Iterable<R> = 
     else rootsByPpid.delete(row.ppid);
   };
 
+  let seq = 0;
+  /** Changes after this seq are all in the log; a reset or a trim moves it. */
+  let knownAfter = 0;
+  let log: { seq: number; parent: ProcessKey | null }[] = [];
+  const changed = (parent: ProcessKey | null): void => {
+    log.push({ seq: ++seq, parent });
+    if (log.length > CHANGE_LOG_LIMIT) {
+      log = log.slice(log.length - CHANGE_LOG_LIMIT / 2);
+      knownAfter = log[0]!.seq - 1;
+    }
+  };
+  const changes: TreeChangeLog = {
+    get seq() {
+      return seq;
+    },
+    changedSince(since) {
+      if (since < knownAfter) return 'all';
+      const out = new Set<ProcessKey | null>();
+      for (let i = log.length - 1; i >= 0 && log[i]!.seq > since; i--) out.add(log[i]!.parent);
+      return out;
+    },
+  };
+
   function reset(all: Iterable<R>): void {
+    knownAfter = ++seq;
+    log = [];
     const list = [...all];
     const built = buildProcessTree(list);
     tree.roots = built.roots.sort(creationOrder);
@@ -77,6 +121,7 @@ export function createLiveProcessTree<R extends ProcessRow>(rows: Iterable<R> = 
   return {
     tree,
     reset,
+    changes,
     add(row) {
       if (byPid.has(row.pid) || rootsByPpid.has(row.pid)) return false;
       byPid.set(row.pid, row);
@@ -88,9 +133,11 @@ export function createLiveProcessTree<R extends ProcessRow>(rows: Iterable<R> = 
         const kids = tree.children.get(parent.key);
         if (kids) insertOrdered(kids, row);
         else tree.children.set(parent.key, [row]);
+        changed(parent.key);
       } else {
         insertOrdered(tree.roots, row);
         countRoot(row, 1);
+        changed(null);
       }
       return true;
     },
@@ -105,9 +152,11 @@ export function createLiveProcessTree<R extends ProcessRow>(rows: Iterable<R> = 
           removeFrom(siblings, row);
           if (siblings.length === 0) tree.children.delete(parentKey);
         }
+        changed(parentKey);
       } else {
         removeFrom(tree.roots, row);
         countRoot(row, -1);
+        changed(null);
       }
       // Its children lose their parent: with no other row of that pid (byPid held this one), each becomes a root.
       const orphans = tree.children.get(row.key);
@@ -118,6 +167,8 @@ export function createLiveProcessTree<R extends ProcessRow>(rows: Iterable<R> = 
           insertOrdered(tree.roots, child);
           countRoot(child, 1);
         }
+        changed(row.key);
+        changed(null);
       }
       return true;
     },
