@@ -87,6 +87,8 @@ function cancelled(): UploadPackageError {
 
 const openFd = promisify(openCb);
 const closeFd = promisify(closeCb);
+const writeFd = promisify(writeFileCb);
+const fsyncFd = promisify(fsyncCb);
 
 /**
  * Creates an output exclusively and private to its user; an existing name (file or link) is refused, never replaced
@@ -262,8 +264,8 @@ export async function prepareUploadPackage(dumpPath: string, source: UploadPacka
     };
     const fd = await createExclusive(manifestPath, created);
     try {
-      await promisify(writeFileCb)(fd, `${JSON.stringify(manifest, null, 2)}\n`);
-      await promisify(fsyncCb)(fd);
+      await writeFd(fd, `${JSON.stringify(manifest, null, 2)}\n`);
+      await fsyncFd(fd);
     } finally {
       await closeFd(fd);
     }
