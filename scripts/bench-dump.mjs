@@ -162,13 +162,15 @@ async function benchTarget(label, argv, cli, goals) {
           gcore: () => gcore(target.pid),
         }[who];
         const r = await timed(target, run);
+        // The runs that wait for the hash report when the file was complete and when the hash was done.
+        const hashed = who === 'ours' || who === 'snap';
         if (who !== 'gcore') r.inProcessMs = ours.last.durationMs;
         if (who !== 'gcore') r.reportedPauseMs = ours.last.targetPauseMs;
         if (who === 'snap') r.mode = ours.last.snapshotFallback ? `live: ${ours.last.snapshotFallback}` : ours.last.mode;
-        if (who !== 'gcore' && who !== 'nohash') splitWall(r, ours.last);
+        if (hashed) splitWall(r, ours.last);
         runs[who].push(r);
         const mode = who === 'snap' ? `, mode ${r.mode}` : '';
-        const split = who !== 'gcore' && who !== 'nohash' ? `, file complete ${fmtS(r.fileCompleteWallMs)}, hash done ${fmtS(r.hashDoneWallMs)}` : '';
+        const split = hashed ? `, file complete ${fmtS(r.fileCompleteWallMs)}, hash done ${fmtS(r.hashDoneWallMs)}` : '';
         const extra = who !== 'gcore' ? `  (writer: ${fmtS(r.inProcessMs)}, reported pause ${r.reportedPauseMs} ms${mode}${split})` : '';
         console.log(
           `round ${round} ${who.padEnd(6)} wall ${fmtS(r.wallMs).padStart(8)}  pause ${r.pauseMs.toFixed(0).padStart(6)} ms  ` +
