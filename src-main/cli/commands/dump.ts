@@ -127,8 +127,9 @@ async function runDump(args: string[], io: CliIo): Promise<number> {
   let folder: LinuxOpenedFolder | null = null;
   try {
     folder = await openFolderAsRoot(parsed.outDir);
-    // The writer first: creating it starts work (the Linux hash thread) that overlaps reading the start time.
-    const writer = await createPlatformDumpWriter();
+    // The writer first: creating it starts work (the Linux write-behind and hash threads) that overlaps reading the
+    // start time.
+    const writer = await createPlatformDumpWriter(process.platform, { hash: parsed.hash });
     const startTimeMs = await startTimeOf(parsed.pid);
     if (startTimeMs === null) {
       throw new DumpError('process-gone', `There is no process ${parsed.pid}. Check the pid with \`procscope list\`.`);

@@ -19,7 +19,7 @@ import { buildCoreNotes, readProcessIdentitySync } from './core-notes';
 import { encodeHeaders, encodeNotes, layoutCore } from './elf-core-layout';
 import { EPERM, ESRCH } from './ffi/libc-ptrace';
 import { planSegments, type ThreadPointers } from './mapping-plan';
-import { acquireCopyBufferSync, buildPieces, copyMemory, releaseCopyBuffer } from './memory-copier';
+import { buildPieces, copyMemory } from './memory-copier';
 import { openedFolderProcPath } from './opened-folder';
 import { openPagemapSync } from './pagemap';
 import { createSha256Stream, prestartSha256Worker, type Sha256Stream } from './sha256-worker';
@@ -36,6 +36,7 @@ import {
   type ThreadRegisters,
 } from './ptrace-threads';
 import { checkIdentitySync, checkNotTracedSync, permissionError, processName } from './target-checks';
+import { acquireWriteBehind, prestartWriteBehind } from './write-behind';
 
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -72,8 +73,11 @@ async function digestUnlessAborted(hash: Sha256Stream, signal: AbortSignal | und
   }
 }
 
-export function createLinuxCoreWriter(): DumpWriter {
-  prestartSha256Worker(); // a writer is created to write: let the hash thread boot meanwhile
+/** `hash: false` (the CLI's --no-hash): the writer will not hash, so no hash thread is booted ahead for it. */
+export function createLinuxCoreWriter(warmUp: { hash?: boolean } = {}): DumpWriter {
+  // A writer is created to write: let the write-behind and hash threads boot meanwhile.
+  void prestartWriteBehind();
+  if (warmUp.hash !== false) prestartSha256Worker();
   return { format: 'elf-core', write: writeLinuxCore };
 }
 
@@ -175,13 +179,15 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
     await hash.dispose();
     throw err;
   }
+  // The write-behind ring before the target stops (its inline slot is touched now, not while the target waits).
+  const ring = acquireWriteBehind();
   if (options.signal?.aborted) {
+    ring.release();
     await hash.dispose();
     file.discardSync();
     throw cancelled();
   }
 
-  const buffer = acquireCopyBufferSync();
   let attached: AttachedProcess | null = null;
   let pack: AnalysisPackResult | null = null;
   let pauseEndMs = 0;
@@ -232,7 +238,7 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
     const { unreadableBytes } = await copyMemory({
       pid: snapshot?.readPid ?? pid,
       memFd: snapshot?.memFd ?? null,
-      buffer,
+      ring: ring.writeBehind,
       pieces,
       file,
       hash,
@@ -317,6 +323,6 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
     release();
     snapshot?.finish();
     await hash.dispose();
-    releaseCopyBuffer(buffer);
+    ring.release();
   }
 }

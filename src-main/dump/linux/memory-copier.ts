@@ -1,20 +1,22 @@
 /*
  * Copies the target's memory into the core's segment data: process_vm_readv in batches of up to 1024 iovecs and
- * 1 MiB into one reused buffer, then positional writes that skip all-zero pages (holes), all on this thread —
- * like gcore, with no hand-offs between threads, which cost a wake-up per batch on a loaded machine. The hash
- * worker follows behind, reading back what was written, so it never holds up the target. Unreadable pages become zeros
- * and are counted. Runs on the JS thread of the dump (reads may come from any thread; this keeps it simple) and
- * yields every 10 ms so cancel and progress get through. Never writes outside the planned file ranges.
+ * 1 MiB into a slot of the write-behind ring, whose thread writes the slot's non-zero pages (all-zero pages stay
+ * holes) while the next batch is read (write-behind.ts): the target waits for the reads, the writes overlap them.
+ * The hash worker follows behind the writes, reading back what was written, so it never holds up the target.
+ * Unreadable pages become zeros and are counted. Runs on the JS thread of the dump and yields every 10 ms so cancel
+ * and progress get through. Never writes outside the planned file ranges; on any failure the queued writes are
+ * dropped before the error is thrown, so none can reach the descriptor after the caller closes it.
  */
 import { readSync } from 'node:fs';
 import { DumpError } from '../dump-writer';
-import type { CoreFile } from './core-file';
-import { ESRCH, bufferAddress, processVmReadvSync } from './ffi/libc-ptrace';
+import { toFileError, type CoreFile } from './core-file';
+import { ESRCH, processVmReadvSync } from './ffi/libc-ptrace';
 import type { PlannedSegment } from './mapping-plan';
 import type { PagemapReader } from './pagemap';
 import type { Sha256Stream } from './sha256-worker';
+import { SLOT_BYTES, type WriteBehind, type WriteRun, type WriteSlot } from './write-behind';
 
-export const CHUNK_BYTES = 1024 * 1024;
+export const CHUNK_BYTES = SLOT_BYTES;
 const MAX_IOV = 1024;
 /** Let cancel and progress through this often; yielding after every 1 MiB batch cost 10-20% of the copy. */
 const YIELD_INTERVAL_MS = 10;
@@ -54,42 +56,6 @@ export function buildPieces(segments: readonly PlannedSegment[], pagemap: Pagema
   return pieces;
 }
 
-/**
- * The buffer the target's memory is read into, reused between batches and between dumps. Fresh memory is
- * expensive to fault in on these VMs (about 80 µs a page under load; measured 20 s for 1 GiB), so it is small
- * (1 MiB: 256 first touches where 4 MiB took 1024, 20-60 ms before the target could stop),
- * touched once before any target stops, kept for the next dump, and released after a quiet spell.
- */
-export interface CopyBuffer {
-  buf: Buffer;
-  words: Uint32Array;
-  baseAddr: bigint;
-}
-
-const BUFFER_IDLE_RELEASE_MS = 30_000;
-let cachedBuffer: CopyBuffer | null = null;
-let releaseTimer: NodeJS.Timeout | null = null;
-
-export function acquireCopyBufferSync(): CopyBuffer {
-  if (releaseTimer) clearTimeout(releaseTimer);
-  releaseTimer = null;
-  const cached = cachedBuffer;
-  cachedBuffer = null;
-  if (cached) return cached;
-  const buf = Buffer.allocUnsafeSlow(CHUNK_BYTES);
-  buf.fill(1); // fault the pages in now rather than while the target is stopped
-  return { buf, words: new Uint32Array(buf.buffer, buf.byteOffset, CHUNK_BYTES / 4), baseAddr: bufferAddress(buf) };
-}
-
-export function releaseCopyBuffer(buffer: CopyBuffer): void {
-  cachedBuffer = buffer;
-  releaseTimer = setTimeout(() => {
-    cachedBuffer = null;
-    releaseTimer = null;
-  }, BUFFER_IDLE_RELEASE_MS);
-  releaseTimer.unref();
-}
-
 interface ReadItem {
   pos: number;
   vaddr: number;
@@ -104,7 +70,8 @@ export interface CopyOptions {
    * 1 GiB read from the clone took 0.94 s and left it no shared pages; through mem 0.38 s, all still shared).
    */
   memFd?: number | null;
-  buffer: CopyBuffer;
+  /** Where batches are read into and written from (acquireWriteBehind, or createInlineWriteBehind). */
+  ring: WriteBehind;
   pieces: readonly Piece[];
   file: CoreFile;
   hash: Sha256Stream;
@@ -112,19 +79,28 @@ export interface CopyOptions {
   signal?: AbortSignal;
   /** Called after each batch with the bytes of segment data done so far. */
   onBatch: (doneBytes: number) => void;
-  /** Called once every byte has been read from the target and written to the file. */
+  /** Called once every byte has been read from the target, before the last writes are waited for. */
   onReadsDone: () => void;
 }
 
 export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: number }> {
-  const buffer = o.buffer;
+  try {
+    return await copyThroughRing(o);
+  } catch (err) {
+    o.ring.abandonSync();
+    throw toFileError(err, o.file.path);
+  }
+}
+
+async function copyThroughRing(o: CopyOptions): Promise<{ unreadableBytes: number }> {
+  const ring = o.ring;
   const localIov = Buffer.alloc(MAX_IOV * 16);
   const remoteIov = Buffer.alloc(MAX_IOV * 16);
   const zeroPage = Buffer.alloc(o.pageBytes);
   let unreadableBytes = 0;
   let doneBytes = 0;
 
-  const readFromMem = (fd: number, items: ReadItem[]): void => {
+  const readFromMem = (buffer: WriteSlot, fd: number, items: ReadItem[]): void => {
     for (const it of items) {
       let at = 0;
       while (at < it.length) {
@@ -146,8 +122,8 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
     }
   };
 
-  const readBatch = (items: ReadItem[]): void => {
-    if (o.memFd !== undefined && o.memFd !== null) return readFromMem(o.memFd, items);
+  const readBatch = (buffer: WriteSlot, items: ReadItem[]): void => {
+    if (o.memFd !== undefined && o.memFd !== null) return readFromMem(buffer, o.memFd, items);
     let first = 0;
     let skip = 0;
     while (first < items.length) {
@@ -193,19 +169,20 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
     }
   };
 
-  /** Write the non-zero pages of the batch; tell the hash, in file order, what was written and what is a hole. */
-  const writeBatch = (length: number, fileOffset: number): void => {
+  /**
+   * Queue the non-zero pages of the batch for writing; once they are written, tell the hash, in file order, what was
+   * written and what is a hole.
+   */
+  const writeBatch = (buffer: WriteSlot, length: number, fileOffset: number): void => {
     const wordsPerPage = o.pageBytes / 4;
+    const runs: WriteRun[] = [];
+    const hashSteps: { written: boolean; position: number; length: number }[] = [];
     let runStart = 0;
     let runNonZero = true;
     const endRun = (at: number): void => {
       if (at === runStart) return;
-      if (runNonZero) {
-        o.file.writeAtSync(buffer.buf.subarray(runStart, at), fileOffset + runStart);
-        o.hash.updateWritten(o.file.fd, fileOffset + runStart, at - runStart);
-      } else {
-        o.hash.updateZeros(at - runStart);
-      }
+      if (runNonZero) runs.push({ offset: runStart, length: at - runStart, position: fileOffset + runStart });
+      hashSteps.push({ written: runNonZero, position: fileOffset + runStart, length: at - runStart });
     };
     for (let at = 0; at < length; at += o.pageBytes) {
       const w = at / 4;
@@ -220,6 +197,13 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
       }
     }
     endRun(length);
+    ring.submitSync(buffer, o.file.fd, runs);
+    ring.afterWritten(() => {
+      for (const h of hashSteps) {
+        if (h.written) o.hash.updateWritten(o.file.fd, h.position, h.length);
+        else o.hash.updateZeros(h.length);
+      }
+    });
   };
 
   let lastYieldMs = performance.now();
@@ -231,13 +215,14 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
     const head = pieces[idx]!;
     if (!head.read) {
       const n = head.length - offInPiece;
-      o.hash.updateZeros(n);
+      ring.afterWritten(() => o.hash.updateZeros(n));
       doneBytes += n;
       idx++;
       offInPiece = 0;
       continue;
     }
     const fileStart = head.fileOffset + offInPiece;
+    const buffer = ring.acquireSync();
     const items: ReadItem[] = [];
     let pos = 0;
     while (pos < CHUNK_BYTES && idx < pieces.length && items.length < MAX_IOV) {
@@ -254,8 +239,8 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
         offInPiece = 0;
       }
     }
-    readBatch(items);
-    writeBatch(pos, fileStart);
+    readBatch(buffer, items);
+    writeBatch(buffer, pos, fileStart);
     doneBytes += pos;
     o.onBatch(doneBytes);
     if (performance.now() - lastYieldMs >= YIELD_INTERVAL_MS) {
@@ -264,5 +249,6 @@ export async function copyMemory(o: CopyOptions): Promise<{ unreadableBytes: num
     }
   }
   o.onReadsDone();
+  ring.drainSync();
   return { unreadableBytes };
 }

@@ -1,7 +1,7 @@
 // The dump hash thread: each stream's digest is the SHA-256 of exactly its own bytes, also when one thread serves
 // stream after stream (a capture writes a core per child, and booting a thread per core cost 60-170 ms of hold).
 import { createHash } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -74,5 +74,21 @@ describe('createSha256Stream', () => {
     abandoned.updateWritten(fa, 0, a.length);
     await abandoned.dispose();
     expect(await digestOf(fb, b.length, 0)).toBe(sha(b));
+  });
+
+  it.runIf(process.platform === 'linux')('hashes on a thread of nice 19, and only that thread: the copy keeps both cores while the target waits', async () => {
+    // Field 19 of /proc/self/task/TID/stat is the thread's nice value (after the parenthesised name).
+    const niceOf = (tid: string): number => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'latin1').replace(/^.*\) /s, '').split(' ')[16]);
+    const stream = createSha256Stream();
+    try {
+      const b = Buffer.from('niced '.repeat(100));
+      stream.updateWritten(fileWith('n', b), 0, b.length);
+      expect(await stream.digest()).toBe(sha(b));
+      const nices = readdirSync('/proc/self/task').map(niceOf);
+      expect(nices.filter((n) => n === 19)).toHaveLength(1);
+      expect(niceOf(String(process.pid))).toBe(0);
+    } finally {
+      await stream.dispose();
+    }
   });
 });

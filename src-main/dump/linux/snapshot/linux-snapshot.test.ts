@@ -2,7 +2,7 @@
 // SIGCHLD, run no pthread_atfork handler, keep no zombie, and resume its interrupted read()/nanosleep()/futex
 // waits; memory a fork does not copy (MADV_DONTFORK, MADV_WIPEONFORK) is in the core; a seccomp target falls back.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProcessStartTimeMs } from '../../../platform/linux/proc-start-time';
@@ -10,7 +10,8 @@ import { createLinuxCoreWriter } from '../linux-core-writer';
 import { parseMaps } from '../proc-maps';
 import { attachAllThreadsSync, detachAllSync, readThreadRegistersSync } from '../ptrace-threads';
 import type { CoreFile } from '../core-file';
-import { acquireCopyBufferSync, copyMemory } from '../memory-copier';
+import { copyMemory } from '../memory-copier';
+import { createInlineWriteBehind } from '../write-behind';
 import { parseSmaps } from '../proc-maps';
 import { cloneInThreadSync, findSyscallInstructionSync, prepareSnapshotSync, startSnapshotSync, takeSnapshotSync } from './linux-snapshot';
 import { getRegsSync } from './snapshot-ptrace';
@@ -194,13 +195,14 @@ describe('Linux snapshot dumps', () => {
     }
     expect(run.method).toBe('snapshot');
     const sharedKiB = (): number => Number(/^Shared_Dirty:\s+(\d+)/m.exec(readFileSync(`/proc/${run!.readPid}/smaps_rollup`, 'latin1'))![1]);
+    const devNull = openSync('/dev/null', 'w');
     const copy = (memFd: number | null) =>
       copyMemory({
         pid: run!.readPid,
         memFd,
-        buffer: acquireCopyBufferSync(),
+        ring: createInlineWriteBehind(),
         pieces: [{ fileOffset: 0, vaddr: heap.startAddr, length: heap.endAddr - heap.startAddr, read: true }],
-        file: { path: '', fd: -1, writeAtSync: () => {} } as unknown as CoreFile,
+        file: { path: '/dev/null', fd: devNull } as unknown as CoreFile,
         hash: { updateWritten: () => {}, updateZeros: () => {}, digest: async () => '', dispose: async () => {} },
         pageBytes: 4096,
         onBatch: () => {},
@@ -214,6 +216,7 @@ describe('Linux snapshot dumps', () => {
       await copy(null); // the same through process_vm_readv, for the record
       console.log(`clone's Shared_Dirty: ${before} kB before, after /proc/PID/mem reads unchanged, after process_vm_readv ${sharedKiB()} kB`);
     } finally {
+      closeSync(devNull);
       run.finish();
     }
     expect(run.closeProblem).toBeNull();

@@ -1,0 +1,154 @@
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DumpError } from '../dump-writer';
+import type { CoreFile } from './core-file';
+import { bufferAddress } from './ffi/libc-ptrace';
+import { copyMemory, type Piece } from './memory-copier';
+import type { Sha256Stream } from './sha256-worker';
+import { SLOT_BYTES, acquireWriteBehind, prestartWriteBehind } from './write-behind';
+
+const SLOTS_WRITTEN = 64;
+
+/** Slot i holds byte (i * 7 + 1) & 0xff everywhere except its second page, which stays zeros (a hole). */
+const patternOf = (i: number): number => (i * 7 + 1) & 0xff || 1;
+
+describe.runIf(process.platform === 'linux')('write-behind ring', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'procscope-write-behind-'));
+    // The dump never waits for the thread; these tests do, so every slot below goes through it.
+    expect(await prestartWriteBehind()).toBe(true);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes each slot from its thread, in order, and runs what follows a write only once it is on file', () => {
+    const path = join(dir, 'ring.bin');
+    const fd = openSync(path, 'w+', 0o600);
+    const { writeBehind, release } = acquireWriteBehind();
+    const followed: number[] = [];
+    const onFileWhenFollowed: boolean[] = [];
+    try {
+      for (let i = 0; i < SLOTS_WRITTEN; i++) {
+        const slot = writeBehind.acquireSync();
+        slot.buf.fill(patternOf(i));
+        const position = i * SLOT_BYTES;
+        // Two runs: the first page, and everything after the second page.
+        writeBehind.submitSync(slot, fd, [
+          { offset: 0, length: 4096, position },
+          { offset: 8192, length: SLOT_BYTES - 8192, position: position + 8192 },
+        ]);
+        writeBehind.afterWritten(() => {
+          followed.push(i);
+          const probe = Buffer.alloc(1);
+          readSync(fd, probe, 0, 1, position + SLOT_BYTES - 1);
+          onFileWhenFollowed.push(probe[0] === patternOf(i));
+        });
+      }
+      expect(writeBehind.threaded).toBe(true);
+      writeBehind.drainSync();
+    } finally {
+      release();
+      closeSync(fd);
+    }
+    expect(followed).toEqual([...Array(SLOTS_WRITTEN).keys()]);
+    expect(onFileWhenFollowed.every(Boolean)).toBe(true);
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBe(SLOTS_WRITTEN * SLOT_BYTES);
+    for (let i = 0; i < SLOTS_WRITTEN; i++) {
+      const at = i * SLOT_BYTES;
+      expect(bytes[at]).toBe(patternOf(i));
+      expect(bytes.subarray(at + 4096, at + 8192).every((b) => b === 0)).toBe(true);
+      expect(bytes[at + 8192]).toBe(patternOf(i));
+      expect(bytes[at + SLOT_BYTES - 1]).toBe(patternOf(i));
+    }
+  });
+
+  it("throws the thread's ENOSPC at the next wait, then serves the next file as if nothing had happened", async () => {
+    expect(await prestartWriteBehind()).toBe(true);
+    const full = openSync('/dev/full', 'w');
+    const { writeBehind, release } = acquireWriteBehind();
+    let thrown: unknown = null;
+    try {
+      for (let i = 0; i < 4; i++) {
+        const slot = writeBehind.acquireSync();
+        writeBehind.submitSync(slot, full, [{ offset: 0, length: SLOT_BYTES, position: 0 }]);
+      }
+      writeBehind.drainSync();
+    } catch (err) {
+      thrown = err;
+      writeBehind.abandonSync();
+    } finally {
+      release();
+      closeSync(full);
+    }
+    expect((thrown as NodeJS.ErrnoException | null)?.code).toBe('ENOSPC');
+
+    const path = join(dir, 'after-enospc.bin');
+    const fd = openSync(path, 'w+', 0o600);
+    const next = acquireWriteBehind();
+    try {
+      const slot = next.writeBehind.acquireSync();
+      slot.buf.fill(0x5a);
+      next.writeBehind.submitSync(slot, fd, [{ offset: 0, length: SLOT_BYTES, position: 0 }]);
+      expect(next.writeBehind.threaded).toBe(true);
+      next.writeBehind.drainSync();
+    } finally {
+      next.release();
+      closeSync(fd);
+    }
+    expect(readFileSync(path).every((b) => b === 0x5a)).toBe(true);
+  });
+
+  it('a dump whose writes fail mid-copy reports disk-full, hashes nothing it did not write, and leaves no write queued', async () => {
+    expect(await prestartWriteBehind()).toBe(true);
+    // Our own memory is the "target": process_vm_readv of our own pid needs no ptrace rights.
+    const source = Buffer.alloc(8 * SLOT_BYTES, 0x33);
+    const pieces: Piece[] = [{ fileOffset: 0, vaddr: Number(bufferAddress(source)), length: source.length, read: true }];
+    const full = openSync('/dev/full', 'w');
+    const hashed: string[] = [];
+    const hash: Sha256Stream = {
+      updateWritten: (_fd, offset, length) => hashed.push(`written ${offset}+${length}`),
+      updateZeros: (length) => hashed.push(`zeros ${length}`),
+      digest: async () => '',
+      dispose: async () => {},
+    };
+    const { writeBehind, release } = acquireWriteBehind();
+    let caught: unknown = null;
+    try {
+      await copyMemory({
+        pid: process.pid,
+        ring: writeBehind,
+        pieces,
+        file: { path: '/dev/full', fd: full } as unknown as CoreFile,
+        hash,
+        pageBytes: 4096,
+        onBatch: () => {},
+        onReadsDone: () => {},
+      });
+    } catch (err) {
+      caught = err;
+    } finally {
+      release();
+      closeSync(full);
+    }
+    expect(caught).toBeInstanceOf(DumpError);
+    expect((caught as DumpError).code).toBe('disk-full');
+    expect(hashed).toEqual([]);
+    // Released with nothing queued: the next user of the ring writes at once.
+    const path = join(dir, 'after-copy.bin');
+    const fd = openSync(path, 'w+', 0o600);
+    const next = acquireWriteBehind();
+    try {
+      const slot = next.writeBehind.acquireSync();
+      slot.buf.fill(0x44);
+      next.writeBehind.submitSync(slot, fd, [{ offset: 0, length: 4096, position: 0 }]);
+      next.writeBehind.drainSync();
+    } finally {
+      next.release();
+      closeSync(fd);
+    }
+    expect(readFileSync(path).every((b) => b === 0x44)).toBe(true);
+  });
+});
