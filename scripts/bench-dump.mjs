@@ -151,6 +151,12 @@ async function benchTarget(label, argv, cli, goals) {
   const runs = { ours: [], gcore: [], snap: [], nohash: [], dd: [], hash: [] };
   console.log(`\n## ${label} (pid ${target.pid}, RSS ${fmtGiB(rss)})`);
   try {
+    // The first dump after an idle spell is several times slower on these VMs (host page faults; ../shared/PEERS.md):
+    // one untimed run of each writer first, so round 1 does not charge it to whichever comes first.
+    for (const warm of [() => ours(cli, target.pid, ['--no-pack']), () => gcore(target.pid)]) {
+      const r = await timed(target, warm);
+      console.log(`warm-up (not counted): wall ${fmtS(r.wallMs)}, pause ${r.pauseMs.toFixed(0)} ms`);
+    }
     for (let round = 1; round <= ROUNDS; round++) {
       const kinds = ['ours', 'gcore', 'snap', 'nohash'];
       const order = [...kinds.slice((round - 1) % kinds.length), ...kinds.slice(0, (round - 1) % kinds.length)];
