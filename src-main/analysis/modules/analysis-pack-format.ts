@@ -74,16 +74,29 @@ function deltaPairs(bytes: Buffer, undo: boolean): Buffer {
   return out;
 }
 
+/** Unsigned LEB128 of each value (never negative here: rva differences of sorted symbols, and sizes). */
 function leb128(values: readonly bigint[]): Buffer {
-  const out: number[] = [];
-  for (let v of values) {
+  const out = Buffer.allocUnsafe(values.length * 10);
+  let at = 0;
+  for (const value of values) {
+    // As a Number where exact (every real rva and size): BigInt shifts made this a third of node's pack time.
+    if (value <= 0x1f_ffff_ffff_ffffn) {
+      let v = Number(value);
+      while (v >= 0x80) {
+        out[at++] = (v % 0x80) | 0x80;
+        v = Math.floor(v / 0x80);
+      }
+      out[at++] = v;
+      continue;
+    }
+    let v = value;
     do {
       const byte = Number(v & 0x7fn);
       v >>= 7n;
-      out.push(v === 0n ? byte : byte | 0x80);
+      out[at++] = v === 0n ? byte : byte | 0x80;
     } while (v !== 0n);
   }
-  return Buffer.from(out);
+  return out.subarray(0, at);
 }
 
 export interface PackRegion {
@@ -120,7 +133,13 @@ function encodeModule(m: PackModule): Buffer {
   if (path.length > PACK_LIMITS.pathBytes || id.length === 0 || id.length > PACK_LIMITS.buildIdBytes || m.regions.length > PACK_LIMITS.regions) {
     throw new AnalysisPackError(`The module ${m.path} does not fit the pack's limits.`);
   }
-  const symbols = [...m.symbols].sort((a, b) => (a.rva < b.rva ? -1 : a.rva > b.rva ? 1 : 0));
+  // A start at or beyond 2^48 would make the reader refuse the whole pack: such a symbol (only a malformed file has
+  // one) is left out. Sorted on Number keys, exact below 2^48: BigInt comparisons were most of the encoding's time.
+  const symbols = m.symbols
+    .filter((x) => x.rva >= 0n && x.rva < 2n ** 48n)
+    .map((x) => ({ key: Number(x.rva), x }))
+    .sort((a, b) => a.key - b.key)
+    .map((k) => k.x);
   const names = Buffer.from(symbols.map((x) => `${x.name.replaceAll('\0', '').slice(0, PACK_LIMITS.nameLength)}\0`).join(''), 'utf8');
   const head = Buffer.alloc(4 + 2 + path.length + 1 + id.length + 8 + 2);
   const idAt = 4 + 2 + path.length + 1;
@@ -158,7 +177,9 @@ function encodeModule(m: PackModule): Buffer {
 export function encodeAnalysisPack(modules: readonly PackModule[]): Buffer {
   if (modules.length > PACK_LIMITS.modules) throw new AnalysisPackError(`${modules.length} modules are more than a pack holds.`);
   const raw = Buffer.concat(modules.map(encodeModule));
-  const body = deflateSync(raw, { level: 6 });
+  // Level 1: the pack is built after the file is complete, but `procscope dump` still waits for it. Node's own
+  // modules (15.3 MB raw): level 6 took 216 ms for 2.88 MB, level 1 70 ms for 3.35 MB.
+  const body = deflateSync(raw, { level: 1 });
   const header = Buffer.alloc(HEADER_BYTES);
   header.write(PACK_MAGIC, 0, 'latin1');
   header.writeUInt32LE(PACK_VERSION, 8);
