@@ -265,6 +265,8 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
       signal: options.signal,
       onBatch: (done) => progress('writing', layout.dataOffset + done, layout.fileLength),
       onReadsDone: release,
+      // Live mode, or a held target: it waits for the reads, so the hash waits for them too.
+      holdHashWhileReading: snapshot?.method !== 'snapshot',
     });
     release();
     const reapPauseMs = snapshot?.finish() ?? 0;

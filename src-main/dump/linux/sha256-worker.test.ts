@@ -76,7 +76,7 @@ describe('createSha256Stream', () => {
     expect(await digestOf(fb, b.length, 0)).toBe(sha(b));
   });
 
-  it.runIf(process.platform === 'linux')('hashes on a thread of nice 19, and only that thread: the copy keeps both cores while the target waits', async () => {
+  it.runIf(process.platform === 'linux')('hashes on a thread of nice 10, and only that thread: it mostly yields to the target threads once they run again', async () => {
     // Field 19 of /proc/self/task/TID/stat is the thread's nice value (after the parenthesised name).
     const niceOf = (tid: string): number => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'latin1').replace(/^.*\) /s, '').split(' ')[16]);
     const stream = createSha256Stream();
@@ -85,7 +85,7 @@ describe('createSha256Stream', () => {
       stream.updateWritten(fileWith('n', b), 0, b.length);
       expect(await stream.digest()).toBe(sha(b));
       const nices = readdirSync('/proc/self/task').map(niceOf);
-      expect(nices.filter((n) => n === 19)).toHaveLength(1);
+      expect(nices.filter((n) => n === 10)).toHaveLength(1);
       expect(niceOf(String(process.pid))).toBe(0);
     } finally {
       await stream.dispose();

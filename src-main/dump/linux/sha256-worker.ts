@@ -3,12 +3,13 @@
  * order, which byte ranges it has just written (the worker reads them back from the page cache through the same
  * descriptor) and how many zero bytes each hole holds (holes are part of the file's content too). So the hash
  * never holds up reading the target: the threads are let go as soon as the last byte is read, and the hash
- * finishes behind, on a thread of the lowest priority so that it does not take a core from the copy while the target
- * waits (bench:dump, C target with the hash: pause 424-603 ms at normal priority, against 274-309 ms without a hash). The thread is started ahead (prestartSha256Worker, when the writer is created) or at the
- * latest first thing in a dump, so its start-up (65 ms on a quiet machine, several times that under load) overlaps
- * the checks instead of delaying the hash, which is the last thing a full dump waits for. After a digest the thread
- * is kept idle for the next stream (a capture writes one core per child). The worker is inline code (no extra bundle
- * entry); it only reads the file, never writes it.
+ * finishes behind (in live mode it is told of the writes only once the target runs: memory-copier.ts), on a thread
+ * of low priority (nice 10), so that after the dump it mostly yields to the target's own threads on a busy machine.
+ * The thread is started ahead (prestartSha256Worker, when the writer is created) or at the latest first thing in a
+ * dump, so its start-up (65 ms on a quiet machine, several times that under load) overlaps the checks instead of
+ * delaying the hash, which is the last thing a full dump waits for. After a digest the thread is kept idle for the
+ * next stream (a capture writes one core per child). The worker is inline code (no extra bundle entry); it only
+ * reads the file, never writes it.
  */
 import { Worker } from 'node:worker_threads';
 
@@ -16,9 +17,9 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { readSync, readlinkSync } = require('node:fs');
 const { createHash } = require('node:crypto');
-// This thread only, at the lowest priority (setpriority on a thread id applies to that thread on Linux): while the
-// target is stopped its reads and writes have both cores, and the hash takes what they leave; after, it runs alone.
-try { require('node:os').setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19); } catch {}
+// This thread only, at nice 10 (setpriority on a thread id applies to that thread on Linux): the hash takes about
+// a tenth of a core the target (running again) wants, rather than half of both, and all of an idle one.
+try { require('node:os').setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 10); } catch {}
 let hash = createHash('sha256');
 const zeros = Buffer.alloc(1 << 20);
 // Touched now, while the writer is still checking and attaching: a first touch costs 50-80 µs a page here.

@@ -151,4 +151,40 @@ describe.runIf(process.platform === 'linux')('write-behind ring', () => {
     }
     expect(readFileSync(path).every((b) => b === 0x44)).toBe(true);
   });
+
+  it.each([true, false])('holdHashWhileReading %s: the hash hears of a write only after the reads are done, or as soon as it is on file', async (hold) => {
+    expect(await prestartWriteBehind()).toBe(true);
+    const source = Buffer.alloc(24 * SLOT_BYTES, 0x21);
+    const path = join(dir, `hold-${hold}.bin`);
+    const fd = openSync(path, 'w+', 0o600);
+    const events: string[] = [];
+    const hash: Sha256Stream = {
+      updateWritten: () => events.push('hash'),
+      updateZeros: () => events.push('hash'),
+      digest: async () => '',
+      dispose: async () => {},
+    };
+    const { writeBehind, release } = acquireWriteBehind();
+    try {
+      await copyMemory({
+        pid: process.pid,
+        ring: writeBehind,
+        pieces: [{ fileOffset: 0, vaddr: Number(bufferAddress(source)), length: source.length, read: true }],
+        file: { path, fd } as unknown as CoreFile,
+        hash,
+        pageBytes: 4096,
+        holdHashWhileReading: hold,
+        onBatch: () => {},
+        onReadsDone: () => events.push('reads done'),
+      });
+    } finally {
+      release();
+      closeSync(fd);
+    }
+    const readsDoneAt = events.indexOf('reads done');
+    expect(events.filter((e) => e === 'hash').length).toBeGreaterThan(0);
+    if (hold) expect(readsDoneAt).toBe(0);
+    else expect(readsDoneAt).toBeGreaterThan(0);
+    expect(readFileSync(path).equals(source)).toBe(true);
+  });
 });
