@@ -135,6 +135,8 @@ export const PM_SCAN_ARG_BYTES = 96;
 export const PAGE_REGION_BYTES = 24;
 export const PAGE_IS_PRESENT = 1 << 3;
 export const PAGE_IS_SWAPPED = 1 << 4;
+/** The page is the shared zero page (a read of untouched anonymous memory maps it: gcore's, a debugger's). */
+export const PAGE_IS_PFNZERO = 1 << 5;
 
 /** ioctl(2) with a pointer argument: `int ioctl(int fd, unsigned long request, ...)`. */
 export function ioctlSync(fd: number, request: number, arg: Buffer): SyscallResult {
