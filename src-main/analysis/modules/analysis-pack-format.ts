@@ -74,29 +74,28 @@ function deltaPairs(bytes: Buffer, undo: boolean): Buffer {
   return out;
 }
 
-/** Unsigned LEB128 of each value (never negative here: rva differences of sorted symbols, and sizes). */
-function leb128(values: readonly bigint[]): Buffer {
-  const out = Buffer.allocUnsafe(values.length * 10);
-  let at = 0;
-  for (const value of values) {
-    // As a Number where exact (every real rva and size): BigInt shifts made this a third of node's pack time.
-    if (value <= 0x1f_ffff_ffff_ffffn) {
-      let v = Number(value);
-      while (v >= 0x80) {
-        out[at++] = (v % 0x80) | 0x80;
-        v = Math.floor(v / 0x80);
-      }
-      out[at++] = v;
-      continue;
+/**
+ * Writes `value` as unsigned LEB128 at `at` and returns the offset after it (never negative here: rva differences
+ * of sorted symbols, and sizes). As a Number where exact (every real rva and size): BigInt shifts made this a third
+ * of node's pack time.
+ */
+function writeLeb128(out: Buffer, at: number, value: number | bigint): number {
+  if (typeof value === 'number' || value <= 0x1f_ffff_ffff_ffffn) {
+    let v = Number(value);
+    while (v >= 0x80) {
+      out[at++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
     }
-    let v = value;
-    do {
-      const byte = Number(v & 0x7fn);
-      v >>= 7n;
-      out[at++] = v === 0n ? byte : byte | 0x80;
-    } while (v !== 0n);
+    out[at++] = v;
+    return at;
   }
-  return out.subarray(0, at);
+  let v = value;
+  do {
+    const byte = Number(v & 0x7fn);
+    v >>= 7n;
+    out[at++] = v === 0n ? byte : byte | 0x80;
+  } while (v !== 0n);
+  return at;
 }
 
 export interface PackRegion {
@@ -138,9 +137,12 @@ function encodeModule(m: PackModule): Buffer {
   const symbols = m.symbols
     .filter((x) => x.rva >= 0n && x.rva < 2n ** 48n)
     .map((x) => ({ key: Number(x.rva), x }))
-    .sort((a, b) => a.key - b.key)
-    .map((k) => k.x);
-  const names = Buffer.from(symbols.map((x) => `${x.name.replaceAll('\0', '').slice(0, PACK_LIMITS.nameLength)}\0`).join(''), 'utf8');
+    .sort((a, b) => a.key - b.key);
+  const cleanName = (name: string): string => {
+    const plain = name.includes('\0') ? name.replaceAll('\0', '') : name;
+    return plain.length > PACK_LIMITS.nameLength ? plain.slice(0, PACK_LIMITS.nameLength) : plain;
+  };
+  const names = Buffer.from(symbols.length === 0 ? '' : `${symbols.map((k) => cleanName(k.x.name)).join('\0')}\0`, 'utf8');
   const head = Buffer.alloc(4 + 2 + path.length + 1 + id.length + 8 + 2);
   const idAt = 4 + 2 + path.length + 1;
   head.writeUInt16LE(path.length, 4);
@@ -162,12 +164,16 @@ function encodeModule(m: PackModule): Buffer {
   const sh = Buffer.alloc(8);
   sh.writeUInt32LE(symbols.length, 0);
   sh.writeUInt32LE(names.length, 4);
-  let prev = 0n;
-  const table = leb128(symbols.flatMap((x) => {
-    const d = x.rva - prev;
-    prev = x.rva;
-    return [d, x.sizeBytes];
-  }));
+  // Per symbol the start's difference from the one before and the size, each at most 10 bytes.
+  const tableBytes = Buffer.allocUnsafe(symbols.length * 20);
+  let at = 0;
+  let prev = 0;
+  for (const { key, x } of symbols) {
+    at = writeLeb128(tableBytes, at, key - prev);
+    at = writeLeb128(tableBytes, at, x.sizeBytes);
+    prev = key;
+  }
+  const table = tableBytes.subarray(0, at);
   parts.push(sh, names, table);
   const out = Buffer.concat(parts);
   out.writeUInt32LE(out.length, 0);
