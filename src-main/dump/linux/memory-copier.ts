@@ -2,7 +2,8 @@
  * Copies the target's memory into the core's segment data: process_vm_readv in batches of up to 1024 iovecs and
  * 1 MiB into a slot of the write-behind ring, whose thread writes the slot's non-zero pages (all-zero pages stay
  * holes) while the next batch is read (write-behind.ts): the target waits for the reads, the writes overlap them.
- * The hash worker follows behind the writes, reading back what was written, so it never holds up the target.
+ * The hash worker follows behind the writes, reading back what was written (in live mode only once the reads are
+ * done: holdHashWhileReading), so it never holds up the target.
  * Unreadable pages become zeros and are counted. Runs on the JS thread of the dump and yields every 10 ms so cancel
  * and progress get through. Never writes outside the planned file ranges; on any failure the queued writes are
  * dropped before the error is thrown, so none can reach the descriptor after the caller closes it.
@@ -84,8 +85,9 @@ export interface CopyOptions {
   /**
    * The target is stopped while this copy reads it (live mode): tell the hash what was written only once the reads
    * are done, so that it does not read the file back while the target waits. Reading it back meanwhile took memory
-   * bandwidth and the cores the copy needs (bench:dump, 1 GiB C target: pause 287-465 ms with the hash reading
-   * along, 283-309 ms without a hash), and the hash alone takes ~0.55 s per GiB, within its goal after the file.
+   * bandwidth and the cores the copy needs (1 GiB C target: pause 400-520 ms with the hash reading along, 308-337
+   * ms held). The price is paid after the file: the whole file is then read back and hashed, 0.7 s per GiB here
+   * against 0.6 s for a hash of the same bytes from memory.
    */
   holdHashWhileReading?: boolean;
 }
