@@ -54,6 +54,33 @@ function settled(engine: DumpEngine, jobId: string): Promise<DumpEngineEvent> {
 const row = (pid: number, ppid: number, name: string, startTimeMs = 1000 + pid): ProcessRow => emptyProcessRow(pid, ppid, name, startTimeMs);
 
 describe('dump engine', () => {
+  it("lists a watch's capture dumps in the order the watch reported them, however long each file's check takes", async () => {
+    const { engine, events } = makeEngine(() => ({ totalBytes: 1, chunkBytes: 1 }));
+    await mkdir(outDir, { recursive: true });
+    // Checked in four steps (open, stat, read, close); a missing file is refused after one, so it used to overtake.
+    const real = join(outDir, 'first.core');
+    await writeFile(real, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(4092)]));
+    const record = (path: string, fileBytes: number) => ({
+      watchId: 'capture-1',
+      trigger: 'exit' as const,
+      pid: 7,
+      startTimeMs: 0,
+      name: 'child',
+      kind: 'mini' as const,
+      path,
+      fileBytes,
+      sha256: '0'.repeat(64),
+      targetPauseMs: 1,
+      unreadableBytes: 0,
+      elevated: false,
+    });
+    const recorded = await Promise.all([engine.recordCaptureDump(record(real, 4096)), engine.recordCaptureDump(record(join(outDir, 'second-gone.core'), 10))]);
+    expect(recorded.map((j) => j.state)).toEqual(['done', 'failed']);
+    const added = events.flatMap((e) => (e.type === 'job-added' ? [e.job] : []));
+    expect(added.map((j) => j.result?.path ?? j.error?.message)).toEqual([real, expect.stringMatching(/second-gone\.core is not there any more/)]);
+    expect(added.map((j) => j.id)).toEqual(recorded.map((j) => j.id));
+  });
+
   it('runs a job, reports progress and the result, and the file matches its SHA-256', async () => {
     const { engine, events } = makeEngine(() => ({ totalBytes: 100_000, chunkBytes: 10_000 }));
     const job = await engine.start({ pid: 42, startTimeMs: 5, kind: 'full', outDir, name: 'worker' });

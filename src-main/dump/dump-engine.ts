@@ -258,6 +258,33 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
     return record;
   }
 
+  async function recordCheckedCaptureDump(record: CaptureDumpRecord): Promise<DumpJobInfo> {
+    const checked = await checkCaptureDumpFile(record);
+    const info: DumpJobInfo = {
+      id: `dump-${nextId++}`,
+      groupId: null,
+      pid: record.pid,
+      startTimeMs: record.startTimeMs,
+      name: record.name.slice(0, 255) || null,
+      kind: record.kind,
+      outDir: dirname(record.path),
+      state: 'result' in checked ? 'done' : 'failed',
+      elevated: record.elevated,
+      progress: null,
+      result: 'result' in checked ? checked.result : null,
+      error: 'error' in checked ? checked.error : null,
+      retryable: false,
+      createdAtMs: Date.now(),
+      capture: { watchId: record.watchId, trigger: record.trigger },
+    };
+    jobs.set(info.id, { info, abort: null, done: null, stamp: null, snapshot: false });
+    emit({ type: 'job-added', job: snapshot(info) });
+    return snapshot(info);
+  }
+
+  /** Capture dumps are recorded one at a time, in the order they were reported (see recordCaptureDump). */
+  let captureRecords: Promise<unknown> = Promise.resolve();
+
   return {
     async start(request) {
       checkRequest(request);
@@ -302,28 +329,12 @@ export function createDumpEngine(options: DumpEngineOptions): DumpEngine {
       return structuredClone(group);
     },
 
-    async recordCaptureDump(record) {
-      const checked = await checkCaptureDumpFile(record);
-      const info: DumpJobInfo = {
-        id: `dump-${nextId++}`,
-        groupId: null,
-        pid: record.pid,
-        startTimeMs: record.startTimeMs,
-        name: record.name.slice(0, 255) || null,
-        kind: record.kind,
-        outDir: dirname(record.path),
-        state: 'result' in checked ? 'done' : 'failed',
-        elevated: record.elevated,
-        progress: null,
-        result: 'result' in checked ? checked.result : null,
-        error: 'error' in checked ? checked.error : null,
-        retryable: false,
-        createdAtMs: Date.now(),
-        capture: { watchId: record.watchId, trigger: record.trigger },
-      };
-      jobs.set(info.id, { info, abort: null, done: null, stamp: null, snapshot: false });
-      emit({ type: 'job-added', job: snapshot(info) });
-      return snapshot(info);
+    recordCaptureDump(record) {
+      // One after another, in the order the watch reported them: each check opens and reads its file, and a quick
+      // refusal (a missing file) used to overtake a slower check, listing a watch's dumps out of order.
+      const recorded = captureRecords.then(() => recordCheckedCaptureDump(record));
+      captureRecords = recorded.catch(() => undefined);
+      return recorded;
     },
 
     cancel,
