@@ -25,6 +25,19 @@ function errnoCode(err: unknown): string {
   return (err as NodeJS.ErrnoException | null)?.code ?? '';
 }
 
+/**
+ * pwrite(2) of all `length` bytes of `buffer` from `offset` at file `position`, in writes of at most MAX_WRITE_BYTES.
+ * Throws the errno exception as it comes, and a write that takes nothing as ENOSPC (the disk is full).
+ */
+export function writeAllAtSync(fd: number, buffer: Buffer, offset: number, length: number, position: number): void {
+  let done = 0;
+  while (done < length) {
+    const n = writeSync(fd, buffer, offset + done, Math.min(MAX_WRITE_BYTES, length - done), position + done);
+    if (n <= 0) throw Object.assign(new Error('a write took no bytes'), { code: 'ENOSPC' });
+    done += n;
+  }
+}
+
 export function diskFullError(path: string): DumpError {
   return new DumpError('disk-full', `The disk holding ${path} is full. Free some space or choose another folder, then dump again.`);
 }
@@ -129,18 +142,11 @@ function openedCoreFile(path: string, fd: number, removeSync: () => void): CoreF
     path,
     fd,
     writeAtSync(buffer, position) {
-      // On the caller's thread, one after another: handing writes to the libuv pool cost a thread wake-up per
-      // batch (seconds per GiB on a loaded 2-core machine), and concurrent pwrites contend on the inode lock.
-      let done = 0;
-      while (done < buffer.length) {
-        let n: number;
-        try {
-          n = writeSync(fd, buffer, done, Math.min(MAX_WRITE_BYTES, buffer.length - done), position + done);
-        } catch (err) {
-          throw toFileError(err, path);
-        }
-        if (n <= 0) throw diskFullError(path);
-        done += n;
+      // On the caller's thread: the headers and the pack. The core's memory goes through write-behind.ts.
+      try {
+        writeAllAtSync(fd, buffer, 0, buffer.length, position);
+      } catch (err) {
+        throw toFileError(err, path); // ENOSPC, also a write that took nothing: disk-full
       }
     },
     completeSync(lengthBytes) {

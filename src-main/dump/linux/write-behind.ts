@@ -18,8 +18,8 @@
  * through the ring. A ring is reused by the next dump (a capture writes one core per child) and stopped after a quiet
  * spell. Where no worker can start at all, every batch is written on the dump's thread.
  */
-import { writeSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { writeAllAtSync } from './core-file';
 import { bufferAddress } from './ffi/libc-ptrace';
 
 export const SLOT_BYTES = 1024 * 1024;
@@ -401,14 +401,7 @@ function inlineWriteBehind(slot: WriteSlot): WriteBehind {
     threaded: false,
     acquireSync: () => slot,
     submitSync(_slot, fd, runs) {
-      for (const r of runs) {
-        let done = 0;
-        while (done < r.length) {
-          const n = writeSync(fd, buf, r.offset + done, r.length - done, r.position + done);
-          if (n <= 0) throw writeError('ENOSPC');
-          done += n;
-        }
-      }
+      for (const r of runs) writeAllAtSync(fd, buf, r.offset, r.length, r.position);
     },
     afterWritten: (fn) => fn(),
     drainSync: () => {},
