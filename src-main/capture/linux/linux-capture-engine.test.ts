@@ -119,6 +119,34 @@ describe('Linux capture engine', () => {
     expect(of(events, 'exited')).toMatchObject([{ pid, exitCode: null, signal: 'SIGSEGV' }]);
   });
 
+  it('without the exit trigger nothing stops at exit: 50 children exec /bin/sh and end at once, each seen as sh with its command line and exited with its code', async () => {
+    // The exec is read while its stop holds it: no exit stop would catch a process that ends before a later read.
+    const { parent, events } = await watchParent(['execs', '50'], { triggers: ['crash'], nameGlob: 'sh' });
+    const results = parent.results();
+    expect(results.size).toBe(50);
+    const seen = of(events, 'seen');
+    expect(seen.length).toBe(50);
+    for (const e of seen) {
+      expect(e.name).toBe('sh');
+      expect(e.cmdline).toMatch(/^\/bin\/sh -c exit \$1 sh \d+$/);
+    }
+    const exited = of(events, 'exited');
+    expect(exited.length).toBe(50);
+    for (const e of exited) expect(`exit ${e.exitCode}`).toBe(results.get(e.pid));
+    expect(new Set(exited.map((e) => e.exitCode)).size).toBe(50);
+    expect(of(events, 'error')).toEqual([]);
+  });
+
+  it('without the exit trigger, a child whose main thread ends with pthread_exit has exited only when its last thread does, with that code', async () => {
+    // With exit stops, the leader's PTRACE_EVENT_EXIT comes at its pthread_exit (status 0), 300 ms too early.
+    const { parent, events } = await watchParent(['leader-exit', '300'], { triggers: ['crash'] });
+    const [pid, result] = [...parent.results()][0] ?? [0, 'no child reported'];
+    expect(result).toBe('exit 5');
+    const exited = of(events, 'exited').filter((e) => e.pid === pid);
+    expect(exited).toMatchObject([{ exitCode: 5, signal: null }]);
+    expect(exited[0]!.lifetimeMs).toBeGreaterThanOrEqual(290);
+  });
+
   it('as root, an --out folder reached through a symlink is refused before anything is held, and nothing lands behind the link', async () => {
     // Someone planted a link where root will write (say in /tmp): root's dumps must not follow it to another folder.
     const base = mkdtempSync(join(tmpdir(), 'procscope-capture-link-'));

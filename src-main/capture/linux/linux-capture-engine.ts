@@ -1,6 +1,6 @@
 /*
  * The Linux capture engine (issue 12): ptrace follow-fork on every thread of the watched process (and its existing
- * descendants), so each new descendant is stopped at birth, at exec and at exit with no race; a trigger holds the
+ * descendants), so each new descendant is stopped at birth, at exec and (for the exit trigger) at exit with no race; a trigger holds the
  * whole process stopped while the core writer reads it in place, then it runs on (a crash signal is re-injected).
  * Runs on the JS thread of the process that calls start() — which must be its own process (CLI, helper, a test's
  * child), never Electron main or the browser host — driving its poll loop from timer turns so timers still run.
@@ -25,7 +25,7 @@ import { monitorDumped, monitorFinished, monitorSample, newMonitorState, type Mo
 import { FanotifyExecListener, WATCHDOG_STALE_MS } from './fanotify-exec';
 import { descendantsOfSync, readPpidSync, readProcInfoIfLiveSync, readProcInfoSync, readStatInfoSync, readUsageSync, type ProcInfo } from './process-info';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
-import { PtraceTracer, readTgidSync, type TraceStop } from './ptrace-tracer';
+import { PtraceTracer, readTgidSync, TRACE_OPTIONS, TRACE_OPTIONS_NO_EXIT, type TraceStop } from './ptrace-tracer';
 
 /** Writes the core of a process the tracer holds; a test seam replaces it (say, with one that never finishes). */
 export type HeldCoreWriter = (request: DumpRequest, held: AttachedProcess, options: DumpWriteOptions) => Promise<DumpResult>;
@@ -40,12 +40,12 @@ export interface LinuxCaptureOptions {
   folder?: LinuxOpenedFolder;
 }
 
-export const LINUX_CAPTURE_MECHANISM = 'ptrace follow-fork on every thread (PTRACE_SEIZE, fork/vfork/clone/exec/exit events)';
+export const LINUX_CAPTURE_MECHANISM = 'ptrace follow-fork on every thread (PTRACE_SEIZE, fork/vfork/clone/exec events; exit events only for the exit trigger)';
 export const LINUX_CAPTURE_LIMITS = [
   'A process already being debugged cannot be watched (one tracer per process).',
   'Every signal the watched processes receive costs a round trip (~20 µs): signal-heavy runtimes (JVM, Go, .NET) slow down.',
   "A held process's parent waits in waitpid until the hold ends (each hold has a deadline).",
-  'A leader thread that ends with pthread_exit while other threads run on is reported as the process exiting.',
+  'With the exit trigger, a leader thread that ends with pthread_exit while other threads run on is reported as the process exiting.',
 ];
 
 export const FANOTIFY_CAPTURE_MECHANISM =
@@ -179,7 +179,12 @@ function startLinuxWatch(
 class LinuxWatch implements CaptureWatch {
   readonly finished: Promise<CaptureDoneReason>;
   private resolveFinished!: (reason: CaptureDoneReason) => void;
-  private readonly tracer = new PtraceTracer();
+  private readonly tracer: PtraceTracer;
+  /**
+   * Whether tracees stop at their exit (PTRACE_EVENT_EXIT): only the exit trigger needs a process there. Without
+   * it an exit costs no stop (its status comes from the wait), and an exec is read at its stop instead.
+   */
+  private readonly exitStops: boolean;
   private readonly procs = new Map<number, Proc>();
   /** A new child's tid → the watched process that forked it, from the fork event until the child's birth stop. */
   private readonly forkedBy = new Map<number, number>();
@@ -224,6 +229,8 @@ class LinuxWatch implements CaptureWatch {
     private readonly ownsFolder: boolean,
   ) {
     this.rule = compiled.rule;
+    this.exitStops = this.rule.triggers.includes('exit');
+    this.tracer = new PtraceTracer(this.exitStops ? TRACE_OPTIONS : TRACE_OPTIONS_NO_EXIT);
     this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
   }
 
@@ -616,6 +623,13 @@ class LinuxWatch implements CaptureWatch {
           this.evaluate(proc);
           if (this.wants(proc, 'start')) return this.hold(proc, s, 'start', 0, false, null);
           return this.tracer.resumeSync(s);
+        }
+        if (!this.exitStops) {
+          // No exit stop would catch it later: its new name and command line are read now, then it goes on.
+          this.updateAfterExec(proc);
+          this.tracer.resumeSync(s);
+          this.evaluate(proc);
+          return;
         }
         // Nothing is decided at exec: it goes on first, and its new name and command line are read once this poll
         // has resumed every stopped tracee (or at its next stop, if that comes first: at its exit it is still

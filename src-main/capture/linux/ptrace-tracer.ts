@@ -47,6 +47,11 @@ import {
 import { AttachError } from '../../dump/linux/ptrace-threads';
 
 export const TRACE_OPTIONS = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT;
+/**
+ * The same without PTRACE_EVENT_EXIT: a tracee's exit then costs no stop, and its end (exit code or signal) comes
+ * from the wait that reaps its ptrace link. For watches that need nothing of a process at its exit.
+ */
+export const TRACE_OPTIONS_NO_EXIT = TRACE_OPTIONS & ~PTRACE_O_TRACEEXIT;
 
 // asm-generic/signal.h: the stop signals (a group-stop under SEIZE reports one of them with PTRACE_EVENT_STOP).
 const SIGSTOP = 19;
@@ -139,6 +144,9 @@ export class PtraceTracer {
   /** tgid → its threads stopped for a hold, with the stop each one was in. */
   private readonly held = new Map<number, Map<number, TraceStop>>();
 
+  /** `options`: what each seized thread reports (its new children and threads inherit them). */
+  constructor(private readonly options: number = TRACE_OPTIONS) {}
+
   /**
    * Seize every thread of `pid`, re-listing /proc/PID/task until a round finds none new. Threads do not stop.
    * Throws AttachError (EPERM: not allowed; ESRCH: gone) for the leader; a thread that vanished is skipped.
@@ -148,7 +156,7 @@ export class PtraceTracer {
       const fresh = listTidsSync(pid).filter((t) => !this.tracees.has(t));
       if (fresh.length === 0) break;
       for (const tid of fresh) {
-        const r = ptraceSync(PTRACE_SEIZE, tid, 0n, BigInt(TRACE_OPTIONS));
+        const r = ptraceSync(PTRACE_SEIZE, tid, 0n, BigInt(this.options));
         if (r.value === -1) {
           if (r.errno === ESRCH && tid !== pid) continue;
           throw new AttachError(r.errno, tid);

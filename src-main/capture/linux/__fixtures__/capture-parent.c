@@ -6,6 +6,8 @@
  *   segv         one child that writes through a null pointer in crash_here()
  *   codes A B..  one child per code, each _exit(code)
  *   sleepy MS    one child that sleeps MS ms, then _exit(7)
+ *   execs N      N children, child i execs /bin/sh -c 'exit $1' sh (i % 256): a new name and command line, gone at once
+ *   leader-exit MS  one child whose main thread ends with pthread_exit; its other thread sleeps MS ms, then exit(5)
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -19,6 +21,13 @@
 static int argc_g;
 static char **argv_g;
 static int go_pipe[2];
+
+static void *late_exit(void *arg) {
+  int ms = *(int *)arg;
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+  nanosleep(&ts, NULL);
+  exit(5);
+}
 
 __attribute__((noinline)) void crash_here(volatile int *where) { *where = 42; }
 
@@ -59,6 +68,28 @@ static void *worker(void *arg) {
       struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
       nanosleep(&ts, NULL);
       _exit(7);
+    }
+    reap(pid);
+  } else if (strcmp(mode, "execs") == 0) {
+    int n = atoi(argv_g[2]);
+    for (int i = 0; i < n; i++) {
+      char code[8];
+      snprintf(code, sizeof code, "%d", i % 256);
+      pid_t pid = fork();
+      if (pid == 0) {
+        execl("/bin/sh", "/bin/sh", "-c", "exit $1", "sh", code, (char *)NULL);
+        _exit(127);
+      }
+      reap(pid);
+    }
+  } else if (strcmp(mode, "leader-exit") == 0) {
+    static int ms;
+    ms = atoi(argv_g[2]);
+    pid_t pid = fork();
+    if (pid == 0) {
+      pthread_t late;
+      pthread_create(&late, NULL, late_exit, &ms);
+      pthread_exit(NULL);
     }
     reap(pid);
   }
