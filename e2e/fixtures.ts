@@ -7,7 +7,7 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitForServeUrl } from '../scripts/serve-url.mjs';
@@ -209,6 +209,20 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A process and its ancestors up to the root of the tree (Linux: ppid from /proc/PID/stat), nearest first. The tree
+ * lists every ancestor of a match, so how many rows a filter leaves depends on how deep the runner was started.
+ */
+export function ancestryOf(pid: number): number[] {
+  const chain: number[] = [];
+  for (let p = pid; p > 0 && chain.length < 1000; ) {
+    chain.push(p);
+    const stat = readFileSync(`/proc/${p}/stat`, 'latin1');
+    p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  }
+  return chain;
 }
 
 export function processRow(page: Page, name: string, pid: number) {
