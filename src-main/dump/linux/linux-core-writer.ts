@@ -241,7 +241,7 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
       const ranges = uncopiedRanges(maps, smaps);
       const uncopied = (seg: PlannedSegment): boolean => ranges.some(([lo, hi]) => seg.vaddr < hi && seg.vaddr + seg.memBytes > lo);
       const early = piecesOfSync(pid, plan.segments.filter(uncopied), pageBytes);
-      snapshot = startSnapshotSync({ pid, threads: attached.threads, regs, maps, smaps, pieces: early, prep: snapshotPrep });
+      snapshot = startSnapshotSync({ pid, threads: attached.threads, regs, maps, uncopied: ranges, pieces: early, prep: snapshotPrep });
       if (snapshot.method === 'snapshot') release();
       const late = piecesOfSync(snapshot.readPid, plan.segments.filter((seg) => !uncopied(seg)), pageBytes);
       pieces = [...early, ...late].sort((a, b) => a.fileOffset - b.fileOffset);

@@ -13,7 +13,7 @@ import type { CoreFile } from '../core-file';
 import { copyMemory } from '../memory-copier';
 import { createInlineWriteBehind } from '../write-behind';
 import { parseSmaps } from '../proc-maps';
-import { cloneInThreadSync, findSyscallInstructionSync, prepareSnapshotSync, startSnapshotSync, takeSnapshotSync } from './linux-snapshot';
+import { cloneInThreadSync, findSyscallInstructionSync, prepareSnapshotSync, startSnapshotSync, takeSnapshotSync, uncopiedRanges } from './linux-snapshot';
 import { getRegsSync } from './snapshot-ptrace';
 import { compileSnapshotTargetSync, startSnapshotTarget, tempDir, type SnapshotTarget } from './__fixtures__/snapshot-target';
 
@@ -189,7 +189,7 @@ describe('Linux snapshot dumps', () => {
     try {
       const regs = attached.threads.map(readThreadRegistersSync).filter((r) => r !== null);
       const smaps = parseSmaps(readFileSync(`/proc/${t.pid}/smaps`, 'latin1'));
-      run = startSnapshotSync({ pid: t.pid, threads: attached.threads, regs, maps, smaps, pieces: [], prep: prepareSnapshotSync(t.pid, smaps) });
+      run = startSnapshotSync({ pid: t.pid, threads: attached.threads, regs, maps, uncopied: uncopiedRanges(maps, smaps), pieces: [], prep: prepareSnapshotSync(t.pid, smaps) });
     } finally {
       detachAllSync(attached.threads);
     }

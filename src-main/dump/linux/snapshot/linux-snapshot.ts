@@ -337,13 +337,14 @@ export function startSnapshotSync(o: {
   threads: StoppedThread[];
   regs: readonly ThreadRegisters[];
   maps: readonly ProcMapping[];
-  smaps: ReadonlyMap<number, SmapsInfo>;
+  /** The memory the clone will not have (uncopiedRanges of these maps): read from the target here. */
+  uncopied: readonly [number, number][];
   pieces: { vaddr: number; length: number; read: boolean; data?: Buffer }[];
   prep: SnapshotPrep;
 }): SnapshotRun {
   const live = (reason: string): SnapshotRun => ({ readPid: o.pid, memFd: null, method: 'live', fallbackReason: reason, finish: () => 0, closeProblem: null });
   if (o.prep.refused !== null) return live(o.prep.refused);
-  const ranges = uncopiedRanges(o.maps, o.smaps);
+  const ranges = o.uncopied;
   if (ranges.length > 0) {
     const r = preReadUncopiedSync(o.pid, o.pieces, ranges, UNCOPIED_LIMIT_BYTES);
     if ('reason' in r) {
