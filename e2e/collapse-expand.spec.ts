@@ -1,5 +1,5 @@
 // User flow: fold a branch of the tree away and open it again, by mouse and by keyboard.
-import { expect, openAndFilter, processRow, test } from './fixtures';
+import { expect, openAndFilter, processRow, scrollToLastRow, test } from './fixtures';
 
 // A short window, so that the whole tree does not fit and the grid scrolls (and virtualises rows away).
 test.use({ viewport: { width: 1280, height: 320 } });
@@ -10,14 +10,7 @@ test('collapse and expand a branch by click and by arrow keys', async ({ page, s
   const mid = processRow(page, 'bash', tree.pids[2]!);
   const leaf = processRow(page, 'bash', tree.pids[3]!);
   const grid = page.getByRole('treegrid', { name: 'Processes' });
-  // The leaf is the filtered tree's last row; below a deep chain of ancestors it starts out of this short window
-  // (and out of the DOM), so scroll down to it as a user would.
-  await expect(async () => {
-    await grid.evaluate((el) => {
-      el.scrollTop = el.scrollHeight;
-    });
-    await expect(leaf).toBeVisible({ timeout: 500 });
-  }).toPass({ timeout: 10_000 });
+  await scrollToLastRow(page, leaf);
 
   await page.getByRole('button', { name: `Collapse bash, PID ${tree.pids[2]}`, exact: true }).click();
   await expect(mid).toHaveAttribute('aria-expanded', 'false');

@@ -4,7 +4,7 @@
  * running tree.sh; SIGUSR1 makes a level spawn one more child, so a test can watch a process arrive. A capture
  * test gets a parent (capture-parent.sh) that starts short-lived children with distinct exit codes when told to.
  */
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -223,6 +223,20 @@ export function ancestryOf(pid: number): number[] {
     p = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
   }
   return chain;
+}
+
+/**
+ * Wait for a filtered tree's last row (its deepest match) and scroll the grid down to it, as a user would: below a
+ * deep chain of ancestors it can start out of a short window, and out of the DOM (the grid virtualises rows).
+ */
+export async function scrollToLastRow(page: Page, row: Locator): Promise<void> {
+  const grid = page.getByRole('treegrid', { name: 'Processes' });
+  await expect(async () => {
+    await grid.evaluate((el) => {
+      el.scrollTop = el.scrollHeight;
+    });
+    await expect(row).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 10_000 });
 }
 
 export function processRow(page: Page, name: string, pid: number) {
