@@ -42,6 +42,20 @@ function createByPath(path: string, sd: unknown): CreateOutcome {
   return { error: new DumpError('folder-unwritable', `Cannot create ${path} (Windows error ${error}): choose another folder.`) };
 }
 
+/** One exclusive create by the dump's rules: relative to the opened folder's handle (the helper), else by path. */
+function createOne(folder: Win32OpenedFolder | undefined, name: string, path: string, sd: unknown): CreateOutcome {
+  return folder ? createInFolder(folder, name, sd) : createByPath(path, sd);
+}
+
+/**
+ * Runs `use` with an owner-only security descriptor for the file's reader: `readerSid` (the elevated helper's
+ * requester), or else the user we run as. Null when that user cannot be read.
+ */
+function withReaderDescriptor<T>(readerSid: string | undefined, use: (sd: unknown) => T): T | null {
+  const sid = readerSid ?? readTokenUserSid(currentProcess());
+  return sid ? withOwnerOnlySecurityDescriptor(sid, use) : null;
+}
+
 /**
  * Creates `<name>_<pid>_<stamp>_<kind>[_<n>].dmp` under the first attempt whose name is free, readable by
  * `readerSid` (the elevated helper's requester) or else by the user we run as. A taken name is never replaced;
@@ -53,21 +67,21 @@ export function createDumpFile(
   options: { folder?: Win32OpenedFolder | undefined; readerSid?: string | undefined },
   at: Date | string = request.stamp ?? new Date(),
 ): DumpFile {
-  const sid = options.readerSid ?? readTokenUserSid(currentProcess());
-  if (!sid) throw new DumpError('io-error', 'Could not read the current user, so the dump file cannot be made private.');
   const { folder } = options;
   const dir = folder ? folder.path : request.outDir;
-  return withOwnerOnlySecurityDescriptor(sid, (sd) => {
+  const file = withReaderDescriptor(options.readerSid, (sd): DumpFile => {
     for (let attempt = 1; attempt <= DUMP_NAME_ATTEMPTS; attempt++) {
       const name = dumpFileName(processName, request.pid, request.kind, 'dmp', at, attempt);
       const path = win32.join(dir, name);
-      const outcome = folder ? createInFolder(folder, name, sd) : createByPath(path, sd);
+      const outcome = createOne(folder, name, path, sd);
       if ('handle' in outcome) return { handle: outcome.handle, path, byPath: !folder };
       if ('error' in outcome) throw outcome.error;
     }
     const first = win32.join(dir, dumpFileName(processName, request.pid, request.kind, 'dmp', at));
     throw new DumpError('file-exists', `${first} and the next ${DUMP_NAME_ATTEMPTS - 1} names after it already exist: move some dumps away and try again.`);
   });
+  if (!file) throw new DumpError('io-error', 'Could not read the current user, so the dump file cannot be made private.');
+  return file;
 }
 
 /**
@@ -80,12 +94,10 @@ export function createSiblingFile(
   name: string,
   options: { folder?: Win32OpenedFolder | undefined; readerSid?: string | undefined },
 ): DumpFile | null {
-  const sid = options.readerSid ?? readTokenUserSid(currentProcess());
-  if (!sid) return null;
   const { folder } = options;
   const path = win32.join(folder ? folder.path : dir, name);
-  return withOwnerOnlySecurityDescriptor(sid, (sd) => {
-    const outcome = folder ? createInFolder(folder, name, sd) : createByPath(path, sd);
+  return withReaderDescriptor(options.readerSid, (sd) => {
+    const outcome = createOne(folder, name, path, sd);
     return 'handle' in outcome ? { handle: outcome.handle, path, byPath: !folder } : null;
   });
 }
@@ -96,9 +108,8 @@ export function createSiblingFile(
  * package's files, which hold the dump's secrets, are private from the moment they exist.
  */
 export function createPrivateFileDescriptor(path: string): { fd: number } | { taken: true } | { error: string } {
-  const sid = readTokenUserSid(currentProcess());
-  if (!sid) return { error: `${path} cannot be made private: the current user could not be read.` };
-  const outcome = withOwnerOnlySecurityDescriptor(sid, (sd) => createByPath(path, sd));
+  const outcome = withReaderDescriptor(undefined, (sd) => createByPath(path, sd));
+  if (!outcome) return { error: `${path} cannot be made private: the current user could not be read.` };
   if ('taken' in outcome) return outcome;
   if ('error' in outcome) return { error: outcome.error.message };
   const fd = handleToFd(outcome.handle);
