@@ -7,7 +7,10 @@
 // i.e. how long the dump stopped it. Snapshot mode (`--snapshot`, issue 15) runs beside them: its pause is the clone's
 // making plus the short second stop that reaps the clone; and `--no-hash` (issue 15's wall goal) as a fourth run in the
 // same rotation, timed as the command a script would run. The dump is saved at file complete and its hash follows
-// (issue 15): both walls are printed, and the hash's time after the file against 1.15 x the hash floor. Needs root (drop_caches), gcc and gdb. Prints figures only; asserts nothing.
+// (issue 15): both walls are printed, and the hash's time after the file against 1.15 x the hash floor. Where ProcDump
+// for Linux is on PATH (or PROCDUMP names it; ../shared/PEERS.md says how to build it), its own core writer runs in the
+// same rotation and its figures are printed beside gcore's (no goal names it). Needs root (drop_caches), gcc and gdb.
+// Prints figures only; asserts nothing.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -106,6 +109,32 @@ function gcore(pid) {
   return `${prefix}.${pid}`;
 }
 
+/** ProcDump for Linux, if present: its path from PROCDUMP or PATH, else null (the bench then runs without it). */
+function findProcdump() {
+  if (process.env.PROCDUMP) return process.env.PROCDUMP;
+  const r = spawnSync('sh', ['-c', 'command -v procdump'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+const PROCDUMP = findProcdump();
+
+/**
+ * One full dump by ProcDump for Linux (`procdump PID PREFIX` writes PREFIX.PID and exits). Its exit code is not
+ * trusted (PEERS.md: one run in ten exits 255 after a good dump): the file must be there and not empty.
+ */
+function procdump(pid) {
+  const prefix = join(outDir, 'procdump');
+  const r = spawnSync(PROCDUMP, [String(pid), prefix], { encoding: 'utf8' });
+  const path = `${prefix}.${pid}`;
+  let size = 0;
+  try {
+    size = statSync(path).size;
+  } catch {
+    // No file: reported below.
+  }
+  if (size === 0) throw new Error(`procdump wrote no dump (exit ${r.status}): ${(r.stdout + r.stderr).trim().split('\n').slice(-3).join(' / ')}`);
+  return path;
+}
+
 function ddFloor(bytes) {
   quietStart();
   const path = join(outDir, 'dd.bin');
@@ -173,17 +202,17 @@ const fmtGiB = (b) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 async function benchTarget(label, argv, cli, goals) {
   const target = await startTarget(argv);
   const rss = target.rssBytes();
-  const runs = { ours: [], gcore: [], snap: [], nohash: [], dd: [], hash: [], readBack: [] };
+  const runs = { ours: [], gcore: [], procdump: [], snap: [], nohash: [], dd: [], hash: [], readBack: [] };
   console.log(`\n## ${label} (pid ${target.pid}, RSS ${fmtGiB(rss)})`);
   try {
     // The first dump after an idle spell is several times slower on these VMs (host page faults; ../shared/PEERS.md):
     // one untimed run of each writer first, so round 1 does not charge it to whichever comes first.
-    for (const warm of [() => ours(cli, target.pid, ['--no-pack']), () => gcore(target.pid)]) {
+    for (const warm of [() => ours(cli, target.pid, ['--no-pack']), () => gcore(target.pid), ...(PROCDUMP ? [() => procdump(target.pid)] : [])]) {
       const r = await timed(target, warm);
       console.log(`warm-up (not counted): wall ${fmtS(r.wallMs)}, pause ${r.pauseMs.toFixed(0)} ms`);
     }
     for (let round = 1; round <= ROUNDS; round++) {
-      const kinds = ['ours', 'gcore', 'snap', 'nohash'];
+      const kinds = ['ours', 'gcore', 'snap', 'nohash', ...(PROCDUMP ? ['procdump'] : [])];
       const order = [...kinds.slice((round - 1) % kinds.length), ...kinds.slice(0, (round - 1) % kinds.length)];
       for (const who of order) {
         const run = {
@@ -191,20 +220,22 @@ async function benchTarget(label, argv, cli, goals) {
           snap: () => ours(cli, target.pid, ['--snapshot']),
           nohash: () => ours(cli, target.pid, ['--no-hash']),
           gcore: () => gcore(target.pid),
+          procdump: () => procdump(target.pid),
         }[who];
         const r = await timed(target, run);
         // The runs that wait for the hash report when the file was complete and when the hash was done.
         const hashed = who === 'ours' || who === 'snap';
-        if (who !== 'gcore') r.inProcessMs = ours.last.durationMs;
-        if (who !== 'gcore') r.reportedPauseMs = ours.last.targetPauseMs;
+        const peer = who === 'gcore' || who === 'procdump';
+        if (!peer) r.inProcessMs = ours.last.durationMs;
+        if (!peer) r.reportedPauseMs = ours.last.targetPauseMs;
         if (who === 'snap') r.mode = ours.last.snapshotFallback ? `live: ${ours.last.snapshotFallback}` : ours.last.mode;
         if (hashed) splitWall(r, ours.last);
         runs[who].push(r);
         const mode = who === 'snap' ? `, mode ${r.mode}` : '';
         const split = hashed ? `, file complete ${fmtS(r.fileCompleteWallMs)}, hash done ${fmtS(r.hashDoneWallMs)}` : '';
-        const extra = who !== 'gcore' ? `  (writer: ${fmtS(r.inProcessMs)}, reported pause ${r.reportedPauseMs} ms${mode}${split})` : '';
+        const extra = !peer ? `  (writer: ${fmtS(r.inProcessMs)}, reported pause ${r.reportedPauseMs} ms${mode}${split})` : '';
         console.log(
-          `round ${round} ${who.padEnd(6)} wall ${fmtS(r.wallMs).padStart(8)}  pause ${r.pauseMs.toFixed(0).padStart(6)} ms  ` +
+          `round ${round} ${who.padEnd(8)} wall ${fmtS(r.wallMs).padStart(8)}  pause ${r.pauseMs.toFixed(0).padStart(6)} ms  ` +
             `du ${fmtGiB(r.du)}  length ${fmtGiB(r.length)}${extra}`,
         );
       }
@@ -269,6 +300,17 @@ async function benchTarget(label, argv, cli, goals) {
     `  disk: procscope du ${fmtGiB(worst(runs.ours, 'du'))} = ${duRatio.toFixed(2)} x RSS (goal <= 1.1: ${duRatio <= 1.1 ? 'met' : 'MISSED'}), ` +
       `gcore du ${fmtGiB(worst(runs.gcore, 'du'))} = ${(worst(runs.gcore, 'du') / rss).toFixed(2)} x RSS`,
   );
+  if (runs.procdump.length > 0) {
+    console.log(
+      `  ProcDump for Linux (its own writer, a peer with no goal): best wall ${fmtS(best(runs.procdump))}, longest pause ` +
+        `${worst(runs.procdump, 'pauseMs').toFixed(0)} ms (best ${best(runs.procdump, 'pauseMs').toFixed(0)}), du ${fmtGiB(worst(runs.procdump, 'du'))}; ` +
+        `ours against it: --no-hash best wall ${(best(runs.nohash) / best(runs.procdump)).toFixed(2)} x, with the hash ${(best(runs.ours) / best(runs.procdump)).toFixed(2)} x, ` +
+        `longest live pause ${(worst(runs.ours, 'pauseMs') / best(runs.procdump, 'pauseMs')).toFixed(2)} x its best pause, ` +
+        `longest snapshot pause ${(worst(runs.snap, 'pauseMs') / best(runs.procdump, 'pauseMs')).toFixed(3)} x`,
+    );
+  } else {
+    console.log('  ProcDump for Linux: not on PATH (nor PROCDUMP), not measured');
+  }
   console.log(`  physical floor (dd, same bytes, quiet start): best ${fmtS(best(runs.dd))}`);
   console.log(
     `  hash floor (SHA-256 of the file's length from memory, one stream, as every dump carries): best ${fmtS(best(runs.hash))} = ` +
@@ -291,6 +333,7 @@ async function main() {
   const nodeTarget = join(work, 'node-target.cjs');
   writeFileSync(nodeTarget, NODE_TARGET);
   console.log(`bench:dump — ${ROUNDS} rounds, alternating order, quiet start before every run; ${new Date().toISOString()}`);
+  console.log(`ProcDump for Linux: ${PROCDUMP ?? 'not found (put procdump on PATH or set PROCDUMP to compare with it)'}`);
   console.log(`load average at start: ${readFileSync('/proc/loadavg', 'latin1').trim()}`);
   await benchTarget(`C program, ${HEAP_MIB} MiB touched heap`, [exe, String(HEAP_MIB)], cli, { withHash: 0.4, noHash: 0.55 });
   await benchTarget(`node, ${HEAP_MIB} MiB of Buffers`, [process.execPath, nodeTarget], cli, { withHash: 0.25, noHash: 0.3 });
