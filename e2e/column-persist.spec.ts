@@ -2,7 +2,7 @@
 // columns; after a reload the view is the same, because the host saved it (view-settings.json in serve's config
 // folder). The Process column stays at the left edge when the table scrolls sideways, and a name's tooltip holds
 // its command line and image path.
-import { expect, openAndFilter, processRow, scrollToLastRow, test } from './fixtures';
+import { expect, openAndFilter, processRow, test } from './fixtures';
 import type { Page } from '@playwright/test';
 
 const headerColumns = (page: Page) => page.locator('.header-cell').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.column));
@@ -75,12 +75,13 @@ test('chosen, reordered and resized columns survive a reload', async ({ page, se
 });
 
 test('the Process column stays frozen when the table scrolls sideways, and a name shows its command line on hover', async ({ page, serveHost, tree }) => {
-  // Narrow, to scroll sideways, and the row brought into view however deep the runner's ancestry puts it:
-  // elementFromPoint sees only what is on screen.
+  // Narrow, to scroll sideways; tall enough for the filtered tree under a deep ancestry (CI runs the tests some
+  // ten processes below init), and the row brought into view: elementFromPoint sees only what is on screen.
   await page.setViewportSize({ width: 700, height: 800 });
   await openAndFilter(page, serveHost, tree.marker);
   const row = processRow(page, 'bash', tree.pids[3]!);
-  await scrollToLastRow(page, row);
+  await expect(row).toBeVisible();
+  await row.scrollIntoViewIfNeeded();
   const grid = page.getByRole('treegrid', { name: 'Processes' });
   const nameCell = row.locator('.name-cell');
   const pidCell = row.getByRole('gridcell').nth(1);
