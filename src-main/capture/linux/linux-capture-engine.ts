@@ -26,6 +26,7 @@ import { FanotifyExecListener, WATCHDOG_STALE_MS } from './fanotify-exec';
 import { descendantsOfSync, readPpidSync, readProcInfoIfLiveSync, readProcInfoSync, readStatInfoSync, readUsageSync, type ProcInfo } from './process-info';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
 import { PtraceTracer, readTgidSync, TRACE_OPTIONS, TRACE_OPTIONS_NO_EXIT, type TraceStop } from './ptrace-tracer';
+import { tuneTracerJit } from './tracer-jit';
 
 /** Writes the core of a process the tracer holds; a test seam replaces it (say, with one that never finishes). */
 export type HeldCoreWriter = (request: DumpRequest, held: AttachedProcess, options: DumpWriteOptions) => Promise<DumpResult>;
@@ -165,6 +166,7 @@ function startLinuxWatch(
     // As root (sudo procscope watch), the folder is opened once by a walk that follows no link and every dump is
     // created relative to it, as `procscope dump` does: a link planted on the way cannot send root's files elsewhere.
     const folder = given ?? (process.geteuid?.() === 0 ? openFolderByWalkSync(rule.outDir, { kind: 'root-cli' }) : null);
+    tuneTracerJit(); // this process is the tracer from now on (see the header): no mid-tier compiles in its busiest second
     try {
       return Promise.resolve(new LinuxWatch(compiled, onEvent, writeCore, folder, given === null).arm());
     } catch (err) {
