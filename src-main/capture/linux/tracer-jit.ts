@@ -1,8 +1,8 @@
 /*
  * The tracer process's JIT. A watch is busiest in its first second: the first children of a deployment come right
- * after "armed", and each one waits at its birth and exec stops for this process to resume it. In that second V8's
- * mid tier (Maglev) marks a hundred of the engine's functions "hot and stable" and compiles them (--trace-opt: 106
- * on a 300-child run), on a background thread that takes a core from the very processes being traced, with a
+ * after "armed", and each one waits at its birth and exec stops for this process to resume it. In that second V8
+ * marks a hundred of the engine's functions "hot and stable" for its mid tier, Maglev (--trace-opt: 102 of 104 marks
+ * on a 300-child run), and compiles them on a background thread that takes a core from the processes traced, with a
  * finalisation step on this thread while a tracee may be waiting. Without Maglev, the functions stay in the baseline
  * tier until TurboFan takes the few that are truly hot (the core writer's loops), so dumps cost the same.
  * Measured with bench:capture's spawn loop (300 children of 1 ms, alternating, 2 cores): medians 403 ms with Maglev,
