@@ -90,15 +90,27 @@ function readCmdlineSync(pid: number): string {
   return length === null ? '' : fileBuf.toString('latin1', 0, length).replace(/\0+$/, '').split('\0').join(' ');
 }
 
+/** What a process's image tells that its exit takes away (a zombie has no exe link and an empty cmdline). */
+export interface ProcImage {
+  exeName: string;
+  cmdline: string;
+}
+
+/** The exe link's name and the command line, read now: empty when the process has gone or exited meanwhile. */
+export function readProcImageSync(pid: number): ProcImage {
+  return { exeName: readExeNameSync(pid), cmdline: readCmdlineSync(pid) };
+}
+
 /**
  * Name, exe, command line, parent and start time of a process: one read each of stat (comm, ppid, start time),
- * the exe link and cmdline. Null when the process has gone (its stat is unreadable).
+ * the exe link and cmdline; `image` when they were read earlier (readProcImageSync). Null when the process has gone
+ * (its stat is unreadable; a zombie's still reads, until it is reaped).
  */
-export function readProcInfoIfLiveSync(pid: number): ProcInfo | null {
+export function readProcInfoIfLiveSync(pid: number, image?: ProcImage): ProcInfo | null {
   const stat = readStatInfoSync(pid);
   if (!stat) return null;
-  const exeName = readExeNameSync(pid);
-  return { name: stat.comm || exeName || `pid ${pid}`, exeName, cmdline: readCmdlineSync(pid), ppid: stat.ppid, startTimeMs: stat.startTimeMs };
+  const { exeName, cmdline } = image ?? readProcImageSync(pid);
+  return { name: stat.comm || exeName || `pid ${pid}`, exeName, cmdline, ppid: stat.ppid, startTimeMs: stat.startTimeMs };
 }
 
 /** As readProcInfoIfLiveSync; a process that has gone reads as empty fields, ppid 0 and start time now. */
