@@ -6,12 +6,13 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { parseProcStat } from '../../platform/linux/proc-stat';
 import { readProcImageSync, readProcInfoIfLiveSync } from './process-info';
 
 function stateOf(pid: number): string | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const buf = readFileSync(`/proc/${pid}/stat`);
+    return parseProcStat(buf, buf.length)?.stateCode ?? null;
   } catch {
     return null;
   }
