@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CaptureEvent } from '../../../src-shared/model/capture';
 import { writeHeldLinuxCore } from '../../dump/linux/linux-core-writer';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import { statStateOf } from '../../platform/linux/proc-stat';
 import { testCaptureRule } from '../__fixtures__/capture-rule-fixture';
 import { createLinuxCaptureEngine, type HeldCoreWriter } from './linux-capture-engine';
 import { readUsageSync } from './process-info';
@@ -36,10 +37,7 @@ afterEach(() => {
 });
 
 const threadStates = (pid: number): string[] =>
-  readdirSync(`/proc/${pid}/task`).map((tid) => {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
-  });
+  readdirSync(`/proc/${pid}/task`).map((tid) => statStateOf(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1')));
 
 describe.runIf(process.platform === 'linux' && process.getuid?.() === 0)('Linux capture: a CPU dump of a running multi-threaded process', () => {
   it('holds every thread stopped while the core is written, then lets it run on untraced', async () => {

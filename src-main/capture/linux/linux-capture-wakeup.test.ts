@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CaptureEvent } from '../../../src-shared/model/capture';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import { statStateOf } from '../../platform/linux/proc-stat';
 import { testCaptureRule } from '../__fixtures__/capture-rule-fixture';
 import type { CaptureWatch } from '../capture-engine';
 import { compileCaptureParentSync, startCaptureParent, type RunningParent } from './__fixtures__/capture-parent';
@@ -56,8 +57,7 @@ function stray(script: string): { child: ChildProcess; ended: Promise<{ code: nu
 }
 
 function stateOf(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return statStateOf(readFileSync(`/proc/${pid}/stat`, 'latin1'));
 }
 
 async function expectAllSeen(run: Awaited<ReturnType<typeof watchForks>>, n: number): Promise<void> {

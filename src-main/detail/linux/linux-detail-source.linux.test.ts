@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readProcessStartTimeMs } from '../../platform/linux/proc-start-time';
+import { statStateOf } from '../../platform/linux/proc-stat';
 import { DETAIL_PARTS } from '../../../src-shared/model/process-detail';
 import { DetailFailure } from '../detail-source';
 import { compileDetailFixture, startDetailTarget, type DetailFixture, type RunningDetailTarget } from './__fixtures__/detail-target';
@@ -19,8 +20,7 @@ let target: RunningDetailTarget;
 let startTimeMs: number;
 
 function threadState(pid: number, tid: number): string {
-  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1');
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return statStateOf(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'));
 }
 
 beforeAll(async () => {

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import type { DetailPart, FindResult, ImageDetail, ThreadAction } from '../../../src-shared/model/process-detail';
 import { processKey } from '../../../src-shared/model/process';
 import type { ProcessTarget } from '../../platform/backend';
-import { parseProcStat, PF_KTHREAD } from '../../platform/linux/proc-stat';
+import { parseProcStat, PF_KTHREAD, statStateOf } from '../../platform/linux/proc-stat';
 import { parseProcStatusUids } from '../../platform/linux/proc-status';
 import { readProcessStartTimeMs, startTicksToEpochMs } from '../../platform/linux/proc-start-time';
 import { createUserNameCache } from '../../platform/linux/user-names';
@@ -215,7 +215,7 @@ export function createLinuxDetailSource(): ProcessDetailSource {
         if (!Number.isSafeInteger(tid) || tid <= 0) throw new DetailFailure('failed', `${tid} is not a thread id.`);
         await queued(async () => {
           if (!holder.isHeld(tid)) {
-            const state = await readFile(`/proc/${target.pid}/task/${tid}/stat`, 'latin1').then((t) => t[t.lastIndexOf(')') + 2], () => null);
+            const state = await readFile(`/proc/${target.pid}/task/${tid}/stat`, 'latin1').then(statStateOf, () => null);
             if (state === null) throw new DetailFailure('process-gone', `Thread ${tid} is not (or no longer) a thread of process ${target.pid}.`);
             const why = state === 'T' ? ' (it is stopped with its whole process: resume the process instead)' : state === 't' ? ' (another tracer, a debugger or strace, holds it)' : '';
             throw new DetailFailure('failed', `Thread ${tid} is not suspended by Procscope, so there is nothing to resume${why}.`);

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeFileNote, encodePrpsinfo, statFields } from './core-notes';
+import { encodeFileNote, encodePrpsinfo } from './core-notes';
+import { statFields } from '../../platform/linux/proc-stat';
 import { ELF_HEADER_BYTES, PHDR_BYTES, encodeHeaders, encodeNotes, layoutCore, type LoadSegment } from './elf-core-layout';
 import { MINI_SMALL_ANON_BYTES, planSegments, type PlannedSegment } from './mapping-plan';
 import { isAnonymousPrivate, parseMaps, parseSmaps } from './proc-maps';

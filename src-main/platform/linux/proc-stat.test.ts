@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStartTicks } from './proc-start-time';
-import { parseProcStat, PF_KTHREAD, processStateOf } from './proc-stat';
+import { parseProcStat, PF_KTHREAD, processStateOf, statFields, statStateOf } from './proc-stat';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '__fixtures__', name));
 const parse = (name: string) => {
@@ -57,5 +57,31 @@ describe('parseProcStat on recorded /proc/PID/stat files', () => {
     expect(['R', 'S', 'D', 'T', 't', 'Z', 'X', 'I', 'P'].map(processStateOf)).toEqual([
       'running', 'sleeping', 'disk-sleep', 'stopped', 'traced', 'zombie', 'dead', 'idle', 'unknown',
     ]);
+  });
+});
+
+describe('statFields and statStateOf (one-off text reads)', () => {
+  it('count from the last ")" as parseProcStat does, on every recorded file', () => {
+    for (const name of ['odd-name.stat', 'node.stat', 'zombie.stat']) {
+      const text = fixture(name).toString('latin1');
+      const parsed = parse(name)!;
+      expect(statStateOf(text), name).toBe(parsed.stateCode);
+      const fields = statFields(text);
+      expect(fields[0], name).toBe(parsed.stateCode);
+      expect(Number(fields[1]), `${name} ppid (field 4)`).toBe(parsed.ppid);
+      expect(Number(fields[19]), `${name} start time (field 22)`).toBe(parsed.startTicks);
+    }
+  });
+
+  it.runIf(process.platform === 'linux')("read this very process: running, and its parent is node's ppid", () => {
+    const text = readFileSync('/proc/self/stat', 'latin1');
+    expect(statStateOf(text)).toBe('R');
+    expect(Number(statFields(text)[1])).toBe(process.ppid);
+  });
+
+  it('give nothing for a line with no comm field', () => {
+    expect(statStateOf('')).toBe('');
+    expect(statStateOf('12 (cut')).toBe('');
+    expect(statFields('12 (cut')).toEqual([]);
   });
 });

@@ -118,6 +118,21 @@ export function parseProcStat(buf: Buffer, length: number): ProcStat | null {
   return seenStart && field > F_RSS ? out : null;
 }
 
+/**
+ * The fields of one stat line read as text, after the "(comm)" field: index 0 is field 3, the state (proc(5)). For
+ * one-off reads (a core's notes, a thread's state); the poll loop's reads go through parseProcStat.
+ */
+export function statFields(statLine: string): string[] {
+  const close = statLine.lastIndexOf(')');
+  return close < 0 ? [] : statLine.slice(close + 2).split(' ');
+}
+
+/** The state letter (field 3) of a stat line read as text: R, S, D, T, t (traced), Z… ('' for a line with none). */
+export function statStateOf(statLine: string): string {
+  const close = statLine.lastIndexOf(')');
+  return close < 0 ? '' : statLine.charAt(close + 2);
+}
+
 /** proc(5) state letters. P (parked) and W/K are kernel-thread states with no closer match. */
 export function processStateOf(code: string): ProcessState {
   switch (code) {
