@@ -3,10 +3,12 @@
  * per thread, NT_PRPSINFO, NT_SIGINFO, NT_AUXV and NT_FILE, in the kernel's order (fs/binfmt_elf.c
  * write_note_info), then Procscope's own note (name "PROCSCOPE": thread names, dump kind, writer, process start;
  * debuggers skip notes of a name they do not know). Struct layouts are x86-64's (include/uapi/linux/elfcore.h,
- * elf_prstatus/elf_prpsinfo). Reads /proc only; must run while the threads are stopped so the registers, the
- * mappings and the thread names agree.
+ * elf_prstatus/elf_prpsinfo). What the notes take from /proc is read by readNoteSourcesSync while the threads are
+ * stopped, so the registers, the mappings and the thread names agree; buildCoreNotes only encodes it, so it may run
+ * once the target goes on (snapshot mode: the encoding's milliseconds are not the target's pause).
  */
 import { readFileSync } from 'node:fs';
+import { statFields } from '../../platform/linux/proc-stat';
 import { encodeProcscopeNote, NT_PROCSCOPE_INFO, PROCSCOPE_NOTE_NAME } from './procscope-note';
 import { NT_PRFPREG, NT_PRSTATUS, NT_X86_XSTATE } from './ffi/libc-ptrace';
 import type { ElfNote } from './elf-core-layout';
@@ -22,11 +24,6 @@ const NT_SIGINFO = 0x53494749;
 const PRSTATUS_BYTES = 336;
 const PRPSINFO_BYTES = 136;
 const SIGINFO_BYTES = 128;
-
-/** Fields of /proc/PID/task/TID/stat after the "(comm)" field, so index 0 is field 3 (proc(5)). */
-export function statFields(statLine: string): string[] {
-  return statLine.slice(statLine.lastIndexOf(')') + 2).split(' ');
-}
 
 function readStat(pid: number, tid: number): string[] {
   try {
@@ -141,30 +138,50 @@ export function readThreadCommSync(pid: number, tid: number): string | null {
 }
 
 export interface NoteInputs {
-  pid: number;
   /** What the request asked for, recorded in the PROCSCOPE note. */
   kind: 'full' | 'mini';
   /** Epoch ms of the process's start (the request's, checked against /proc), for the report's uptime. */
   processStartTimeMs: number | null;
   threads: readonly ThreadRegisters[];
-  identity: ProcessIdentity;
-  auxv: Buffer;
+  /** readNoteSourcesSync(pid, threads), read while they were stopped. */
+  sources: NoteSources;
   mappings: readonly ProcMapping[];
   pageBytes: number;
   ticksPerSecond: number;
 }
 
+/** What the notes take from /proc: the process's identity and auxv, and each thread's stat fields and comm. */
+export interface NoteSources {
+  identity: ProcessIdentity;
+  auxv: Buffer;
+  /** Per thread, in the order of the threads they were read for: statFields ([] if unreadable). */
+  threadStats: string[][];
+  /** Per thread, the same order: its comm (null if unreadable). */
+  threadNames: (string | null)[];
+}
+
+/** Read, while `threads` are stopped, everything buildCoreNotes takes from /proc. */
+export function readNoteSourcesSync(pid: number, threads: readonly ThreadRegisters[]): NoteSources {
+  return {
+    identity: readProcessIdentitySync(pid),
+    auxv: readFileSync(`/proc/${pid}/auxv`),
+    threadStats: threads.map((r) => readStat(pid, r.tid)),
+    threadNames: threads.map((r) => readThreadCommSync(pid, r.tid)),
+  };
+}
+
+/** Encodes the notes from what was read while the threads were stopped; reads nothing itself. */
 export function buildCoreNotes(input: NoteInputs): ElfNote[] {
   const notes: ElfNote[] = [];
+  const { sources } = input;
   input.threads.forEach((regs, i) => {
-    const stat = readStat(input.pid, regs.tid);
-    notes.push({ name: 'CORE', type: NT_PRSTATUS, desc: encodePrstatus(regs, stat, input.ticksPerSecond) });
+    notes.push({ name: 'CORE', type: NT_PRSTATUS, desc: encodePrstatus(regs, sources.threadStats[i] ?? [], input.ticksPerSecond) });
     if (i === 0) {
-      notes.push({ name: 'CORE', type: NT_PRPSINFO, desc: encodePrpsinfo(input.identity) });
+      notes.push({ name: 'CORE', type: NT_PRPSINFO, desc: encodePrpsinfo(sources.identity) });
       // A thread stopped by PTRACE_INTERRUPT has no signal of its own: write an empty siginfo then.
       const siginfo = regs.pendingSignal && regs.siginfo ? regs.siginfo : Buffer.alloc(SIGINFO_BYTES);
       notes.push({ name: 'CORE', type: NT_SIGINFO, desc: siginfo });
-      notes.push({ name: 'CORE', type: NT_AUXV, desc: input.auxv });
+      notes.push({ name: 'CORE', type: NT_AUXV, desc: sources.auxv });
       notes.push({ name: 'CORE', type: NT_FILE, desc: encodeFileNote(input.mappings, input.pageBytes) });
     }
     if (regs.fpRegs) notes.push({ name: 'CORE', type: NT_PRFPREG, desc: regs.fpRegs });
@@ -176,7 +193,7 @@ export function buildCoreNotes(input: NoteInputs): ElfNote[] {
     desc: encodeProcscopeNote({
       dumpKind: input.kind,
       processStartTimeMs: input.processStartTimeMs,
-      threads: input.threads.map((r) => ({ tid: r.tid, name: readThreadCommSync(input.pid, r.tid) })),
+      threads: input.threads.map((r, i) => ({ tid: r.tid, name: sources.threadNames[i] ?? null })),
     }),
   });
   return notes;
