@@ -8,7 +8,7 @@
  * once the target goes on (snapshot mode: the encoding's milliseconds are not the target's pause).
  */
 import { readFileSync } from 'node:fs';
-import { statFields } from '../../platform/linux/proc-stat';
+import { statCommOf, statFields } from '../../platform/linux/proc-stat';
 import { encodeProcscopeNote, NT_PROCSCOPE_INFO, PROCSCOPE_NOTE_NAME } from './procscope-note';
 import { NT_PRFPREG, NT_PRSTATUS, NT_X86_XSTATE } from './ffi/libc-ptrace';
 import type { ElfNote } from './elf-core-layout';
@@ -25,13 +25,16 @@ const PRSTATUS_BYTES = 336;
 const PRPSINFO_BYTES = 136;
 const SIGINFO_BYTES = 128;
 
-function readStat(pid: number, tid: number): string[] {
+/** A thread's stat line as bytes, null if it cannot be read. */
+function readStatLine(pid: number, tid: number): Buffer | null {
   try {
-    return statFields(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'latin1'));
+    return readFileSync(`/proc/${pid}/task/${tid}/stat`);
   } catch {
-    return [];
+    return null;
   }
 }
+
+const fieldsOf = (line: Buffer | null): string[] => (line === null ? [] : statFields(line.toString('latin1')));
 
 function writeTimeval(out: Buffer, at: number, ticks: number, ticksPerSecond: number): void {
   const micros = Math.round((ticks * 1_000_000) / ticksPerSecond);
@@ -109,7 +112,11 @@ export function encodeFileNote(mappings: readonly ProcMapping[], pageBytes: numb
   return out;
 }
 
-export function readProcessIdentitySync(pid: number): ProcessIdentity {
+/**
+ * `leaderStat`: the leader thread's stat line when the caller has read it already (its comm and fields are the
+ * process's here, as in the kernel's own core), so it is not read twice.
+ */
+export function readProcessIdentitySync(pid: number, leaderStat: Buffer | null = readStatLine(pid, pid)): ProcessIdentity {
   const status = readFileSync(`/proc/${pid}/status`, 'latin1');
   const field = (name: string): number => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(status)?.[1] ?? 0);
   let args = '';
@@ -120,21 +127,13 @@ export function readProcessIdentitySync(pid: number): ProcessIdentity {
   }
   return {
     pid,
-    comm: readFileSync(`/proc/${pid}/comm`, 'latin1').trim(),
+    // pr_fname takes the bytes as they are (latin1 keeps each byte one character).
+    comm: (leaderStat && statCommOf(leaderStat, 'latin1')) ?? readFileSync(`/proc/${pid}/comm`, 'latin1').trim(),
     args,
     uid: field('Uid'),
     gid: field('Gid'),
-    stat: readStat(pid, pid),
+    stat: fieldsOf(leaderStat),
   };
-}
-
-/** The thread's comm (what it named itself, pthread_setname_np), null if it cannot be read. */
-export function readThreadCommSync(pid: number, tid: number): string | null {
-  try {
-    return readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').replace(/\n$/, '');
-  } catch {
-    return null;
-  }
 }
 
 export interface NoteInputs {
@@ -162,11 +161,14 @@ export interface NoteSources {
 
 /** Read, while `threads` are stopped, everything buildCoreNotes takes from /proc. */
 export function readNoteSourcesSync(pid: number, threads: readonly ThreadRegisters[]): NoteSources {
+  // One stat read per thread gives its fields and its name (the comm file holds the same task->comm).
+  const lines = threads.map((r) => readStatLine(pid, r.tid));
+  const leader = threads.findIndex((r) => r.tid === pid);
   return {
-    identity: readProcessIdentitySync(pid),
+    identity: readProcessIdentitySync(pid, leader >= 0 ? lines[leader]! : readStatLine(pid, pid)),
     auxv: readFileSync(`/proc/${pid}/auxv`),
-    threadStats: threads.map((r) => readStat(pid, r.tid)),
-    threadNames: threads.map((r) => readThreadCommSync(pid, r.tid)),
+    threadStats: lines.map(fieldsOf),
+    threadNames: lines.map((line) => (line === null ? null : statCommOf(line))),
   };
 }
 

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseStartTicks } from './proc-start-time';
-import { parseProcStat, PF_KTHREAD, processStateOf, statFields, statStateOf } from './proc-stat';
+import { parseProcStat, PF_KTHREAD, processStateOf, statCommOf, statFields, statStateOf } from './proc-stat';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '__fixtures__', name));
 const parse = (name: string) => {
@@ -60,7 +62,7 @@ describe('parseProcStat on recorded /proc/PID/stat files', () => {
   });
 });
 
-describe('statFields and statStateOf (one-off text reads)', () => {
+describe('statFields, statStateOf and statCommOf (one-off reads)', () => {
   it('count from the last ")" as parseProcStat does, on every recorded file', () => {
     for (const name of ['odd-name.stat', 'node.stat', 'zombie.stat']) {
       const text = fixture(name).toString('latin1');
@@ -79,7 +81,34 @@ describe('statFields and statStateOf (one-off text reads)', () => {
     expect(Number(statFields(text)[1])).toBe(process.ppid);
   });
 
+  it.runIf(process.platform === 'linux')('statCommOf reads the name the comm file shows, even one with ") (" and UTF-8 in it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'procscope-comm-'));
+    const exe = join(dir, 'a) (b é');
+    copyFileSync('/bin/sleep', exe);
+    const child = spawn(exe, ['30'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      let comm = '';
+      for (let i = 0; i < 200 && comm !== 'a) (b é'; i++) {
+        comm = readFileSync(`/proc/${child.pid}/comm`, 'utf8').replace(/\n$/, '');
+        if (comm !== 'a) (b é') await new Promise((r) => setTimeout(r, 5)); // until the exec has happened
+      }
+      const line = readFileSync(`/proc/${child.pid}/stat`);
+      expect(statCommOf(line)).toBe(comm);
+      expect(comm).toBe('a) (b é');
+      // latin1: the bytes as they are, one character each (what pr_fname takes)
+      expect(Buffer.from(statCommOf(line, 'latin1')!, 'latin1')).toEqual(Buffer.from('a) (b é', 'utf8'));
+      expect(statFields(line.toString('latin1'))[0]).toMatch(/^[RS]$/);
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('give nothing for a line with no comm field', () => {
+    expect(statCommOf(Buffer.from('12 (cut'))).toBeNull();
+    expect(statCommOf(Buffer.from(''))).toBeNull();
     expect(statStateOf('')).toBe('');
     expect(statStateOf('12 (cut')).toBe('');
     expect(statFields('12 (cut')).toEqual([]);

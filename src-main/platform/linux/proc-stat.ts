@@ -127,6 +127,17 @@ export function statFields(statLine: string): string[] {
   return close < 0 ? [] : statLine.slice(close + 2).split(' ');
 }
 
+/**
+ * The comm (field 2, what the thread named itself) of a stat line read as bytes: between the first '(' and the last
+ * ')', as the kernel writes it (no escaping), decoded as UTF-8 like /proc/PID/comm unless asked for the bytes as
+ * they are (latin1). Null for a line with none.
+ */
+export function statCommOf(statLine: Buffer, encoding: 'utf8' | 'latin1' = 'utf8'): string | null {
+  const open = statLine.indexOf(OPEN_PAREN);
+  const close = statLine.lastIndexOf(CLOSE_PAREN);
+  return open < 0 || close <= open ? null : statLine.toString(encoding, open + 1, close);
+}
+
 /** The state letter (field 3) of a stat line read as text: R, S, D, T, t (traced), Z… ('' for a line with none). */
 export function statStateOf(statLine: string): string {
   const close = statLine.lastIndexOf(')');
