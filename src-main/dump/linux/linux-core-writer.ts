@@ -45,6 +45,7 @@ const NO_HASH: Sha256Stream = {
   updateWritten: () => {},
   updateZeros: () => {},
   digest: () => Promise.reject(new Error('no hash was asked for')),
+  ready: () => Promise.resolve(true),
   dispose: () => Promise.resolve(),
 };
 
@@ -102,6 +103,23 @@ function errnoCode(err: unknown): string {
 
 function goneError(pid: number): DumpError {
   return new DumpError('process-gone', `Process ${pid} has exited; there is nothing to dump. Refresh the list and pick a running process.`);
+}
+
+/** How long snapshot mode waits for its threads to boot before it stops the target anyway. */
+const THREAD_BOOT_WAIT_MS = 2_000;
+
+/** Resolves once every promise settled, `ms` passed or `signal` aborted, whichever comes first; never rejects. */
+function settledWithin(promises: readonly Promise<unknown>[], ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    void Promise.allSettled(promises).then(done);
+  });
 }
 
 /** /proc/PID/smaps needs the same permission as ptrace (PTRACE_MODE_READ), so it doubles as the permission probe. */
@@ -192,6 +210,12 @@ async function writeLinuxCore(request: DumpRequest, options: DumpWriteOptions = 
   }
   // The write-behind ring before the target stops (its inline slot is touched now, not while the target waits).
   const ring = acquireWriteBehind();
+  if (request.snapshot === true && !held && snapshotPrep.refused === null) {
+    // The shortest pause: the two threads a dump starts (write-behind, hash) boot with tens of ms of CPU each; on a
+    // machine of few cores, booting while the target is stopped made its pause longer (the clone competed with them
+    // for the cores). So snapshot mode waits for them first, up to a bound, and for an abort.
+    await settledWithin([ring.ready, hash.ready()], THREAD_BOOT_WAIT_MS, options.signal);
+  }
   if (options.signal?.aborted) {
     ring.release();
     await hash.dispose();

@@ -7,7 +7,8 @@
  * of low priority (nice 10), so that after the dump it mostly yields to the target's own threads on a busy machine.
  * The thread is started ahead (prestartSha256Worker, when the writer is created) or at the latest first thing in a
  * dump, so its start-up (65 ms on a quiet machine, several times that under load) overlaps the checks instead of
- * delaying the hash, which is the last thing a full dump waits for. After a digest the thread is kept idle for the
+ * delaying the hash, which is the last thing a full dump waits for (a snapshot dump waits for its `ready` before the
+ * stop, so that it does not boot while the target waits). After a digest the thread is kept idle for the
  * next stream (a capture writes one core per child). The worker is inline code (no extra bundle entry); it only
  * reads the file, never writes it.
  */
@@ -25,6 +26,8 @@ const zeros = Buffer.alloc(1 << 20);
 // Touched now, while the writer is still checking and attaching: a first touch costs 50-80 µs a page here.
 const buf = Buffer.allocUnsafeSlow(1 << 20).fill(0);
 let failed = null;
+// Booted (crypto loaded, buffer touched): a snapshot dump waits for this before it stops the target.
+parentPort.postMessage({ kind: 'ready' });
 parentPort.on('message', (m) => {
   // A fresh stream on this thread: nothing of the last one's bytes may reach its digest.
   if (m.kind === 'reset') { hash = createHash('sha256'); failed = null; return; }
@@ -54,7 +57,7 @@ parentPort.on('message', (m) => {
 
 const MAX_RANGE_BYTES = 4 * 1024 * 1024;
 
-type WorkerMessage = { kind: 'digest'; hex: string } | { kind: 'error'; message: string };
+type WorkerMessage = { kind: 'ready' } | { kind: 'digest'; hex: string } | { kind: 'error'; message: string };
 
 export interface Sha256Stream {
   /** Bytes [offset, offset + length) of the file open as `fd` were just written: hash them next. */
@@ -62,13 +65,34 @@ export interface Sha256Stream {
   /** The next `length` bytes of the file are a hole (zeros). */
   updateZeros(length: number): void;
   digest(): Promise<string>;
+  /**
+   * Settles true once the thread has booted (at once for a reused one), false if it died first. Its start-up is
+   * tens of ms of CPU on a machine of few cores: a dump that promises the shortest pause waits for it before the stop.
+   */
+  ready(): Promise<boolean>;
   /** Ends the stream; resolves once its thread can no longer touch the descriptor (stopped, or idle for the next one). */
   dispose(): Promise<void>;
 }
 
 /** A spare not taken within this time is stopped: a long-lived host never keeps an idle thread for long. */
 const SPARE_IDLE_MS = 10_000;
-let spare: { worker: Worker; dead: boolean; timer: NodeJS.Timeout; die: () => void } | null = null;
+let spare: { booting: BootingWorker; dead: boolean; timer: NodeJS.Timeout; die: () => void } | null = null;
+
+/** A hash thread and whether it has booted yet. */
+interface BootingWorker {
+  worker: Worker;
+  ready: Promise<boolean>;
+}
+
+function bootWorker(): BootingWorker {
+  const worker = new Worker(WORKER_SOURCE, { eval: true });
+  const ready = new Promise<boolean>((resolve) => {
+    worker.once('message', (m: WorkerMessage) => resolve(m.kind === 'ready'));
+    worker.once('error', () => resolve(false));
+    worker.once('exit', () => resolve(false));
+  });
+  return { worker, ready };
+}
 
 /**
  * Boots the thread of the next stream now, e.g. when the writer is created, before the CLI has even read the
@@ -76,14 +100,15 @@ let spare: { worker: Worker; dead: boolean; timer: NodeJS.Timeout; die: () => vo
  */
 export function prestartSha256Worker(): void {
   if (spare) return;
-  park(new Worker(WORKER_SOURCE, { eval: true }));
+  park(bootWorker());
 }
 
 /** Keeps an idle thread as the next stream's, unreferenced, stopped if not taken within SPARE_IDLE_MS. */
-function park(worker: Worker): void {
+function park(booting: BootingWorker): void {
+  const { worker } = booting;
   worker.unref();
   const entry = {
-    worker,
+    booting,
     dead: false,
     timer: setTimeout(() => {
       if (spare === entry) spare = null;
@@ -98,28 +123,30 @@ function park(worker: Worker): void {
   spare = entry;
 }
 
-function takeWorker(): Worker {
+function takeWorker(): BootingWorker {
   const taken = spare;
   spare = null;
   if (taken) {
     clearTimeout(taken.timer);
-    taken.worker.off('error', taken.die);
-    taken.worker.off('exit', taken.die);
+    taken.booting.worker.off('error', taken.die);
+    taken.booting.worker.off('exit', taken.die);
   }
   if (taken && !taken.dead) {
-    taken.worker.ref();
-    return taken.worker;
+    taken.booting.worker.ref();
+    return taken.booting;
   }
-  return new Worker(WORKER_SOURCE, { eval: true });
+  return bootWorker();
 }
 
 export function createSha256Stream(): Sha256Stream {
-  const worker = takeWorker();
+  const booting = takeWorker();
+  const { worker } = booting;
   let failure: Error | null = null;
   let digested = false;
   let disposing: Promise<void> | null = null;
   let settle: { resolve: (hex: string) => void; reject: (err: Error) => void } | null = null;
   worker.on('message', (m: WorkerMessage) => {
+    if (m.kind === 'ready') return;
     if (m.kind === 'digest') {
       digested = true;
       settle?.resolve(m.hex);
@@ -169,6 +196,9 @@ export function createSha256Stream(): Sha256Stream {
         worker.postMessage({ kind: 'digest' });
       });
     },
+    ready() {
+      return booting.ready;
+    },
     dispose() {
       disposing ??= release();
       return disposing;
@@ -183,7 +213,7 @@ export function createSha256Stream(): Sha256Stream {
       worker.removeAllListeners('message');
       worker.removeAllListeners('error');
       worker.postMessage({ kind: 'reset' });
-      park(worker);
+      park({ worker, ready: Promise.resolve(true) });
       return;
     }
     await worker.terminate();

@@ -117,6 +117,7 @@ describe.runIf(process.platform === 'linux')('write-behind ring', () => {
       updateWritten: (_fd, offset, length) => hashed.push(`written ${offset}+${length}`),
       updateZeros: (length) => hashed.push(`zeros ${length}`),
       digest: async () => '',
+      ready: async () => true,
       dispose: async () => {},
     };
     const { writeBehind, release } = acquireWriteBehind();
@@ -155,6 +156,7 @@ describe.runIf(process.platform === 'linux')('write-behind ring', () => {
       updateWritten: () => events.push('hash'),
       updateZeros: () => events.push('hash'),
       digest: async () => '',
+      ready: async () => true,
       dispose: async () => {},
     };
     const { writeBehind, release } = acquireWriteBehind();

@@ -13,9 +13,10 @@
  * serialise on its inode lock anyway. Work that must follow a write (telling the hash worker what it may read back)
  * is queued with afterWritten and run on the dump's thread, in order, once the writes before it are done.
  *
- * A dump never waits for the thread: until it reports ready (booting a worker takes 50-60 ms, about as long as a
- * CLI dump's checks), batches go through one pre-touched slot written on the dump's thread, as before; from then on
- * through the ring. A ring is reused by the next dump (a capture writes one core per child) and stopped after a quiet
+ * A live dump never waits for the thread: until it reports ready (booting a worker takes 50-60 ms, about as long as
+ * a CLI dump's checks), batches go through one pre-touched slot written on the dump's thread, as before; from then on
+ * through the ring. A snapshot dump waits for it before the stop (acquireWriteBehind's `ready`), since a thread
+ * booting on a core of two lengthened the clone the target waits for. A ring is reused by the next dump (a capture writes one core per child) and stopped after a quiet
  * spell. Where no worker can start at all, every batch is written on the dump's thread.
  */
 import { Worker } from 'node:worker_threads';
@@ -233,17 +234,19 @@ function takeRing(): Ring | null {
 }
 
 /**
- * The ring for one dump: the spare, else a new one, else none (every batch inline). Never waits for a thread. Take it
- * before the target stops (the inline slot is touched here); give it back with `release` on every path, once
- * abandonSync or drainSync returned.
+ * The ring for one dump: the spare, else a new one, else none (every batch inline). Never waits for a thread; `ready`
+ * settles once it could (true) or never will (false), for a dump that would rather wait than stop the target while
+ * the thread boots. Take it before the target stops (the inline slot is touched here); give it back with `release`
+ * on every path, once abandonSync or drainSync returned.
  */
-export function acquireWriteBehind(): { writeBehind: WriteBehind; release: () => void } {
+export function acquireWriteBehind(): { writeBehind: WriteBehind; ready: Promise<boolean>; release: () => void } {
   const ring = takeRing();
   const slot = takeInlineSlot();
   const inline = inlineWriteBehind(slot);
   let released = false;
   return {
     writeBehind: ring ? hybridWriteBehind(inline, threadedWriteBehind(ring), () => !ring.dead && Atomics.load(ring.ctl, READY) === 1) : inline,
+    ready: ring ? ring.ready : Promise.resolve(false),
     release: () => {
       if (released) return;
       released = true;

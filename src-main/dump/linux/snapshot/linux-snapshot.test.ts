@@ -203,7 +203,7 @@ describe('Linux snapshot dumps', () => {
         ring: createInlineWriteBehind(),
         pieces: [{ fileOffset: 0, vaddr: heap.startAddr, length: heap.endAddr - heap.startAddr, read: true }],
         file: { path: '/dev/null', fd: devNull } as unknown as CoreFile,
-        hash: { updateWritten: () => {}, updateZeros: () => {}, digest: async () => '', dispose: async () => {} },
+        hash: { updateWritten: () => {}, updateZeros: () => {}, digest: async () => '', ready: async () => true, dispose: async () => {} },
         pageBytes: 4096,
         onBatch: () => {},
         onReadsDone: () => {},
