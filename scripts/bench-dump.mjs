@@ -5,7 +5,8 @@
 // byte count from the same quiet start, and SHA-256 of the file's length from memory — the hash every dump of ours
 // carries, which no writer that hashes can beat. Each target has a heartbeat (1 ms) that reports the longest gap,
 // i.e. how long the dump stopped it. Snapshot mode (`--snapshot`, issue 15) runs beside them: its pause is the clone's
-// making plus the short second stop that reaps the clone; and `--no-hash` (issue 15's wall goal) as a fourth run in the
+// making plus the short second stop that reaps the clone, printed beside its floor: one fork() of the C target by
+// itself, the same copy of its page tables the clone costs; and `--no-hash` (issue 15's wall goal) as a fourth run in the
 // same rotation, timed as the command a script would run. The dump is saved at file complete and its hash follows
 // (issue 15): both walls are printed, and the hash's time after the file against 1.15 x the hash floor. Where ProcDump
 // for Linux is on PATH (or PROCDUMP names it; ../shared/PEERS.md says how to build it), its own core writer runs in the
@@ -66,6 +67,11 @@ function startTarget(argv) {
       pid,
       async gapMs() {
         child.stdin.write('gap\n');
+        return Number((await next()).split(' ')[1]);
+      },
+      /** The C target only: how long one fork() of itself took (the kernel's floor under a snapshot's pause). */
+      async forkMs() {
+        child.stdin.write('fork\n');
         return Number((await next()).split(' ')[1]);
       },
       rssBytes: () => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))[1]) * 1024,
@@ -202,7 +208,7 @@ const fmtGiB = (b) => `${(b / 2 ** 30).toFixed(2)} GiB`;
 async function benchTarget(label, argv, cli, goals) {
   const target = await startTarget(argv);
   const rss = target.rssBytes();
-  const runs = { ours: [], gcore: [], procdump: [], snap: [], nohash: [], dd: [], hash: [], readBack: [] };
+  const runs = { ours: [], gcore: [], procdump: [], snap: [], nohash: [], dd: [], hash: [], readBack: [], fork: [] };
   console.log(`\n## ${label} (pid ${target.pid}, RSS ${fmtGiB(rss)})`);
   try {
     // The first dump after an idle spell is several times slower on these VMs (host page faults; ../shared/PEERS.md):
@@ -245,6 +251,12 @@ async function benchTarget(label, argv, cli, goals) {
       const hash = hashFloor(runs.ours.at(-1).length);
       runs.hash.push({ wallMs: hash });
       console.log(`round ${round} hash  wall ${fmtS(hash).padStart(8)}  (SHA-256 of ${fmtGiB(runs.ours.at(-1).length)} from memory)`);
+      if (goals.forkFloor) {
+        quietStart();
+        const forkMs = await target.forkMs();
+        runs.fork.push({ wallMs: forkMs });
+        console.log(`round ${round} fork  ${forkMs.toFixed(1).padStart(8)} ms  (one fork() inside the target, same quiet start)`);
+      }
       const readBack = readBackHashFloor(runs.ours.at(-1).length);
       runs.readBack.push({ wallMs: readBack });
       console.log(`round ${round} rdbk  wall ${fmtS(readBack).padStart(8)}  (the same bytes read back from the page cache and hashed)`);
@@ -296,6 +308,13 @@ async function benchTarget(label, argv, cli, goals) {
       `(issue 15's goal <= 0.05: ${snapRatio <= 0.05 && allSnap ? 'met' : 'MISSED'}${allSnap ? '' : '; not every run was a snapshot'}); ` +
       `best wall ${fmtS(best(runs.snap))}`,
   );
+  if (runs.fork.length > 0) {
+    console.log(
+      `  snapshot floor (the target's own fork(): the same copy of its page tables as our clone): ${runs.fork.map((r) => r.wallMs.toFixed(1)).join(', ')} ms; ` +
+        `worst ${worst(runs.fork, 'wallMs').toFixed(1)} ms = ${(worst(runs.fork, 'wallMs') / best(runs.gcore, 'pauseMs')).toFixed(3)} x gcore's best pause; ` +
+        `our longest snapshot pause is ${(worst(runs.snap, 'pauseMs') / worst(runs.fork, 'wallMs')).toFixed(2)} x that`,
+    );
+  }
   console.log(
     `  disk: procscope du ${fmtGiB(worst(runs.ours, 'du'))} = ${duRatio.toFixed(2)} x RSS (goal <= 1.1: ${duRatio <= 1.1 ? 'met' : 'MISSED'}), ` +
       `gcore du ${fmtGiB(worst(runs.gcore, 'du'))} = ${(worst(runs.gcore, 'du') / rss).toFixed(2)} x RSS`,
@@ -335,7 +354,7 @@ async function main() {
   console.log(`bench:dump — ${ROUNDS} rounds, alternating order, quiet start before every run; ${new Date().toISOString()}`);
   console.log(`ProcDump for Linux: ${PROCDUMP ?? 'not found (put procdump on PATH or set PROCDUMP to compare with it)'}`);
   console.log(`load average at start: ${readFileSync('/proc/loadavg', 'latin1').trim()}`);
-  await benchTarget(`C program, ${HEAP_MIB} MiB touched heap`, [exe, String(HEAP_MIB)], cli, { withHash: 0.4, noHash: 0.55 });
+  await benchTarget(`C program, ${HEAP_MIB} MiB touched heap`, [exe, String(HEAP_MIB)], cli, { withHash: 0.4, noHash: 0.55, forkFloor: true });
   await benchTarget(`node, ${HEAP_MIB} MiB of Buffers`, [process.execPath, nodeTarget], cli, { withHash: 0.25, noHash: 0.3 });
   console.log(`\nload average at end: ${readFileSync('/proc/loadavg', 'latin1').trim()}`);
 }

@@ -6,11 +6,14 @@
  * lie beyond the file's end, so reading them fails (SIGBUS to the process, EFAULT to process_vm_readv): a dump must
  * count them as unreadable. Commands on stdin:
  *   ticks -> "ticks N"     gap -> "gap MS" (longest gap since the last "gap", then reset)     quit -> exit 0
+ *   fork -> "fork MS": how long this process spent in one fork() (its child exits at once and is reaped): the
+ *   kernel's floor under a snapshot dump's pause, whose clone is the same copy of the page tables (bench:dump)
  * Usage: dump-target [heapMiB]
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +85,13 @@ __attribute__((noinline)) static void main_command_loop(void) {
     } else if (strncmp(line, "gap", 3) == 0) {
       printf("gap %.3f\n", max_gap_ms);
       max_gap_ms = 0;
+    } else if (strncmp(line, "fork", 4) == 0) {
+      double t0 = now_ms();
+      pid_t child = fork();
+      if (child == 0) _exit(0);
+      double t1 = now_ms();
+      if (child > 0) waitpid(child, NULL, 0);
+      printf("fork %.3f\n", child < 0 ? -1.0 : t1 - t0);
     } else if (strncmp(line, "quit", 4) == 0) {
       exit(0);
     }
