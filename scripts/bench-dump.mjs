@@ -6,8 +6,8 @@
 // carries, which no writer that hashes can beat. Each target has a heartbeat (1 ms) that reports the longest gap,
 // i.e. how long the dump stopped it. Snapshot mode (`--snapshot`, issue 15) runs beside them: its pause is the clone's
 // making plus the short second stop that reaps the clone, printed beside its floor: one fork() of the C target by
-// itself, the same copy of its page tables the clone costs; and `--no-hash` (issue 15's wall goal) as a fourth run in the
-// same rotation, timed as the command a script would run. The dump is saved at file complete and its hash follows
+// itself, the same copy of its page tables the clone costs; and `--no-hash` (issue 15's wall goal) as a fourth run
+// in the same rotation, timed as the command a script would run. The dump is saved at file complete and its hash follows
 // (issue 15): both walls are printed, and the hash's time after the file against 1.15 x the hash floor. Where ProcDump
 // for Linux is on PATH (or PROCDUMP names it; ../shared/PEERS.md says how to build it), its own core writer runs in the
 // same rotation and its figures are printed beside gcore's (no goal names it). Needs root (drop_caches), gcc and gdb.

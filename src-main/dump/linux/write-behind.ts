@@ -16,8 +16,9 @@
  * A live dump never waits for the thread: until it reports ready (booting a worker takes 50-60 ms, about as long as
  * a CLI dump's checks), batches go through one pre-touched slot written on the dump's thread, as before; from then on
  * through the ring. A snapshot dump waits for it before the stop (acquireWriteBehind's `ready`), since a thread
- * booting on a core of two lengthened the clone the target waits for. A ring is reused by the next dump (a capture writes one core per child) and stopped after a quiet
- * spell. Where no worker can start at all, every batch is written on the dump's thread.
+ * booting on a core of two lengthened the clone the target waits for. A ring is reused by the next dump (a capture
+ * writes one core per child) and stopped after a quiet spell. Where no worker can start at all, every batch is
+ * written on the dump's thread.
  */
 import { Worker } from 'node:worker_threads';
 import { writeAllAtSync } from './core-file';
