@@ -113,10 +113,10 @@ export function encodeFileNote(mappings: readonly ProcMapping[], pageBytes: numb
 }
 
 /**
- * `leaderStat`: the leader thread's stat line when the caller has read it already (its comm and fields are the
- * process's here, as in the kernel's own core), so it is not read twice.
+ * `leaderStat`: the leader thread's stat line (null if unreadable), which readNoteSourcesSync has read already: its
+ * comm and fields are the process's here, as in the kernel's own core.
  */
-export function readProcessIdentitySync(pid: number, leaderStat: Buffer | null = readStatLine(pid, pid)): ProcessIdentity {
+export function readProcessIdentitySync(pid: number, leaderStat: Buffer | null): ProcessIdentity {
   const status = readFileSync(`/proc/${pid}/status`, 'latin1');
   const field = (name: string): number => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(status)?.[1] ?? 0);
   let args = '';
