@@ -93,7 +93,11 @@ export async function runWatchLaunchSuite(check, probes) {
     mkdirSync(outDir, { recursive: true });
     const reportFile = join(outDir, 'report.json');
     const r = await runWine(join(probes, 'watch-launch-probe.js'), [winPath(reportFile), JSON.stringify(args)], { timeoutMs: 180_000 });
-    if (r.code !== 0 || !existsSync(reportFile)) throw new Error(`probe exited ${r.code ?? 'on timeout'}: ${r.stderr.slice(0, 800)}`);
+    if (r.code !== 0 || !existsSync(reportFile)) {
+      // Everything the run left, so that a rare failure (once: exit 1, empty stderr) can be told apart next time.
+      const report = existsSync(reportFile) ? readFileSync(reportFile, 'utf8').slice(0, 600) : 'none';
+      throw new Error(`probe exited ${r.code ?? 'on timeout'} (signal ${r.signal}, ${r.ms} ms): stderr ${JSON.stringify(r.stderr.slice(0, 800))}; stdout ${JSON.stringify(r.stdout.slice(-400))}; report ${report}`);
+    }
     const report = JSON.parse(readFileSync(reportFile, 'utf8'));
     const events = report.lines.map((l) => JSON.parse(l));
     const files = readdirSync(outDir).filter((f) => f.endsWith('.dmp'));
